@@ -1,0 +1,3 @@
+from prima_cli.cli.main import run
+
+run()

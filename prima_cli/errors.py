@@ -1,0 +1,173 @@
+"""Typed errors shared by every layer, each carrying its documented exit code.
+
+This module imports nothing heavy: the CLI maps these to exit codes and messages in
+one place (``prima_cli.cli.main``). Adapters raise the ``Platform*`` subclasses; they
+never return ``None``/``False``/``[]`` to mean that something went wrong.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Documented process exit codes (README, "Exit codes")."""
+
+    OK = 0
+    INTERNAL = 1
+    USAGE = 2
+    NOT_FOUND = 3
+    CONFLICT = 4
+    AUTH = 5
+    REJECTED = 6
+    PARTIAL = 7
+    UNAVAILABLE = 69
+    TEMPFAIL = 75
+    CONFIG = 78
+    INTERRUPTED = 130
+
+
+class PrimaError(Exception):
+    """Base of every expected error: one sentence, an optional hint, an exit code."""
+
+    exit_code: ExitCode = ExitCode.INTERNAL
+    type: str = "internal_error"
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.hint = hint
+
+    def to_dict(self) -> dict[str, object]:
+        return {"type": self.type, "message": self.message, "hint": self.hint}
+
+
+class InvalidInput(PrimaError):
+    exit_code = ExitCode.USAGE
+    type = "invalid_input"
+
+
+class NotFound(PrimaError):
+    exit_code = ExitCode.NOT_FOUND
+    type = "not_found"
+
+
+class Conflict(PrimaError):
+    exit_code = ExitCode.CONFLICT
+    type = "conflict"
+
+
+class ConfigError(PrimaError):
+    exit_code = ExitCode.CONFIG
+    type = "configuration_error"
+
+
+class SchemaNotMigrated(ConfigError):
+    type = "schema_not_migrated"
+
+
+class PartialFailure(PrimaError):
+    exit_code = ExitCode.PARTIAL
+    type = "partial_failure"
+
+
+class TryAgainLater(PrimaError):
+    exit_code = ExitCode.TEMPFAIL
+    type = "try_again_later"
+
+
+# --- platform errors -------------------------------------------------------------
+
+
+class PlatformError(PrimaError):
+    """An error reported by (or while talking to) a booking platform."""
+
+    exit_code = ExitCode.UNAVAILABLE
+    type = "platform_error"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        platform: str,
+        hint: str | None = None,
+        http_status: int | None = None,
+        platform_message: str | None = None,
+    ) -> None:
+        super().__init__(message, hint=hint)
+        self.platform = platform
+        self.http_status = http_status
+        self.platform_message = platform_message
+
+    def to_dict(self) -> dict[str, object]:
+        data = super().to_dict()
+        data.update(
+            platform=self.platform,
+            http_status=self.http_status,
+            platform_message=self.platform_message,
+        )
+        return data
+
+
+class PlatformAuthError(PlatformError):
+    """Credentials refused, or the key lacks the right for this call (no retry)."""
+
+    exit_code = ExitCode.AUTH
+    type = "platform_auth_failed"
+
+
+class PlatformRejected(PlatformError):
+    """The platform understood the request and refused it, with its own message."""
+
+    exit_code = ExitCode.REJECTED
+    type = "platform_rejected"
+
+
+class PlatformNotFound(PlatformError):
+    exit_code = ExitCode.NOT_FOUND
+    type = "platform_not_found"
+
+
+class PlatformRateLimited(PlatformError):
+    exit_code = ExitCode.TEMPFAIL
+    type = "platform_rate_limited"
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
+
+
+class PlatformUnavailable(PlatformError):
+    """Network error, timeout or 5xx after retries."""
+
+    exit_code = ExitCode.UNAVAILABLE
+    type = "platform_unavailable"
+
+
+class PlatformMalformedResponse(PlatformError):
+    """The platform answered with something we cannot parse (body excerpt included)."""
+
+    exit_code = ExitCode.UNAVAILABLE
+    type = "platform_malformed_response"
+
+    def __init__(self, message: str, *, excerpt: str = "", **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.excerpt = excerpt
+
+
+class PlatformAmbiguousOutcome(PlatformError):
+    """A write may have reached the platform but no answer came back.
+
+    Never retried blindly: the bookings layer records the outcome as ``unknown`` and
+    reconciles it later.
+    """
+
+    exit_code = ExitCode.UNAVAILABLE
+    type = "platform_ambiguous_outcome"
+
+
+class PlatformUnsupported(PlatformError):
+    """The platform does not offer this operation (e.g. Restoo availability: 404/405)."""
+
+    exit_code = ExitCode.REJECTED
+    type = "platform_unsupported"

@@ -1,0 +1,1 @@
+"""Booking platform adapters, their contract and the registry (entry point group)."""

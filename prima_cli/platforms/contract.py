@@ -1,0 +1,173 @@
+"""The platform contract: what every adapter declares, accepts, returns and raises.
+
+Adapters subclass :class:`PlatformAdapter`, declare ``name`` and ``config_fields`` and
+implement four async methods over a shared ``httpx.AsyncClient``. They return the typed
+values below and raise the ``Platform*`` errors of :mod:`prima_cli.errors`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import TYPE_CHECKING, Any, ClassVar
+
+if TYPE_CHECKING:  # keep httpx out of imports done for --help
+    import httpx
+
+
+@dataclass(frozen=True)
+class ConfigField:
+    """One configuration key of an adapter's connection."""
+
+    name: str
+    required: bool = False
+    secret: bool = False
+    default: str | None = None
+    help: str = ""
+
+
+class ReservationStatus(StrEnum):
+    """Normalised reservation status; the platform's raw status is always kept beside it."""
+
+    PENDING = "pending"  # waiting for the restaurant to accept (CM 1, Restoo REQUESTED)
+    CONFIRMED = "confirmed"
+    WAITLIST = "waitlist"
+    SEATED = "seated"
+    COMPLETED = "completed"
+    CANCELLED = "cancelled"
+    NO_SHOW = "no_show"
+    UNKNOWN = "unknown"  # a raw status we do not know; kept raw, never rejected
+
+
+class CancelReason(StrEnum):
+    """Cancel reasons (Restoo's literals; CoverManager takes none)."""
+
+    OTHER = "OTHER"
+    CHANGED_PLANS = "CHANGED_PLANS"
+    BOOKED_ANOTHER_PLACE = "BOOKED_ANOTHER_PLACE"
+
+
+@dataclass(frozen=True)
+class Connection:
+    """A venue's connection to one platform, as an adapter sees it.
+
+    ``config`` holds every declared key with defaults applied and secrets resolved
+    (``env:NAME`` replaced by the variable's value). Adapters must not log it.
+    """
+
+    platform_type: str
+    config: Mapping[str, str]
+    venue_slug: str
+    timezone: str = "UTC"
+    country: str | None = None
+    connection_id: int | None = None
+
+
+@dataclass(frozen=True)
+class AuthCheck:
+    """Credentials were accepted; ``detail`` says what was verified."""
+
+    detail: str
+
+
+@dataclass(frozen=True)
+class Slot:
+    """A bookable combination: local date and time at the venue, party size, discount."""
+
+    date: dt.date
+    time: dt.time
+    party_size: int
+    discount: str | None = None
+
+
+@dataclass(frozen=True)
+class ReservationRequest:
+    """What we ask a platform to book. Date and time are venue-local wall time."""
+
+    reference: str  # our booking reference (CoverManager ``ref``, Restoo ``bookingExternalId``)
+    date: dt.date
+    time: dt.time
+    party_size: int
+    first_name: str
+    last_name: str
+    email: str
+    phone_e164: str
+    notes: str = ""
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class ReservationResult:
+    """A platform reservation: its id, raw and normalised status, and raw response."""
+
+    external_id: str
+    raw_status: str | None
+    status: ReservationStatus
+    raw_response: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CancelResult:
+    external_id: str
+    raw_status: str | None
+    status: ReservationStatus
+    raw_response: Mapping[str, Any] = field(default_factory=dict)
+
+
+class PlatformAdapter(ABC):
+    """Base class of every platform adapter.
+
+    Register a subclass under the ``prima.platforms`` entry point group; its entry
+    point name must equal ``name``.
+    """
+
+    name: ClassVar[str]
+    display_name: ClassVar[str]
+    version: ClassVar[str] = "1"
+    config_fields: ClassVar[tuple[ConfigField, ...]] = ()
+    #: whether configuration keys outside ``config_fields`` are accepted
+    allow_extra_config: ClassVar[bool] = False
+
+    def __init__(self, client: httpx.AsyncClient) -> None:
+        self.client = client
+
+    @classmethod
+    def field(cls, name: str) -> ConfigField | None:
+        return next((f for f in cls.config_fields if f.name == name), None)
+
+    @classmethod
+    def secret_fields(cls) -> frozenset[str]:
+        return frozenset(f.name for f in cls.config_fields if f.secret)
+
+    @abstractmethod
+    async def check_auth(self, connection: Connection) -> AuthCheck:
+        """Verify the credentials (a cheap read-only call)."""
+
+    @abstractmethod
+    async def check_availability(
+        self,
+        connection: Connection,
+        date: dt.date,
+        time: dt.time | None,
+        party_size: int,
+    ) -> list[Slot]:
+        """Bookable slots for ``party_size`` on ``date`` (at ``time`` when given).
+
+        An empty list means "no availability"; failures raise. A platform without an
+        availability endpoint raises :class:`~prima_cli.errors.PlatformUnsupported`.
+        """
+
+    @abstractmethod
+    async def create_reservation(
+        self, connection: Connection, request: ReservationRequest
+    ) -> ReservationResult:
+        """Create the reservation; may raise PlatformAmbiguousOutcome (never retried)."""
+
+    @abstractmethod
+    async def cancel_reservation(
+        self, connection: Connection, external_id: str, reason: CancelReason
+    ) -> CancelResult:
+        """Cancel a reservation by the platform's id."""

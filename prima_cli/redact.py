@@ -1,0 +1,82 @@
+"""Secret masking, in one place.
+
+Every secret value prima resolves is registered here; ``scrub`` replaces any
+registered value in a text (URL paths included: CoverManager puts its key there) and
+the output layer and the HTTP trace logger pass everything they write through it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Mapping
+
+MASK = "****"
+#: header names whose values are always masked, whatever they hold
+SENSITIVE_HEADERS = frozenset(
+    {"authorization", "apikey", "api-key", "x-api-key", "proxy-authorization", "cookie"}
+)
+#: body/configuration keys whose values are always masked
+SENSITIVE_KEYS = frozenset(
+    {"api_key", "apikey", "apiKey", "token", "password", "secret", "authorization"}
+)
+_MIN_SCRUB_LENGTH = 4
+
+_lock = threading.Lock()
+_secrets: set[str] = set()
+
+
+def mask(value: str | None) -> str:
+    """Masked form of a secret: only the last 4 characters, and only for long values.
+
+    Secrets shorter than 8 characters are masked entirely, since their last four
+    would give away half of them.
+    """
+    if not value:
+        return ""
+    if len(value) < 8:
+        return MASK
+    return MASK + value[-4:]
+
+
+def register(*values: str | None) -> None:
+    """Remember secret values so that ``scrub`` removes them from any text."""
+    with _lock:
+        for value in values:
+            if value and len(value) >= _MIN_SCRUB_LENGTH:
+                _secrets.add(value)
+
+
+def registered() -> frozenset[str]:
+    with _lock:
+        return frozenset(_secrets)
+
+
+def forget_all() -> None:
+    """Drop every registered secret (tests)."""
+    with _lock:
+        _secrets.clear()
+
+
+def scrub(text: str) -> str:
+    """Replace every registered secret in ``text`` by its masked form."""
+    if not text:
+        return text
+    with _lock:
+        secrets = sorted(_secrets, key=len, reverse=True)
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, mask(secret))
+    return text
+
+
+def headers(items: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
+    """Headers with sensitive values masked (``Authorization: Bearer ****abcd``)."""
+    pairs = items.items() if isinstance(items, Mapping) else items
+    out: dict[str, str] = {}
+    for name, value in pairs:
+        if name.lower() in SENSITIVE_HEADERS:
+            scheme, _, token = value.partition(" ")
+            out[name] = f"{scheme} {mask(token)}" if token else mask(value)
+        else:
+            out[name] = scrub(value)
+    return out
