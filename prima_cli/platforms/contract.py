@@ -110,6 +110,27 @@ class ReservationResult:
 
 
 @dataclass(frozen=True)
+class ReservationRecord:
+    """A reservation as a platform lists it (sync and reconcile read these).
+
+    Optional fields are ``None`` when the platform's record does not carry them.
+    """
+
+    external_id: str
+    raw_status: str | None
+    status: ReservationStatus
+    date: dt.date
+    time: dt.time | None
+    party_size: int | None
+    first_name: str = ""
+    last_name: str = ""
+    email: str | None = None
+    phone_e164: str | None = None
+    reference: str | None = None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CancelResult:
     external_id: str
     raw_status: str | None
@@ -154,10 +175,13 @@ class PlatformAdapter(ABC):
         time: dt.time | None,
         party_size: int,
     ) -> list[Slot]:
-        """Bookable slots for ``party_size`` on ``date`` (at ``time`` when given).
+        """Bookable slots for ``party_size`` on ``date``.
 
-        An empty list means "no availability"; failures raise. A platform without an
-        availability endpoint raises :class:`~prima_cli.errors.PlatformUnsupported`.
+        ``time`` is a hint for platforms whose query needs one; adapters may return
+        every slot of the date for ``party_size``, so callers filter by time (and pick
+        alternatives) themselves. An empty list means "no availability"; failures
+        raise. A platform without an availability endpoint raises
+        :class:`~prima_cli.errors.PlatformUnsupported`.
         """
 
     @abstractmethod

@@ -1,0 +1,95 @@
+"""Entry point: runs the command tree and maps every error to its exit code, in one place."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Sequence
+
+from prima_cli.cli.state import AppState, set_current
+from prima_cli.cli.terminal import Terminal
+from prima_cli.errors import ExitCode, InvalidInput, PrimaError
+
+COMPLETE_VAR = "_PRIMA_COMPLETE"
+
+
+class _ScrubbingFormatter(logging.Formatter):
+    def format(self, record: logging.LogRecord) -> str:
+        from prima_cli import redact
+
+        return redact.scrub(super().format(record))
+
+
+def _configure_logging(terminal: Terminal, verbose: bool) -> None:
+    logger = logging.getLogger("prima")
+    for handler in list(logger.handlers):
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(terminal.stderr)
+    handler.setFormatter(_ScrubbingFormatter("%(name)s: %(message)s"))
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
+    logger.propagate = False
+
+
+def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
+    """Run prima with ``argv``; returns the exit code. Tests call this with a fake terminal."""
+    from typer import _click as click  # typer vendors click since 0.26
+    from typer.main import get_command
+
+    from prima_cli.cli.app import app
+
+    args = list(sys.argv[1:] if argv is None else argv)
+    terminal = terminal or Terminal.from_system()
+    state = AppState(terminal)
+    set_current(state)
+    json_mode = "--json" in args
+    state.output.json_mode = json_mode
+    verbose = "-v" in args or "--verbose" in args
+    _configure_logging(terminal, verbose)
+    if COMPLETE_VAR in os.environ:
+        from typer._completion_classes import completion_init
+
+        completion_init()
+    command = get_command(app)
+    try:
+        result = command.main(args=args, prog_name="prima", standalone_mode=False)
+        return int(result) if isinstance(result, int) else 0
+    except PrimaError as err:
+        state.output.error(err)
+        return int(err.exit_code)
+    except click.exceptions.Exit as exc:
+        return int(exc.exit_code)
+    except click.exceptions.Abort:
+        terminal.stderr.write("aborted\n")
+        return int(ExitCode.INTERRUPTED)
+    except click.exceptions.ClickException as exc:
+        if json_mode:
+            state.output.error(InvalidInput(exc.format_message()))
+        else:
+            exc.show(file=terminal.stderr)
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        terminal.stderr.write("interrupted\n")
+        return int(ExitCode.INTERRUPTED)
+    except Exception as exc:  # the last resort: one sentence, traceback only with -v
+        if state.verbose or verbose:
+            import traceback
+
+            from prima_cli import redact
+
+            terminal.stderr.write(redact.scrub(traceback.format_exc()))
+        err = PrimaError(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint="rerun with --verbose for the traceback and report it",
+        )
+        state.output.error(err)
+        return int(ExitCode.INTERNAL)
+    finally:
+        state.close()
+        set_current(None)
+
+
+def run() -> None:
+    """Console script ``prima``."""
+    sys.exit(main())

@@ -1,0 +1,178 @@
+"""The one place that prints: tables, key/value views, JSON, messages and errors.
+
+Data goes to stdout; messages, warnings, progress and errors go to stderr. On a
+terminal data is a Rich table; otherwise tab-separated text printed without Rich (no
+colour, no wrapping, no header). Every string passes through ``redact.scrub``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any
+
+from prima_cli import redact
+from prima_cli.cli.terminal import Terminal
+from prima_cli.errors import PrimaError
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.isoformat()
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, Enum):
+        return value.value
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def to_json(data: Any) -> str:
+    return redact.scrub(json.dumps(data, default=_json_default, ensure_ascii=False, indent=2))
+
+
+def cell(value: Any) -> str:
+    """Human text of one value (tables and TSV)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dt.datetime):
+        return value.isoformat(timespec="seconds")
+    if isinstance(value, Enum):
+        return str(value.value)
+    if isinstance(value, list | tuple):
+        return ", ".join(cell(v) for v in value)
+    if isinstance(value, Mapping):
+        return ", ".join(f"{k}={cell(v)}" for k, v in value.items())
+    return str(value)
+
+
+def _plain(text: str) -> str:
+    # TSV must stay one record per line and one field per tab
+    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    header: str
+    justify: str = "left"
+
+
+class Output:
+    """Renders results for one invocation; created once per command run."""
+
+    def __init__(self, terminal: Terminal, *, json_mode: bool = False, quiet: bool = False):
+        self.terminal = terminal
+        self.json_mode = json_mode
+        self.quiet = quiet
+
+    # -- consoles (Rich imported lazily) ------------------------------------------
+    def _console(self, *, stderr: bool) -> Any:
+        from rich.console import Console
+
+        stream = self.terminal.stderr if stderr else self.terminal.stdout
+        tty = self.terminal.stderr_tty if stderr else self.terminal.stdout_tty
+        return Console(
+            file=stream,
+            force_terminal=tty,
+            no_color=self.terminal.no_color or not tty,
+            highlight=False,
+            soft_wrap=not tty,
+        )
+
+    # -- data on stdout ----------------------------------------------------------
+    def json(self, data: Any) -> None:
+        self.terminal.stdout.write(to_json(data) + "\n")
+        self.terminal.stdout.flush()
+
+    def table(
+        self,
+        columns: Sequence[Column],
+        rows: Sequence[Mapping[str, Any]],
+        *,
+        title: str | None = None,
+        empty: str = "nothing to show",
+    ) -> None:
+        if not self.terminal.stdout_tty:
+            for row in rows:
+                line = "\t".join(_plain(cell(row.get(c.key))) for c in columns)
+                self.terminal.stdout.write(redact.scrub(line) + "\n")
+            self.terminal.stdout.flush()
+            return
+        if not rows:
+            self.info(empty)
+            return
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left", header_style="bold")
+        for column in columns:
+            table.add_column(column.header, justify=column.justify)  # type: ignore[arg-type]
+        for row in rows:
+            table.add_row(*(escape(redact.scrub(cell(row.get(c.key)))) for c in columns))
+        self._console(stderr=False).print(table)
+
+    def record(self, fields: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
+        """One object as label/value pairs."""
+        if not self.terminal.stdout_tty:
+            for label, value in fields:
+                line = f"{label}\t{_plain(cell(value))}"
+                self.terminal.stdout.write(redact.scrub(line) + "\n")
+            self.terminal.stdout.flush()
+            return
+        from rich.markup import escape
+        from rich.table import Table
+
+        table = Table(title=title, title_justify="left", show_header=False, box=None)
+        table.add_column(style="bold")
+        table.add_column()
+        for label, value in fields:
+            table.add_row(escape(label), escape(redact.scrub(cell(value))))
+        self._console(stderr=False).print(table)
+
+    def text(self, line: str) -> None:
+        """A line of data on stdout (e.g. a completion script)."""
+        self.terminal.stdout.write(redact.scrub(line))
+        if not line.endswith("\n"):
+            self.terminal.stdout.write("\n")
+        self.terminal.stdout.flush()
+
+    # -- messages on stderr --------------------------------------------------------
+    def _stderr(self, text: str, style: str | None = None) -> None:
+        text = redact.scrub(text)
+        if self.terminal.stderr_tty and not self.terminal.no_color and style:
+            from rich.markup import escape
+
+            self._console(stderr=True).print(f"[{style}]{escape(text)}[/{style}]")
+        else:
+            self.terminal.stderr.write(text + "\n")
+            self.terminal.stderr.flush()
+
+    def info(self, message: str) -> None:
+        if not self.quiet:
+            self._stderr(message)
+
+    def success(self, message: str) -> None:
+        if not self.quiet:
+            self._stderr(message, "green")
+
+    def warn(self, message: str) -> None:
+        self._stderr(f"warning: {message}", "yellow")
+
+    def error(self, err: PrimaError) -> None:
+        if self.json_mode:
+            payload = {"error": err.to_dict()}
+            self.terminal.stderr.write(to_json(payload) + "\n")
+            self.terminal.stderr.flush()
+            return
+        self._stderr(f"error: {err.message}", "bold red")
+        if err.hint:
+            self._stderr(f"hint: {err.hint}", "dim")

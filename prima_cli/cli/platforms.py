@@ -1,0 +1,304 @@
+"""`prima platforms ...`: platform types and the venues' connections to them."""
+
+from __future__ import annotations
+
+import typer
+
+from prima_cli.cli import views
+from prima_cli.cli.output import Column
+from prima_cli.cli.prompts import TerminalSecretInput, confirm
+from prima_cli.cli.state import current
+
+app = typer.Typer(
+    help="Connect venues to booking platforms and manage those connections.",
+    no_args_is_help=True,
+)
+
+JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
+VENUE = typer.Argument(..., metavar="VENUE", help="Venue id or slug.")
+
+
+def _complete_type(incomplete: str) -> list[str]:
+    from prima_cli.platforms import registry
+
+    return [name for name in registry.type_names() if name.startswith(incomplete)]
+
+
+TYPE = typer.Argument(
+    ...,
+    metavar="TYPE",
+    help="Platform type (see `prima platforms types`).",
+    autocompletion=_complete_type,
+)
+SET = typer.Option(
+    [],
+    "--set",
+    metavar="KEY=VALUE",
+    help="Configuration value; for secrets use env:NAME (read when used) or - (stdin).",
+)
+
+
+@app.command("types")
+def types(json: bool = JSON) -> None:
+    """List installed platform types and their configuration fields."""
+    from prima_cli.platforms import registry
+
+    out = current().use_json(json)
+    adapters = registry.available()
+    for plugin in registry.broken():
+        out.warn(f"platform plugin {plugin.name} ({plugin.target}) failed to load: {plugin.error}")
+    data = [
+        {
+            "name": name,
+            "display_name": cls.display_name,
+            "version": cls.version,
+            "fields": [
+                {
+                    "name": f.name,
+                    "required": f.required,
+                    "secret": f.secret,
+                    "default": f.default,
+                    "help": f.help,
+                }
+                for f in cls.config_fields
+            ],
+        }
+        for name, cls in sorted(adapters.items())
+    ]
+    if json:
+        out.json(data)
+        return
+    rows = [
+        {
+            "type": t["name"],
+            "field": f["name"],
+            "required": f["required"],
+            "secret": f["secret"],
+            "default": f["default"],
+            "help": f["help"],
+        }
+        for t in data
+        for f in t["fields"]
+    ]
+    columns = (
+        Column("type", "Type"),
+        Column("field", "Field"),
+        Column("required", "Required"),
+        Column("secret", "Secret"),
+        Column("default", "Default"),
+        Column("help", "Help"),
+    )
+    out.table(columns, rows, empty="no platform types installed")
+
+
+@app.command("add")
+def add(
+    venue: str = VENUE,
+    platform_type: str = TYPE,
+    values: list[str] = SET,
+    priority: int | None = typer.Option(
+        None, help="Order of use, lower first (default: after the venue's other connections)."
+    ),
+    disabled: bool = typer.Option(False, "--disabled", help="Save the connection disabled."),
+    no_test: bool = typer.Option(
+        False, "--no-test", help="Save without testing the credentials against the platform."
+    ),
+    json: bool = JSON,
+) -> None:
+    """Connect a venue to a platform (credentials are tested first unless --no-test)."""
+    from prima_cli.core import checks, connections
+
+    state = current()
+    out = state.use_json(json)
+    tester = None if no_test else checks.credential_tester(state.http_options())
+    result = connections.add(
+        state.store(),
+        venue,
+        platform_type,
+        values,
+        priority=priority,
+        enabled=not disabled,
+        secret_input=TerminalSecretInput(),
+        test=tester,
+    )
+    for warning in result.warnings:
+        out.warn(warning)
+    c = result.connection
+    if json:
+        data = views.connection(c)
+        data["test"] = {"tested": result.test_detail is not None, "detail": result.test_detail}
+        out.json(data)
+        return
+    tested = f" (credentials ok: {result.test_detail})" if result.test_detail else " (not tested)"
+    out.success(f"connected {c.venue_slug} to {c.platform_type}{tested}")
+    out.record(views.connection_fields(c))
+
+
+@app.command("list")
+def list_(
+    venue: str | None = typer.Option(None, help="Only this venue (id or slug)."),
+    platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
+    enabled: bool | None = typer.Option(
+        None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
+    ),
+    json: bool = JSON,
+) -> None:
+    """List connections."""
+    from prima_cli.core import connections
+
+    state = current()
+    out = state.use_json(json)
+    found = connections.list_connections(
+        state.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
+    )
+    if json:
+        out.json([views.connection(c) for c in found])
+    else:
+        out.table(
+            views.CONNECTION_COLUMNS,
+            [views.connection_row(c) for c in found],
+            empty="no connections",
+        )
+
+
+@app.command("show")
+def show(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+    """Show one connection (secrets masked)."""
+    from prima_cli.core import connections
+
+    state = current()
+    out = state.use_json(json)
+    c = connections.show(state.store(), venue, platform_type)
+    if json:
+        out.json(views.connection(c))
+    else:
+        out.record(views.connection_fields(c))
+
+
+@app.command("edit")
+def edit(
+    venue: str = VENUE,
+    platform_type: str = TYPE,
+    values: list[str] = SET,
+    unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
+    priority: int | None = typer.Option(None, help="New priority (lower first)."),
+    json: bool = JSON,
+) -> None:
+    """Change a connection's configuration (merged) or priority."""
+    from prima_cli.core import connections
+
+    state = current()
+    out = state.use_json(json)
+    c, warnings = connections.edit(
+        state.store(),
+        venue,
+        platform_type,
+        values,
+        unset,
+        priority=priority,
+        secret_input=TerminalSecretInput(),
+    )
+    for warning in warnings:
+        out.warn(warning)
+    if json:
+        out.json(views.connection(c))
+    else:
+        out.success(f"updated {c.venue_slug}/{c.platform_type}")
+        out.record(views.connection_fields(c))
+
+
+def _toggle(venue: str, platform_type: str, enabled: bool, json: bool) -> None:
+    from prima_cli.core import connections
+
+    state = current()
+    out = state.use_json(json)
+    c, changed = connections.set_enabled(state.store(), venue, platform_type, enabled)
+    word = "enabled" if enabled else "disabled"
+    if json:
+        data = views.connection(c)
+        data["changed"] = changed
+        out.json(data)
+    elif changed:
+        out.success(f"{word} {c.venue_slug}/{c.platform_type}")
+    else:
+        out.info(f"{c.venue_slug}/{c.platform_type} was already {word}")
+
+
+@app.command("enable")
+def enable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+    """Enable a connection."""
+    _toggle(venue, platform_type, True, json)
+
+
+@app.command("disable")
+def disable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+    """Disable a connection (kept, but not used for bookings or sync)."""
+    _toggle(venue, platform_type, False, json)
+
+
+@app.command("remove")
+def remove(
+    venue: str = VENUE,
+    platform_type: str = TYPE,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    json: bool = JSON,
+) -> None:
+    """Remove a connection."""
+    from prima_cli.core import connections
+
+    state = current()
+    out = state.use_json(json)
+    store = state.store()
+    c = connections.show(store, venue, platform_type)
+    confirm(f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
+    removed = connections.remove(store, venue, platform_type)
+    if json:
+        out.json({"removed": views.connection(removed)})
+    else:
+        out.success(f"removed {removed.venue_slug}/{removed.platform_type}")
+
+
+@app.command("test")
+def test(
+    venue: str | None = typer.Argument(None, metavar="[VENUE]", help="Venue id or slug."),
+    platform_type: str | None = typer.Argument(
+        None, metavar="[TYPE]", help="Platform type.", autocompletion=_complete_type
+    ),
+    all_: bool = typer.Option(False, "--all", help="Test every enabled connection."),
+    json: bool = JSON,
+) -> None:
+    """Test credentials: one connection, all of a venue, or --all enabled ones concurrently."""
+    from prima_cli.core import checks
+
+    state = current()
+    out = state.use_json(json)
+    report = checks.test_connections(
+        state.store(),
+        venue_ref=venue,
+        platform_type=platform_type,
+        all_enabled=all_,
+        http=state.http_options(),
+    )
+    rows = [
+        {
+            "venue": r.venue_slug,
+            "platform_type": r.platform_type,
+            "ok": r.ok,
+            "latency_ms": r.latency_ms,
+            "message": r.message,
+            "error": r.error.to_dict() if r.error else None,
+        }
+        for r in report.results
+    ]
+    if json:
+        out.json({"status": report.status, "results": rows})
+    else:
+        columns = (
+            Column("venue", "Venue"),
+            Column("platform_type", "Type"),
+            Column("ok", "OK"),
+            Column("latency_ms", "Latency (ms)", "right"),
+            Column("message", "Message"),
+        )
+        out.table(columns, rows)
+    raise typer.Exit(report.exit_code)

@@ -1,0 +1,100 @@
+"""Declared JSON shapes and table columns per command (the ``--json`` contract).
+
+Each function builds the documented keys explicitly, so renaming a column or a field
+of a result value cannot silently change what scripts parse. README lists these keys.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from prima_cli.cli.output import Column
+
+if TYPE_CHECKING:
+    from prima_cli.core.connections import ConnectionInfo
+    from prima_cli.core.venues import VenueInfo
+
+
+def venue(v: VenueInfo) -> dict[str, Any]:
+    return {
+        "id": v.id,
+        "name": v.name,
+        "slug": v.slug,
+        "timezone": v.timezone,
+        "country": v.country,
+        "connections": v.connections,
+        "created_at": v.created_at,
+        "updated_at": v.updated_at,
+    }
+
+
+VENUE_COLUMNS = (
+    Column("id", "ID", "right"),
+    Column("slug", "Slug"),
+    Column("name", "Name"),
+    Column("timezone", "Time zone"),
+    Column("country", "Country"),
+    Column("connections", "Connections", "right"),
+)
+
+
+def connection(c: ConnectionInfo) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "venue": {"id": c.venue_id, "slug": c.venue_slug, "name": c.venue_name},
+        "platform_type": c.platform_type,
+        "enabled": c.is_enabled,
+        "priority": c.priority,
+        "configuration": dict(c.configuration),
+        "defaults": dict(c.defaults),
+        "last_synced_at": c.last_synced_at,
+        "last_sync_status": c.last_sync_status,
+        "last_error": c.last_error,
+        "created_at": c.created_at,
+        "updated_at": c.updated_at,
+    }
+
+
+def connection_row(c: ConnectionInfo) -> dict[str, Any]:
+    return {
+        "id": c.id,
+        "venue": c.venue_slug,
+        "platform_type": c.platform_type,
+        "enabled": c.is_enabled,
+        "priority": c.priority,
+        "configuration": c.configuration,
+        "last_sync": c.last_sync_status,
+        "last_synced_at": c.last_synced_at,
+    }
+
+
+CONNECTION_COLUMNS = (
+    Column("id", "ID", "right"),
+    Column("venue", "Venue"),
+    Column("platform_type", "Type"),
+    Column("enabled", "Enabled"),
+    Column("priority", "Priority", "right"),
+    Column("configuration", "Configuration"),
+    Column("last_sync", "Last sync"),
+    Column("last_synced_at", "Synced at"),
+)
+
+
+def connection_fields(c: ConnectionInfo) -> list[tuple[str, Any]]:
+    fields: list[tuple[str, Any]] = [
+        ("id", c.id),
+        ("venue", f"{c.venue_slug} ({c.venue_name})"),
+        ("type", c.platform_type),
+        ("enabled", c.is_enabled),
+        ("priority", c.priority),
+    ]
+    fields += [(f"config.{k}", v) for k, v in sorted(c.configuration.items())]
+    fields += [(f"config.{k}", f"{v} (default)") for k, v in sorted(c.defaults.items())]
+    fields += [
+        ("last sync", c.last_sync_status),
+        ("last synced at", c.last_synced_at),
+        ("last error", c.last_error),
+        ("created at", c.created_at),
+        ("updated at", c.updated_at),
+    ]
+    return fields

@@ -1,0 +1,154 @@
+"""Credential tests of platform connections (`prima platforms test` and `platforms add`)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prima_cli.core import connections as connections_core
+from prima_cli.core import venues as venues_core
+from prima_cli.core.http_options import HttpOptions
+from prima_cli.core.platform_calls import open_client, run
+from prima_cli.errors import ExitCode, InvalidInput, NotFound, PrimaError
+
+if TYPE_CHECKING:
+    from prima_cli.platforms.contract import Connection, PlatformAdapter
+    from prima_cli.store.store import Store
+
+CONCURRENCY = 16
+
+
+@dataclass(frozen=True)
+class TestResult:
+    venue_slug: str
+    platform_type: str
+    ok: bool
+    latency_ms: int | None
+    message: str
+    error: PrimaError | None = None
+
+
+@dataclass(frozen=True)
+class TestReport:
+    results: list[TestResult]
+
+    @property
+    def status(self) -> str:
+        passed = sum(r.ok for r in self.results)
+        if passed == len(self.results):
+            return "ok"
+        return "failed" if passed == 0 else "partial"
+
+    @property
+    def exit_code(self) -> int:
+        failed = [r.error for r in self.results if not r.ok]
+        if not failed:
+            return int(ExitCode.OK)
+        codes = {e.exit_code if e else ExitCode.INTERNAL for e in failed}
+        if len(failed) < len(self.results) or len(codes) > 1:
+            return int(ExitCode.PARTIAL)
+        return int(codes.pop())
+
+
+@dataclass(frozen=True)
+class _Target:
+    venue_slug: str
+    platform_type: str
+    adapter: type[PlatformAdapter] | None
+    connection: Connection | None
+    error: PrimaError | None
+
+
+def credential_tester(
+    http: HttpOptions,
+) -> Callable[[type[PlatformAdapter], Connection], str]:
+    """A check for `platforms add`: returns what was verified, or raises the typed error."""
+
+    def test(adapter: type[PlatformAdapter], connection: Connection) -> str:
+        async def go() -> str:
+            async with open_client(http) as client:
+                return (await adapter(client).check_auth(connection)).detail
+
+        return run(go())
+
+    return test
+
+
+def _targets(
+    store: Store, venue_ref: str | None, platform_type: str | None, all_enabled: bool
+) -> list[_Target]:
+    from sqlmodel import select
+
+    from prima_cli.platforms import registry
+    from prima_cli.store.models import Venue, VenuePlatform
+
+    if all_enabled and (venue_ref or platform_type):
+        raise InvalidInput("--all tests every enabled connection; do not name a venue with it")
+    if not all_enabled and venue_ref is None:
+        raise InvalidInput("name a VENUE (and optionally a TYPE), or pass --all")
+    targets: list[_Target] = []
+    with store.session() as session:
+        query = select(VenuePlatform, Venue).join(Venue, Venue.id == VenuePlatform.venue_id)
+        if all_enabled:
+            query = query.where(VenuePlatform.is_enabled == True)  # noqa: E712
+        else:
+            assert venue_ref is not None
+            venue = venues_core.find(session, venue_ref)
+            query = query.where(VenuePlatform.venue_id == venue.id)
+            if platform_type:
+                query = query.where(VenuePlatform.platform_type == platform_type)
+        rows = session.exec(query.order_by(Venue.slug, VenuePlatform.priority)).all()
+        if not rows:
+            what = "enabled connections" if all_enabled else "matching connections"
+            raise NotFound(f"no {what} to test", hint="see `prima platforms list`")
+        for row, venue in rows:
+            try:
+                adapter = registry.get(row.platform_type)
+                conn = connections_core.adapter_connection(adapter, row, venue)
+                targets.append(_Target(venue.slug, row.platform_type, adapter, conn, None))
+            except PrimaError as err:
+                targets.append(_Target(venue.slug, row.platform_type, None, None, err))
+    return targets
+
+
+async def _test_all(targets: Sequence[_Target], http: HttpOptions) -> list[TestResult]:
+    semaphore = asyncio.Semaphore(CONCURRENCY)
+    async with open_client(http) as client:
+
+        async def one(target: _Target) -> TestResult:
+            if target.error is not None or target.adapter is None or target.connection is None:
+                err = target.error or PrimaError("cannot test this connection")
+                return TestResult(
+                    target.venue_slug, target.platform_type, False, None, err.message, err
+                )
+            async with semaphore:
+                started = time.perf_counter()
+                try:
+                    check = await target.adapter(client).check_auth(target.connection)
+                except PrimaError as err:
+                    latency = round((time.perf_counter() - started) * 1000)
+                    return TestResult(
+                        target.venue_slug, target.platform_type, False, latency, err.message, err
+                    )
+                latency = round((time.perf_counter() - started) * 1000)
+                return TestResult(
+                    target.venue_slug, target.platform_type, True, latency, check.detail
+                )
+
+        return list(await asyncio.gather(*(one(t) for t in targets)))
+
+
+def test_connections(
+    store: Store,
+    *,
+    venue_ref: str | None,
+    platform_type: str | None,
+    all_enabled: bool,
+    http: HttpOptions,
+) -> TestReport:
+    """Test the chosen connections concurrently; failures are results, not exceptions."""
+    targets = _targets(store, venue_ref, platform_type, all_enabled)
+    return TestReport(run(_test_all(targets, http)))

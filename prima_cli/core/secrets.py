@@ -1,0 +1,74 @@
+"""Secret values in connection configurations: references, resolution and display.
+
+A secret is stored either as a reference ``env:NAME`` (resolved when used, never stored)
+or literally. Resolved values are registered with :mod:`prima_cli.redact` so that no
+output, log or trace can show them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable, Mapping
+
+from prima_cli import redact
+from prima_cli.errors import ConfigError, InvalidInput
+
+ENV_PREFIX = "env:"
+STDIN_MARKER = "-"
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def is_reference(value: str) -> bool:
+    return value.startswith(ENV_PREFIX)
+
+
+def check_reference(key: str, value: str) -> None:
+    name = value[len(ENV_PREFIX) :]
+    if not _ENV_NAME.match(name):
+        raise InvalidInput(
+            f"{key}: {value!r} is not a valid environment variable reference",
+            hint="write env:NAME with NAME made of letters, digits and underscores",
+        )
+
+
+def resolve(key: str, value: str, *, where: str) -> str:
+    """The secret's value; a reference to an unset variable is a ConfigError (exit 78)."""
+    if not is_reference(value):
+        redact.register(value)
+        return value
+    name = value[len(ENV_PREFIX) :]
+    resolved = os.environ.get(name)
+    if not resolved:
+        raise ConfigError(
+            f"{where}: {key} refers to the environment variable {name}, which is not set",
+            hint=f"export {name}=... or change it with `prima platforms edit ... --set {key}=...`",
+        )
+    redact.register(resolved)
+    return resolved
+
+
+def unresolved(config: Mapping[str, object], secret_keys: Iterable[str]) -> list[str]:
+    """Secret keys whose ``env:`` reference points at an unset variable."""
+    missing = []
+    for key in secret_keys:
+        value = config.get(key)
+        if isinstance(value, str) and is_reference(value):
+            if not os.environ.get(value[len(ENV_PREFIX) :]):
+                missing.append(key)
+    return missing
+
+
+def display(value: object, *, secret: bool) -> object:
+    """How a configuration value may be shown: references as is, literal secrets masked."""
+    if not secret or not isinstance(value, str) or is_reference(value):
+        return value
+    return redact.mask(value)
+
+
+def register_literals(config: Mapping[str, object], secret_keys: Iterable[str]) -> None:
+    """Register literal secrets of a stored configuration before anything is printed."""
+    for key in secret_keys:
+        value = config.get(key)
+        if isinstance(value, str) and not is_reference(value):
+            redact.register(value)

@@ -1,0 +1,163 @@
+"""What the HTTP adapters share: configuration access, secrets, phones, time parsing."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import httpx
+import phonenumbers
+
+from prima_cli import redact
+from prima_cli.errors import ConfigError, InvalidInput, PlatformMalformedResponse
+from prima_cli.platforms import http
+from prima_cli.platforms.contract import Connection, PlatformAdapter
+
+
+class HttpPlatformAdapter(PlatformAdapter):
+    """Base of the built-in adapters: config access and requests through :mod:`.http`."""
+
+    def __init__(self, client: httpx.AsyncClient, *, retry: http.RetryPolicy | None = None) -> None:
+        super().__init__(client)
+        self.retry = retry or http.DEFAULT_RETRY
+
+    def _prepare(self, connection: Connection) -> None:
+        """Register every secret of the connection for scrubbing, before any request."""
+        for name in self.secret_fields():
+            value = connection.config.get(name)
+            if value:
+                # the URL-encoded form too: it is what appears in a URL path
+                redact.register(value, quote(value, safe=""))
+
+    def setting(self, connection: Connection, name: str) -> str:
+        """A configuration value with the declared default; required and empty is an error."""
+        declared = self.field(name)
+        value = (connection.config.get(name) or "").strip()
+        if not value and declared is not None and declared.default is not None:
+            value = declared.default
+        if not value and (declared is None or declared.required):
+            raise ConfigError(
+                f"{self.display_name} connection of venue {connection.venue_slug!r} "
+                f"has no {name!r}",
+                hint=f"set it with `prima platforms edit {connection.venue_slug} {self.name}`",
+            )
+        return value
+
+    def base_url(self, connection: Connection) -> str:
+        return self.setting(connection, "base_url").rstrip("/")
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        *,
+        idempotent: bool,
+        headers: dict[str, str] | None = None,
+        json: Any = None,
+        params: dict[str, str | int] | None = None,
+    ) -> httpx.Response:
+        return await http.send(
+            self.client,
+            self,
+            method,
+            url,
+            idempotent=idempotent,
+            headers=headers,
+            json=json,
+            params=params,
+            policy=self.retry,
+        )
+
+    def malformed(self, what: str, body: Any = None) -> PlatformMalformedResponse:
+        cut = http.excerpt(str(body)) if body is not None else ""
+        return PlatformMalformedResponse(
+            f"{self.display_name} answered with {what}" + (f": {cut!r}" if cut else ""),
+            excerpt=cut,
+            platform=self.name,
+        )
+
+
+def segment(value: str) -> str:
+    """A value quoted for use as one URL path segment."""
+    return quote(value, safe="")
+
+
+def venue_zone(connection: Connection) -> ZoneInfo:
+    try:
+        return ZoneInfo(connection.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(
+            f"venue {connection.venue_slug!r} has an unknown time zone {connection.timezone!r}",
+            hint="use an IANA name such as Europe/Madrid",
+        ) from None
+
+
+def parse_phone(e164: str) -> phonenumbers.PhoneNumber:
+    """A guest phone in E.164 form, or ``InvalidInput`` (exit 2) before any request."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not e164.startswith("+") or not phonenumbers.is_possible_number(number):
+        raise InvalidInput(
+            f"guest phone {e164!r} is not a possible international number",
+            hint="give it in E.164 form, with the country code: +34600111222",
+        )
+    return number
+
+
+def split_phone(e164: str) -> tuple[str, str]:
+    """(country calling code digits, national significant number): ``("44", "7700900123")``."""
+    number = parse_phone(e164)
+    return str(number.country_code), phonenumbers.national_significant_number(number)
+
+
+def normalise_phone(e164: str) -> str:
+    """The guest phone re-formatted as strict E.164 (spaces and dashes removed)."""
+    return phonenumbers.format_number(parse_phone(e164), phonenumbers.PhoneNumberFormat.E164)
+
+
+def require_party_size(party_size: int) -> None:
+    if party_size < 1:
+        raise InvalidInput(f"party size must be at least 1 (got {party_size})")
+
+
+_HOUR = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+def parse_hour(value: object) -> dt.time | None:
+    """``HH:MM`` or ``HH:MM:SS`` as a time; ``None`` if it is not one."""
+    match = _HOUR.match(value.strip()) if isinstance(value, str) else None
+    if match is None:
+        return None
+    hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        return dt.time(hour, minute, second)
+    except ValueError:
+        return None
+
+
+def parse_int(value: object) -> int | None:
+    """An integer sent as a number or as a string of digits (``"4"``, ``"-3"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def require_whole_minute(value: dt.time) -> None:
+    """Platforms take ``HH:MM``: seconds would be dropped silently, so refuse them."""
+    if value.second or value.microsecond:
+        raise InvalidInput(
+            f"time {value.isoformat()} has seconds; platforms book whole minutes",
+            hint=f"use {value.strftime('%H:%M')}",
+        )

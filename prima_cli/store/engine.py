@@ -1,0 +1,100 @@
+"""Engines and sessions from a database URL, the same way on every dialect."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlmodel import Session
+
+from prima_cli.errors import ConfigError
+from prima_cli.store.url import mask_password, sqlite_path
+
+_EXTRA_HINTS = {
+    "postgresql": "install the driver: pip install 'prima-cli[postgres]'",
+    "mysql": "install the driver: pip install 'prima-cli[mysql]'",
+    "mariadb": "install the driver: pip install 'prima-cli[mysql]'",
+}
+
+
+def _prepare_sqlite_file(url: str) -> None:
+    """Create the SQLite file with mode 0600 (in a 0700 directory) before SQLite does."""
+    path = sqlite_path(url)
+    if path is None or path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot create the database file {path}: {exc.strerror}",
+            hint="pass --db with a writable location or set PRIMA_DATABASE_URL",
+        ) from exc
+    os.close(fd)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine(url: str) -> Engine:
+    """An engine for ``url``; configuration problems raise ConfigError (exit 78)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except ArgumentError as exc:
+        raise ConfigError(
+            f"invalid database URL {mask_password(url)!r}",
+            hint="use e.g. sqlite:///path/prima.db, postgresql://user@host/db or "
+            "mysql://user@host/db",
+        ) from exc
+    backend = parsed.get_backend_name()
+    kwargs: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
+    if backend == "sqlite":
+        _prepare_sqlite_file(url)
+        kwargs["connect_args"] = {"timeout": 10}
+    try:
+        engine = sa.create_engine(parsed, **kwargs)
+    except (NoSuchModuleError, ModuleNotFoundError, ImportError) as exc:
+        raise ConfigError(
+            f"no database driver for {mask_password(url)!r} ({exc})",
+            hint=_EXTRA_HINTS.get(backend, "check the URL's dialect"),
+        ) from exc
+    if backend == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def connect_error(url: str, exc: SQLAlchemyError) -> ConfigError:
+    """A one-sentence ConfigError for a failure to reach the database."""
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc)
+    return ConfigError(
+        f"cannot use the database at {mask_password(url)}: {reason}",
+        hint="check --db / PRIMA_DATABASE_URL and that the server is running",
+    )
+
+
+@contextmanager
+def session_scope(engine: Engine, url: str) -> Iterator[Session]:
+    """A session committed on success and rolled back on error."""
+    with Session(engine, expire_on_commit=False) as session:
+        try:
+            yield session
+            session.commit()
+        except OperationalError as exc:
+            session.rollback()
+            raise connect_error(url, exc) from exc
+        except BaseException:
+            session.rollback()
+            raise
