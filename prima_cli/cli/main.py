@@ -34,7 +34,8 @@ def _configure_logging(terminal: Terminal, verbose: bool) -> None:
 
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run prima with ``argv``; returns the exit code. Tests call this with a fake terminal."""
-    from typer import _click as click  # typer vendors click since 0.26
+    import typer
+    from typer._click.exceptions import ClickException  # typer vendors click since 0.26
     from typer.main import get_command
 
     from prima_cli.cli.app import app
@@ -58,12 +59,12 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except PrimaError as err:
         state.output.error(err)
         return int(err.exit_code)
-    except click.exceptions.Exit as exc:
+    except typer.Exit as exc:
         return int(exc.exit_code)
-    except click.exceptions.Abort:
+    except typer.Abort:
         terminal.stderr.write("aborted\n")
         return int(ExitCode.INTERRUPTED)
-    except click.exceptions.ClickException as exc:
+    except ClickException as exc:
         if json_mode:
             state.output.error(InvalidInput(exc.format_message()))
         else:

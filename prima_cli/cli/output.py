@@ -80,10 +80,12 @@ class Output:
 
         stream = self.terminal.stderr if stderr else self.terminal.stdout
         tty = self.terminal.stderr_tty if stderr else self.terminal.stdout_tty
+        plain = self.terminal.no_color or not tty
         return Console(
             file=stream,
             force_terminal=tty,
-            no_color=self.terminal.no_color or not tty,
+            color_system=None if plain else "auto",  # NO_COLOR: no escape codes at all
+            no_color=plain,
             highlight=False,
             soft_wrap=not tty,
         )

@@ -135,7 +135,7 @@ def build_configuration(
                 f"the {key} given on the command line is visible in the process list and "
                 f"shell history; prefer --set {key}=env:NAME or --set {key}=-"
             )
-        if is_secret:
+        if is_secret and not secrets.is_reference(value):
             redact.register(value)
         config[key] = value
     missing = [

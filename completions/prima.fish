@@ -1,0 +1,1 @@
+complete --command prima --no-files --arguments "(env _PRIMA_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) prima)" --condition "env _PRIMA_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) prima"

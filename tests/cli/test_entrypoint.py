@@ -1,0 +1,102 @@
+"""The real `prima` executable: version, help, start-up imports, streams and exit codes."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from prima_cli import __version__
+from tests.conftest import prima_executable, run_prima
+
+HEAVY = (
+    "sqlalchemy",
+    "sqlmodel",
+    "httpx",
+    "alembic",
+    "prima_cli.platforms.covermanager",
+    "prima_cli.platforms.restoo",
+    "prima_cli.sandbox",
+)
+
+
+def loaded_modules(*args: str, env: dict[str, str] | None = None) -> set[str]:
+    code = (
+        "import sys, json\n"
+        "from prima_cli.cli.main import main\n"
+        f"code = main({list(args)!r})\n"
+        "sys.stderr.write(json.dumps(sorted(sys.modules)))\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    return set(json.loads(proc.stderr.strip().splitlines()[-1]))
+
+
+def test_version() -> None:
+    proc = run_prima(["--version"])
+    assert proc.returncode == 0
+    assert proc.stdout.strip() == f"prima {__version__}"
+    module = subprocess.run(
+        [sys.executable, "-m", "prima_cli", "--version"], capture_output=True, text=True
+    )
+    assert module.stdout.strip() == f"prima {__version__}"
+
+
+def test_help_lists_every_group() -> None:
+    proc = run_prima(["--help"])
+    assert proc.returncode == 0
+    for group in ("venues", "platforms", "db", "doctor", "completion"):
+        assert group in proc.stdout
+
+
+def test_help_and_completion_do_not_import_heavy_modules() -> None:
+    for args in (["--help"], ["venues", "--help"], ["platforms", "add", "--help"]):
+        heavy = {m for m in loaded_modules(*args) if m.startswith(HEAVY)}
+        assert heavy == set(), f"{args}: {sorted(heavy)}"
+
+
+def test_ordinary_commands_do_not_import_alembic(tmp_path) -> None:
+    import os
+
+    env = {**os.environ, "PRIMA_DATA_DIR": str(tmp_path)}
+    assert run_prima(["db", "migrate"], env=env).returncode == 0
+    modules = loaded_modules("venues", "list", "--json", env=env)
+    assert "sqlalchemy" in modules  # it did reach the database
+    assert not {m for m in modules if m.startswith("alembic")}
+
+
+def test_streams_and_exit_codes_of_a_failure(tmp_path) -> None:
+    import os
+
+    env = {**os.environ, "PRIMA_DATA_DIR": str(tmp_path)}
+    proc = run_prima(["venues", "show", "nope"], env=env)
+    assert proc.returncode == 78  # not migrated yet
+    assert proc.stdout == ""
+    assert proc.stderr.startswith("error: ")
+    run_prima(["db", "migrate"], env=env)
+    proc = run_prima(["venues", "show", "nope", "--json"], env=env)
+    assert proc.returncode == 3
+    assert proc.stdout == ""
+    assert json.loads(proc.stderr)["error"]["type"] == "not_found"
+    usage = run_prima(["venues", "add"], env=env)
+    assert usage.returncode == 2
+    assert "Missing argument" in usage.stderr
+    unknown = run_prima(["venues", "frobnicate"], env=env)
+    assert unknown.returncode == 2
+
+
+def test_bash_completion_answers_through_the_entry_point() -> None:
+    import os
+
+    exe = prima_executable()
+    env = {
+        **os.environ,
+        "_PRIMA_COMPLETE": "complete_bash",
+        "COMP_WORDS": "prima pla",
+        "COMP_CWORD": "1",
+    }
+    proc = subprocess.run(exe, capture_output=True, text=True, env=env)
+    assert proc.returncode == 0
+    assert "platforms" in proc.stdout.split()
+    env.update(COMP_WORDS="prima platforms add pepe c", COMP_CWORD="4")
+    proc = subprocess.run(exe, capture_output=True, text=True, env=env)
+    assert "covermanager" in proc.stdout.split()
