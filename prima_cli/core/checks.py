@@ -8,10 +8,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from prima_cli.core import connections as connections_core
 from prima_cli.core import venues as venues_core
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
+from prima_cli.core.targets import Target, resolve
 from prima_cli.errors import ExitCode, InvalidInput, NotFound, PrimaError
 
 if TYPE_CHECKING:
@@ -53,15 +53,6 @@ class TestReport:
         return int(codes.pop())
 
 
-@dataclass(frozen=True)
-class _Target:
-    venue_slug: str
-    platform_type: str
-    adapter: type[PlatformAdapter] | None
-    connection: Connection | None
-    error: PrimaError | None
-
-
 def credential_tester(
     http: HttpOptions,
 ) -> Callable[[type[PlatformAdapter], Connection], str]:
@@ -79,17 +70,15 @@ def credential_tester(
 
 def _targets(
     store: Store, venue_ref: str | None, platform_type: str | None, all_enabled: bool
-) -> list[_Target]:
+) -> list[Target]:
     from sqlmodel import select
 
-    from prima_cli.platforms import registry
     from prima_cli.store.models import Venue, VenuePlatform
 
     if all_enabled and (venue_ref or platform_type):
         raise InvalidInput("--all tests every enabled connection; do not name a venue with it")
     if not all_enabled and venue_ref is None:
         raise InvalidInput("name a VENUE (and optionally a TYPE), or pass --all")
-    targets: list[_Target] = []
     with store.session() as session:
         query = select(VenuePlatform, Venue).join(Venue, Venue.id == VenuePlatform.venue_id)
         if all_enabled:
@@ -104,21 +93,14 @@ def _targets(
         if not rows:
             what = "enabled connections" if all_enabled else "matching connections"
             raise NotFound(f"no {what} to test", hint="see `prima platforms list`")
-        for row, venue in rows:
-            try:
-                adapter = registry.get(row.platform_type)
-                conn = connections_core.adapter_connection(adapter, row, venue)
-                targets.append(_Target(venue.slug, row.platform_type, adapter, conn, None))
-            except PrimaError as err:
-                targets.append(_Target(venue.slug, row.platform_type, None, None, err))
-    return targets
+        return resolve(rows)
 
 
-async def _test_all(targets: Sequence[_Target], http: HttpOptions) -> list[TestResult]:
+async def _test_all(targets: Sequence[Target], http: HttpOptions) -> list[TestResult]:
     semaphore = asyncio.Semaphore(CONCURRENCY)
     async with open_client(http) as client:
 
-        async def one(target: _Target) -> TestResult:
+        async def one(target: Target) -> TestResult:
             if target.error is not None or target.adapter is None or target.connection is None:
                 err = target.error or PrimaError("cannot test this connection")
                 return TestResult(

@@ -53,9 +53,12 @@ def unresolved(config: Mapping[str, object], secret_keys: Iterable[str]) -> list
     missing = []
     for key in secret_keys:
         value = config.get(key)
-        if isinstance(value, str) and is_reference(value):
-            if not os.environ.get(value[len(ENV_PREFIX) :]):
-                missing.append(key)
+        if (
+            isinstance(value, str)
+            and is_reference(value)
+            and not os.environ.get(value[len(ENV_PREFIX) :])
+        ):
+            missing.append(key)
     return missing
 
 

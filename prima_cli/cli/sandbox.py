@@ -1,0 +1,80 @@
+"""`prima sandbox serve`: run the platform simulator in the foreground."""
+
+from __future__ import annotations
+
+import typer
+
+from prima_cli.cli.state import current
+from prima_cli.errors import InvalidInput
+
+app = typer.Typer(help="A local simulator of the booking platforms.", no_args_is_help=True)
+
+
+@app.command("serve")
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Address to bind."),
+    port: int = typer.Option(8765, help="Port to bind (0 picks a free one)."),
+    seed: int = typer.Option(0, help="Seed for keys and venues (same seed, same output)."),
+    latency_ms: int = typer.Option(0, "--latency-ms", help="Delay added to every request."),
+    fault: list[str] = typer.Option(
+        [],
+        "--fault",
+        metavar="SPEC",
+        help="Inject a fault, e.g. reset:covermanager:reserv/reserv:times=1 (repeatable).",
+    ),
+    switch: list[str] = typer.Option(
+        [], "--switch", metavar="NAME=on|off", help="Flip a guessed platform behaviour."
+    ),
+    state_file: str | None = typer.Option(
+        None, "--state", metavar="FILE", help="Keep reservations in this JSON file."
+    ),
+    log_requests: bool = typer.Option(False, "--log-requests", help="One line per request."),
+    json: bool = typer.Option(False, "--json", help="Print URLs and credentials as JSON."),
+) -> None:
+    """Serve CoverManager under /covermanager/api and Restoo under /restoo until Ctrl-C."""
+    from prima_cli.sandbox import Sandbox, SandboxConfig, Switches, parse_fault
+
+    out = current().use_json(json)
+    if latency_ms < 0 or not 0 <= port <= 65535:
+        raise InvalidInput("--latency-ms must be >= 0 and --port between 0 and 65535")
+    try:
+        faults = [parse_fault(spec) for spec in fault]
+        switches = Switches().with_specs(switch)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    config = SandboxConfig(
+        seed=seed,
+        host=host,
+        port=port,
+        latency_ms=latency_ms,
+        faults=faults,
+        switches=switches,
+        state_path=state_file,
+        log_requests=log_requests,
+    )
+    sandbox = Sandbox(config)
+    try:
+        sandbox.start()
+    except OSError as exc:
+        raise InvalidInput(
+            f"cannot listen on {host}:{port}: {exc.strerror}",
+            hint="choose another --port (0 picks a free one)",
+        ) from None
+    creds = sandbox.credentials()
+    if json:
+        out.json({"base_url": sandbox.base_url, **creds.to_dict()})
+    else:
+        cm, restoo = creds.covermanager, creds.restoo
+        out.text(f"CoverManager  base_url={cm.base_url}  api_key={cm.api_key}")
+        for r in cm.restaurants:
+            rights = "" if r.can_book else "  (read-only key: bookings get 'Action not permited')"
+            out.text(f"  restaurant_id={r.slug}  {r.name}, {r.timezone}{rights}")
+        out.text(
+            f"Restoo        base_url={restoo.base_url}  partner_id={restoo.partner}  "
+            f"api_key={restoo.api_key}"
+        )
+        for a in restoo.accounts:
+            out.text(f"  account={a.account}  {a.name}, {a.timezone}, bookings {a.booking_status}")
+        out.info("sandbox running; Ctrl-C to stop")
+    sandbox.serve_forever()
+    out.info("sandbox stopped")

@@ -1,0 +1,100 @@
+"""Asking a venue's enabled connections for bookable slots, concurrently."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from prima_cli.core import targets as targets_core
+from prima_cli.core import venues as venues_core
+from prima_cli.core.http_options import HttpOptions
+from prima_cli.core.platform_calls import open_client, run
+from prima_cli.errors import InvalidInput, NotFound, PlatformUnsupported, PrimaError
+
+if TYPE_CHECKING:
+    from prima_cli.platforms.contract import Slot
+    from prima_cli.store.store import Store
+
+MAX_PARTY = 50
+
+
+@dataclass(frozen=True)
+class PlatformAvailability:
+    """One connection's answer: slots, "not offered by this platform", or an error."""
+
+    platform_type: str
+    priority: int
+    slots: list[Slot] = field(default_factory=list)
+    unsupported: bool = False
+    error: PrimaError | None = None
+
+
+@dataclass(frozen=True)
+class VenueAvailability:
+    venue_slug: str
+    timezone: str
+    date: dt.date
+    party_size: int
+    platforms: list[PlatformAvailability]  # in priority order
+
+
+def _targets(store: Store, venue_ref: str, platform_type: str | None) -> tuple[str, str, list]:
+    from sqlmodel import select
+
+    from prima_cli.store.models import VenuePlatform
+
+    with store.session() as session:
+        venue = venues_core.find(session, venue_ref)
+        query = select(VenuePlatform).where(
+            VenuePlatform.venue_id == venue.id,
+            VenuePlatform.is_enabled == True,  # noqa: E712
+        )
+        if platform_type:
+            query = query.where(VenuePlatform.platform_type == platform_type)
+        rows = session.exec(query.order_by(VenuePlatform.priority)).all()
+        if not rows:
+            which = f"enabled {platform_type} connection" if platform_type else "enabled platform"
+            raise NotFound(
+                f"venue {venue.slug} has no {which} configured",
+                hint=f"connect one with `prima platforms add {venue.slug} TYPE ...`",
+            )
+        return venue.slug, venue.timezone, targets_core.resolve((row, venue) for row in rows)
+
+
+async def _ask(
+    target: targets_core.Target, client: object, date: dt.date, party_size: int
+) -> PlatformAvailability:
+    ptype, priority = target.platform_type, target.priority
+    if target.adapter is None or target.connection is None:
+        return PlatformAvailability(ptype, priority, error=target.error)
+    try:
+        adapter = target.adapter(client)  # type: ignore[arg-type]
+        slots = await adapter.check_availability(target.connection, date, None, party_size)
+    except PlatformUnsupported:
+        return PlatformAvailability(ptype, priority, unsupported=True)
+    except PrimaError as err:
+        return PlatformAvailability(ptype, priority, error=err)
+    return PlatformAvailability(ptype, priority, sorted(slots, key=lambda s: (s.date, s.time)))
+
+
+def venue_availability(
+    store: Store,
+    venue_ref: str,
+    *,
+    date: dt.date,
+    party_size: int,
+    http: HttpOptions,
+    platform_type: str | None = None,
+) -> VenueAvailability:
+    """Bookable slots per enabled connection; a failing platform is a result, not a crash."""
+    if not 1 <= party_size <= MAX_PARTY:
+        raise InvalidInput(f"party size must be between 1 and {MAX_PARTY}")
+    slug, timezone, targets = _targets(store, venue_ref, platform_type)
+
+    async def ask_all() -> list[PlatformAvailability]:
+        async with open_client(http) as client:
+            return list(await asyncio.gather(*(_ask(t, client, date, party_size) for t in targets)))
+
+    return VenueAvailability(slug, timezone, date, party_size, run(ask_all()))

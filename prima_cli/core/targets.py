@@ -1,0 +1,41 @@
+"""Connections resolved for calling their adapters (shared by tests, availability, demo)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prima_cli.core import connections as connections_core
+from prima_cli.errors import PrimaError
+
+if TYPE_CHECKING:
+    from prima_cli.platforms.contract import Connection, PlatformAdapter
+    from prima_cli.store.models import Venue, VenuePlatform
+
+
+@dataclass(frozen=True)
+class Target:
+    """A connection ready to call, or the reason it cannot be called (bad plugin, secret)."""
+
+    venue_slug: str
+    platform_type: str
+    priority: int
+    adapter: type[PlatformAdapter] | None
+    connection: Connection | None
+    error: PrimaError | None
+
+
+def resolve(rows: Iterable[tuple[VenuePlatform, Venue]]) -> list[Target]:
+    from prima_cli.platforms import registry
+
+    targets = []
+    for row, venue in rows:
+        try:
+            adapter = registry.get(row.platform_type)
+            conn = connections_core.adapter_connection(adapter, row, venue)
+        except PrimaError as err:
+            targets.append(Target(venue.slug, row.platform_type, row.priority, None, None, err))
+            continue
+        targets.append(Target(venue.slug, row.platform_type, row.priority, adapter, conn, None))
+    return targets
