@@ -147,8 +147,8 @@ def run_demo(
         DemoStep(
             "Credential test of every enabled connection",
             [
-                f"{r.venue_slug}/{r.platform_type}: {'ok' if r.ok else 'FAILED'} in {r.latency_ms} ms"
-                f" - {r.message}"
+                f"{r.venue_slug}/{r.platform_type}: {'ok' if r.ok else 'FAILED'}"
+                f" in {r.latency_ms} ms - {r.message}"
                 for r in demo_results
             ],
             {"status": report_.status},
