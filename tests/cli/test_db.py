@@ -85,9 +85,9 @@ def create_legacy_export(url: str) -> None:
                 values["last_covermanager_sync"] = LAST_SYNC.replace(tzinfo=None)
             conn.execute(
                 sa.text(
-                    "INSERT INTO venues VALUES (:id, :name, :slug, :timezone, :country, :created_at,"
-                    " :updated_at, :uses_covermanager, :covermanager_id, :covermanager_sync_enabled,"
-                    " :last_covermanager_sync)"
+                    "INSERT INTO venues VALUES (:id, :name, :slug, :timezone, :country,"
+                    " :created_at, :updated_at, :uses_covermanager, :covermanager_id,"
+                    " :covermanager_sync_enabled, :last_covermanager_sync)"
                 ),
                 values,
             )

@@ -1,0 +1,71 @@
+"""Integration fixtures: the simulator on a free loopback port, and a migrated store."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from prima_cli.sandbox import Sandbox, SandboxConfig
+from tests.conftest import CLI
+
+
+@pytest.fixture
+def sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SandboxConfig(seed=7)) as sb:
+        yield sb
+
+
+@pytest.fixture
+def venues(migrated: CLI) -> CLI:
+    migrated.ok(
+        "venues",
+        "add",
+        "Madrid",
+        "--slug",
+        "madrid",
+        "--timezone",
+        "Europe/Madrid",
+        "--country",
+        "ES",
+    )
+    migrated.ok(
+        "venues",
+        "add",
+        "Lisboa",
+        "--slug",
+        "lisboa",
+        "--timezone",
+        "Europe/Lisbon",
+        "--country",
+        "PT",
+    )
+    return migrated
+
+
+def cm_settings(
+    sb: Sandbox, restaurant: str = "prima-sbx-madrid", key: str | None = None
+) -> list[str]:
+    creds = sb.credentials().covermanager
+    return [
+        "--set",
+        f"restaurant_id={restaurant}",
+        "--set",
+        f"api_key={key or creds.api_key}",
+        "--set",
+        f"base_url={creds.base_url}",
+    ]
+
+
+def restoo_settings(
+    sb: Sandbox, account: str = "prima-sbx-lisboa", key: str | None = None
+) -> list[str]:
+    creds = sb.credentials().restoo
+    return [
+        "--set",
+        f"account={account}",
+        "--set",
+        f"api_key={key or creds.api_key}",
+        "--set",
+        f"base_url={creds.base_url}",
+    ]
