@@ -91,6 +91,11 @@ class Switches:
         "A repeated bookingExternalId on the same account returns the existing booking "
         "(HTTP 200) instead of creating another one.",
     )
+    restoo_cancel_reason_required: bool = _switch(
+        True,
+        "Cancelling without a cancelReason gives 422 (the reference app's notes call it "
+        "both optional and required); an invalid value is always refused.",
+    )
     restoo_waitlist_when_full: bool = _switch(
         True,
         "Accounts with a waiting list answer a full slot with 201 and status "
@@ -100,7 +105,7 @@ class Switches:
     @classmethod
     def describe(cls) -> list[tuple[str, bool, str]]:
         """(name, default, description) of every switch, in declaration order."""
-        return [(f.name, f.default, f.metadata["doc"]) for f in dataclasses.fields(cls)]
+        return [(f.name, bool(f.default), f.metadata["doc"]) for f in dataclasses.fields(cls)]
 
     def with_specs(self, specs: Iterable[str]) -> Switches:
         """A copy with ``name=on|off`` (also true/false, yes/no, 1/0) specs applied.

@@ -44,6 +44,7 @@ Examples::
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 from dataclasses import dataclass
@@ -133,8 +134,9 @@ def parse_fault(spec: str) -> FaultRule:
             name, _, value = token.partition("=")
             name = name.strip().lower()
             if name not in _OPTIONS:
+                known = ", ".join(_OPTIONS)
                 raise ValueError(
-                    f"fault {spec!r}: unknown option {name!r}; expected one of {', '.join(_OPTIONS)}"
+                    f"fault {spec!r}: unknown option {name!r}; expected one of {known}"
                 )
             options[name] = value.strip()
         else:
@@ -143,7 +145,7 @@ def parse_fault(spec: str) -> FaultRule:
             positional.append(None if token.strip() in ("", "*") else token.strip())
     if len(positional) > 3:
         raise ValueError(f"fault {spec!r}: too many fields; expected KIND:PLATFORM:PATH:METHOD")
-    platform, path, method = (positional + [None, None, None])[:3]
+    platform, path, method = [*positional, None, None, None][:3]
     if "method" in options:
         method = options["method"] or None
     try:
@@ -152,26 +154,34 @@ def parse_fault(spec: str) -> FaultRule:
             platform=platform.lower() if platform else None,
             path=path,
             method=method.upper() if method else None,
-            times=_number(options, "times", int),
-            rate=_number(options, "rate", float),
-            retry_after=_number(options, "retry_after", int),
-            seconds=_number(options, "seconds", float),
-            status=_number(options, "status", int),
+            times=_int(options, "times"),
+            rate=_float(options, "rate"),
+            retry_after=_int(options, "retry_after"),
+            seconds=_float(options, "seconds"),
+            status=_int(options, "status"),
             phase=cast(Literal["before", "after"] | None, options.get("phase") or None),
         )
     except ValueError as exc:
         raise ValueError(f"fault {spec!r}: {exc}") from None
 
 
-def _number(
-    options: dict[str, str], name: str, kind: type[int] | type[float]
-) -> int | float | None:
+def _int(options: dict[str, str], name: str) -> int | None:
+    value = _float(options, name)
+    if value is not None and value != int(value):
+        raise ValueError(f"{name} must be a whole number, not {options[name]!r}")
+    return None if value is None else int(value)
+
+
+def _float(options: dict[str, str], name: str) -> float | None:
     if name not in options:
         return None
     try:
-        return kind(options[name])
+        value = float(options[name])
     except ValueError:
-        raise ValueError(f"{name} must be a number, not {options[name]!r}") from None
+        value = math.nan
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a number, not {options[name]!r}")
+    return value
 
 
 class _Active:

@@ -105,22 +105,42 @@ def build_seed(seed: int = 0, *, slot_capacity: int = 12, max_party: int = 8) ->
     for slug, name, tz, country, city, address, phone, postal, lat, lon in _CM_VENUES:
         venues.append(
             Venue(
-                COVERMANAGER, slug, name, tz, country, city, address, phone, postal, lat, lon,
+                COVERMANAGER,
+                slug,
+                name,
+                tz,
+                country,
+                city,
+                address,
+                phone,
+                postal,
+                lat,
+                lon,
                 slot_capacity=slot_capacity,
                 max_party=max_party,
                 rights=frozenset({RIGHT_READ}) if slug == _CM_LIMITED else ALL_RIGHTS,
                 id_restaurant=str(rng.randrange(1000, 99999)),
             )
-        )  # fmt: skip
+        )
     for row in _RESTOO_ACCOUNTS:
         account, name, tz, country, city, address, phone, postal, lat, lon, status, wl = row
         venues.append(
             Venue(
-                RESTOO, account, name, tz, country, city, address, phone, postal, lat, lon,
+                RESTOO,
+                account,
+                name,
+                tz,
+                country,
+                city,
+                address,
+                phone,
+                postal,
+                lat,
+                lon,
                 slot_capacity=slot_capacity,
                 max_party=max_party,
                 booking_status=status,
                 waitlist=wl,
             )
-        )  # fmt: skip
+        )
     return SeedData(seed, cm_key, RESTOO_PARTNER, restoo_key, tuple(venues))

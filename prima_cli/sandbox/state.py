@@ -141,9 +141,13 @@ class SandboxState:
         """Covers left per bookable time of ``day`` ("HH:MM" -> covers > 0)."""
         with self._lock:
             return availability.remaining_covers(
-                venue, day, self.now(), self.window_days,
-                self._booked(venue, day), self._overrides_for(venue, day),
-            )  # fmt: skip
+                venue,
+                day,
+                self.now(),
+                self.window_days,
+                self._booked(venue, day),
+                self._overrides_for(venue, day),
+            )
 
     def is_open(self, venue: Venue, day: dt.date, hhmm: str) -> bool:
         """A future service time within the booking window (whatever its capacity)."""
@@ -239,9 +243,9 @@ class SandboxState:
         booked: dict[str, int] = {}
         iso = day.isoformat()
         for r in self._reservations.values():
-            if r.platform == venue.platform and r.venue == venue.slug and r.date == iso:
-                if r.active:
-                    booked[r.time] = booked.get(r.time, 0) + r.party_size
+            mine = r.platform == venue.platform and r.venue == venue.slug and r.date == iso
+            if mine and r.active:
+                booked[r.time] = booked.get(r.time, 0) + r.party_size
         return booked
 
     def _overrides_for(self, venue: Venue, day: dt.date) -> dict[str, int]:
