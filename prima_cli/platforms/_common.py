@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 import phonenumbers
 
 from prima_cli import redact
-from prima_cli.errors import ConfigError, InvalidInput, PlatformMalformedResponse
+from prima_cli.errors import (
+    ConfigError,
+    InvalidInput,
+    PlatformAmbiguousOutcome,
+    PlatformMalformedResponse,
+)
 from prima_cli.platforms import http
 from prima_cli.platforms.contract import Connection, PlatformAdapter
 
@@ -47,7 +54,14 @@ class HttpPlatformAdapter(PlatformAdapter):
         return value
 
     def base_url(self, connection: Connection) -> str:
-        return self.setting(connection, "base_url").rstrip("/")
+        url = self.setting(connection, "base_url").rstrip("/")
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(
+                f"{self.display_name} base_url {url!r} is not an http(s) URL",
+                hint=f"set it with `prima platforms edit {connection.venue_slug} {self.name}`",
+            )
+        return url
 
     async def _send(
         self,
@@ -70,6 +84,24 @@ class HttpPlatformAdapter(PlatformAdapter):
             params=params,
             policy=self.retry,
         )
+
+    @contextmanager
+    def unreadable_write_is_ambiguous(self, what: str) -> Iterator[None]:
+        """Inside: a 2xx answer to a write that cannot be understood is ambiguous.
+
+        The platform accepted the request and may have applied it; reporting it as
+        merely malformed would let the caller treat a made booking as failed.
+        """
+        try:
+            yield
+        except PlatformMalformedResponse as exc:
+            raise PlatformAmbiguousOutcome(
+                f"{self.display_name} may have applied the {what}, but its answer is "
+                f"unreadable: {exc.message}",
+                platform=self.name,
+                http_status=exc.http_status,
+                hint="the outcome is unknown and was not retried; reconcile before trying again",
+            ) from exc
 
     def malformed(self, what: str, body: Any = None) -> PlatformMalformedResponse:
         cut = http.excerpt(str(body)) if body is not None else ""

@@ -345,6 +345,13 @@ async def _attempt(
         if not idempotent and not isinstance(exc, _CONNECT_ERRORS + _LOCAL_ERRORS):
             raise _ambiguous(platform, request, _describe(exc)) from exc
         raise
+    except httpx.DecodingError as exc:  # an answer came, but its encoding is broken
+        _trace(request, number, _ms_since(started), error=exc)
+        if not idempotent:
+            raise _ambiguous(platform, request, f"undecodable answer ({exc})") from exc
+        raise PlatformMalformedResponse(
+            f"{platform.display_name} sent an undecodable answer: {exc}", platform=platform.name
+        ) from exc
     _trace(request, number, _ms_since(started), response=response)
     status = response.status_code
     if status in (RETRY_STATUSES_READ if idempotent else RETRY_STATUSES_WRITE):
@@ -361,7 +368,7 @@ def _ms_since(started: float) -> float:
 def _describe(exc: BaseException | None) -> str:
     if exc is None:
         return "no answer"
-    kind = {
+    kinds: dict[type[BaseException], str] = {
         httpx.ConnectTimeout: "connect timeout",
         httpx.ReadTimeout: "read timeout",
         httpx.WriteTimeout: "write timeout",
@@ -370,7 +377,8 @@ def _describe(exc: BaseException | None) -> str:
         httpx.RemoteProtocolError: "connection closed by the server",
         httpx.ReadError: "connection reset while reading",
         httpx.WriteError: "connection reset while sending",
-    }.get(type(exc))
+    }
+    kind = kinds.get(type(exc))
     detail = str(exc)
     if kind is None:
         return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__

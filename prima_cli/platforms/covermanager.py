@@ -1,0 +1,449 @@
+"""CoverManager adapter (``covermanager``): research note platform-apis.md section 1.
+
+GETs carry the API key as a path segment (``restaurant/list/{key}/``), POSTs an
+``apikey`` header and a JSON body. Logical failures come back as HTTP 200 with
+``resp: 0`` and a message in ``error`` or ``status``; numbers may be strings.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from prima_cli import redact
+from prima_cli.errors import PlatformAuthError, PlatformNotFound, PlatformRejected
+from prima_cli.platforms import http
+from prima_cli.platforms._common import (
+    HttpPlatformAdapter,
+    parse_hour,
+    parse_int,
+    require_party_size,
+    require_whole_minute,
+    segment,
+    split_phone,
+)
+from prima_cli.platforms.contract import (
+    AuthCheck,
+    CancelReason,
+    CancelResult,
+    ConfigField,
+    Connection,
+    ReservationRecord,
+    ReservationRequest,
+    ReservationResult,
+    ReservationStatus,
+    Slot,
+)
+
+S = ReservationStatus
+#: CoverManager status codes (no official table; research 1.5.3). Raw code always kept.
+STATUS_CODES: Mapping[int, ReservationStatus] = {
+    1: S.PENDING,  # booked, not yet confirmed
+    2: S.SEATED,  # "arrived" in one source, never re-checked
+    3: S.CONFIRMED,
+    4: S.CONFIRMED,  # reminded / reconfirmed
+    5: S.SEATED,
+    6: S.SEATED,  # at the bar
+    7: S.SEATED,  # dessert
+    8: S.COMPLETED,  # paid
+    9: S.SEATED,  # walk-in entered by staff / "other", an active visit
+    -1: S.CANCELLED,
+    -2: S.CANCELLED,  # by the guest
+    -3: S.NO_SHOW,
+    -5: S.CANCELLED,  # by guest or restaurant
+}
+
+_SUCCESS = frozenset({"1", "ok", "true"})
+#: a key without the right for an endpoint gets "Action not permited" (sic)
+_PERMISSION = re.compile(
+    r"not permit|permission|invalid api ?key|api ?key (?:not valid|invalid)|unauthori[sz]ed",
+    re.IGNORECASE,
+)
+_MESSAGE_KEYS = ("error", "status", "message")
+#: safety net against an endpoint that ignores the page segment
+_MAX_PAGES = 1000
+
+
+def status_from_code(raw: object) -> tuple[str | None, ReservationStatus]:
+    """(raw code as text, normalised status); unknown codes map to ``UNKNOWN``."""
+    if raw is None or raw == "":
+        return None, S.UNKNOWN
+    code = parse_int(raw)
+    status = STATUS_CODES.get(code, S.UNKNOWN) if code is not None else S.UNKNOWN
+    return str(raw).strip(), status
+
+
+class CoverManagerAdapter(HttpPlatformAdapter):
+    """CoverManager, through its partner API (``https://www.covermanager.com/api``)."""
+
+    name = "covermanager"
+    display_name = "CoverManager"
+    config_fields = (
+        ConfigField(
+            "restaurant_id",
+            required=True,
+            help="the restaurant's slug, as in https://www.covermanager.com/reserve/{slug}",
+        ),
+        ConfigField("api_key", required=True, secret=True, help="API key issued by CoverManager"),
+        ConfigField(
+            "base_url",
+            default="https://www.covermanager.com/api",
+            help="API base; the beta server is https://beta.covermanager.com/api",
+        ),
+        ConfigField("source", default="prima", help="channel tag sent with each reservation"),
+        ConfigField("pending", default="0", help='"1" creates reservations pending approval'),
+        ConfigField("not_notify", default="0", help='"1" asks CoverManager not to notify guests'),
+        ConfigField("discount", default="0", help="discount code sent with reservations"),
+    )
+
+    # --- contract ---------------------------------------------------------------
+
+    async def check_auth(self, connection: Connection) -> AuthCheck:
+        """List the key's restaurants; the configured slug must be one of them."""
+        body = await self._get(connection, "restaurant", "list", self._key(connection), "")
+        restaurants = body.get("restaurants")
+        if not isinstance(restaurants, list):
+            raise self.malformed("no 'restaurants' list", body)
+        slugs = [
+            str(r["restaurant"]) for r in restaurants if isinstance(r, dict) and r.get("restaurant")
+        ]
+        slug = self._restaurant(connection)
+        if slug in slugs:
+            return AuthCheck(f"API key accepted; restaurant {slug!r} is among its {len(slugs)}")
+        # The key itself was accepted (CoverManager listed its restaurants), so this is
+        # a wrong restaurant_id, not wrong credentials: "not found" (exit 3) tells the
+        # operator which setting to fix, where an auth error (exit 5) would blame the key.
+        raise PlatformNotFound(
+            f"restaurant {slug!r} is not among the restaurants this CoverManager key can see",
+            platform=self.name,
+            hint=_slug_hint(slug, slugs),
+        )
+
+    async def check_availability(
+        self,
+        connection: Connection,
+        date: dt.date,
+        time: dt.time | None,
+        party_size: int,
+    ) -> list[Slot]:
+        """Every bookable hour of ``date`` for exactly ``party_size`` people.
+
+        Read strictly from ``availability.people[party_size][HH:MM]``; the ``hours``
+        map (which ignores party size) is never used. ``time`` is not sent: the
+        caller filters the returned slots by time and proposes alternatives.
+        """
+        require_party_size(party_size)
+        body = await self._post(
+            connection,
+            "reserv/availability",
+            {
+                "restaurant": self._restaurant(connection),
+                "date": date.isoformat(),
+                "number_people": party_size,
+                "discount": "all",
+                "product_type": "0",
+            },
+            idempotent=True,
+            resp_optional=True,
+        )
+        if "availability" not in body:
+            raise self.malformed("no 'availability' field", body)
+        return self._slots(date, body["availability"], party_size)
+
+    async def create_reservation(
+        self, connection: Connection, request: ReservationRequest
+    ) -> ReservationResult:
+        """``reserv/reserv`` (``reserv/reserv_force`` when ``request.force``).
+
+        A response without ``status`` gives ``raw_status=None`` and ``UNKNOWN``: the
+        status of a fresh API booking is not documented.
+        """
+        require_party_size(request.party_size)
+        require_whole_minute(request.time)
+        call_code, national = split_phone(request.phone_e164)
+        payload = {
+            "restaurant": self._restaurant(connection),
+            "date": request.date.isoformat(),
+            "hour": request.time.strftime("%H:%M"),
+            "people": request.party_size,
+            "first_name": request.first_name,
+            "last_name": request.last_name,
+            "email": request.email,
+            "int_call_code": call_code,
+            "phone": national,
+            "commentary": request.notes,
+            "source": self.setting(connection, "source"),
+            "ref": request.reference,
+            "pending": self.setting(connection, "pending"),
+            "discount": self.setting(connection, "discount"),
+            "not_notify": self.setting(connection, "not_notify"),
+        }
+        path = "reserv/reserv_force" if request.force else "reserv/reserv"
+        with self.unreadable_write_is_ambiguous("reservation"):
+            body = await self._post(connection, path, payload, idempotent=False)
+            external_id = _text(body.get("id_reserv"))
+            if external_id is None:
+                raise self.malformed("success but no 'id_reserv'", body)
+        raw_status, status = status_from_code(body.get("status"))
+        return ReservationResult(external_id, raw_status, status, raw_response=body)
+
+    async def cancel_reservation(
+        self, connection: Connection, external_id: str, reason: CancelReason
+    ) -> CancelResult:
+        """``reserv/cancel_client``; CoverManager takes no reason, ``reason`` is ignored."""
+        with self.unreadable_write_is_ambiguous("cancellation"):
+            body = await self._post(
+                connection, "reserv/cancel_client", {"id_reserv": external_id}, idempotent=False
+            )
+        raw_status, status = status_from_code(body.get("status"))
+        if status is S.UNKNOWN:
+            # the success body's keys are undocumented; a status text there is not a code
+            raw_status, status = None, S.CANCELLED
+        return CancelResult(external_id, raw_status, status, raw_response=body)
+
+    # --- extras for sync and reconcile -----------------------------------------
+
+    async def list_reservations(
+        self, connection: Connection, date_start: dt.date, date_end: dt.date
+    ) -> list[ReservationRecord]:
+        """Reservations from ``date_start`` to ``date_end`` (``get_reservs``, all pages).
+
+        Pages are 0-based; reading stops at an empty page, a page shorter than the
+        longest seen, or a page with nothing new (an endpoint ignoring the page).
+        """
+        key, slug = self._key(connection), self._restaurant(connection)
+        found: dict[str, ReservationRecord] = {}
+        longest = 0
+        for page in range(_MAX_PAGES):
+            body = await self._get(
+                connection,
+                "restaurant",
+                "get_reservs",
+                key,
+                slug,
+                date_start.isoformat(),
+                date_end.isoformat(),
+                str(page),
+                bare_list_key="reservs",
+            )
+            rows = body.get("reservs")
+            if not isinstance(rows, list):
+                raise self.malformed("no 'reservs' list", body)
+            records = [self._record(row) for row in rows]
+            fresh = [r for r in records if r.external_id not in found]
+            found.update((r.external_id, r) for r in fresh)
+            longest = max(longest, len(rows))
+            if not fresh or len(rows) < longest:
+                break
+        else:
+            raise self.malformed(f"more than {_MAX_PAGES} pages of reservations")
+        return list(found.values())
+
+    async def availability_calendar(
+        self,
+        connection: Connection,
+        date_start: dt.date,
+        date_end: dt.date,
+        party_size: int | None = None,
+    ) -> dict[dt.date, list[Slot]]:
+        """Slots per date (``availability_calendar_total``), every party size or one.
+
+        Only dates the platform reported appear; a date inside the range but absent
+        from the answer is "unknown", not "no availability".
+        """
+        body = await self._post(
+            connection,
+            "reserv/availability_calendar_total",
+            {
+                "restaurant": self._restaurant(connection),
+                "dateStart": date_start.isoformat(),
+                "dateEnd": date_end.isoformat(),
+                "discount": "all",
+                "product_type": "0",
+            },
+            idempotent=True,
+        )
+        calendar = body.get("calendar")
+        if calendar == []:  # PHP encodes an empty map as a list
+            return {}
+        if not isinstance(calendar, dict):
+            raise self.malformed("no 'calendar' map", body)
+        result: dict[dt.date, list[Slot]] = {}
+        for key, day_body in calendar.items():
+            day = _date(key)
+            if day is None:
+                raise self.malformed(f"a calendar date {key!r} that is not YYYY-MM-DD")
+            if date_start <= day <= date_end:
+                result[day] = self._slots(day, day_body, party_size)
+        return dict(sorted(result.items()))
+
+    # --- HTTP ------------------------------------------------------------------
+
+    def _key(self, connection: Connection) -> str:
+        self._prepare(connection)
+        return self.setting(connection, "api_key")
+
+    def _restaurant(self, connection: Connection) -> str:
+        return self.setting(connection, "restaurant_id")
+
+    async def _get(
+        self, connection: Connection, *segments: str, bare_list_key: str | None = None
+    ) -> dict[str, Any]:
+        url = self.base_url(connection) + "/" + "/".join(segment(s) for s in segments)
+        response = await self._send("GET", url, idempotent=True)
+        http.raise_for_status(response, self, message_keys=_MESSAGE_KEYS)
+        body = http.decode_json(response, self)
+        if bare_list_key and isinstance(body, list):
+            return {"resp": 1, bare_list_key: body}
+        return self._envelope(body, resp_optional=False)
+
+    async def _post(
+        self,
+        connection: Connection,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        idempotent: bool,
+        resp_optional: bool = False,
+    ) -> dict[str, Any]:
+        key = self._key(connection)
+        response = await self._send(
+            "POST",
+            f"{self.base_url(connection)}/{path}",
+            idempotent=idempotent,
+            headers={"apikey": key},
+            json=payload,
+        )
+        http.raise_for_status(response, self, message_keys=_MESSAGE_KEYS)
+        return self._envelope(http.decode_json(response, self), resp_optional=resp_optional)
+
+    def _envelope(self, body: Any, *, resp_optional: bool) -> dict[str, Any]:
+        """The body if ``resp`` says success; else the platform's own refusal."""
+        if not isinstance(body, dict):
+            raise self.malformed("a body that is not a JSON object", body)
+        if "resp" in body:
+            if str(body["resp"]).strip().lower() in _SUCCESS:
+                return body
+        elif resp_optional and not isinstance(body.get("error"), str):
+            return body
+        elif not resp_optional:
+            raise self.malformed("no 'resp' field", body)
+        raise self._refusal(body)
+
+    def _refusal(self, body: Mapping[str, Any]) -> PlatformRejected | PlatformAuthError:
+        found = http.message_from(body, _MESSAGE_KEYS)
+        message = redact.scrub(found) if found else None
+        common: dict[str, Any] = {"platform": self.name, "platform_message": message}
+        if message and _PERMISSION.search(message):
+            return PlatformAuthError(
+                f"CoverManager refused: {message}",
+                hint="ask CoverManager support to enable this action for the key and restaurant",
+                **common,
+            )
+        if message:
+            return PlatformRejected(f"CoverManager refused: {message}", **common)
+        return PlatformRejected(
+            f"CoverManager refused the request (resp={body.get('resp')!r}) without a message",
+            **common,
+        )
+
+    # --- parsing ---------------------------------------------------------------
+
+    def _slots(self, day: dt.date, availability: Any, party_size: int | None) -> list[Slot]:
+        """Slots of ``availability.people`` (party size -> hour -> info)."""
+        if availability in ([], None):
+            return []
+        if not isinstance(availability, dict):
+            raise self.malformed("an 'availability' that is not a map", availability)
+        people = availability.get("people", [])
+        if people == []:
+            return []
+        if not isinstance(people, dict):
+            raise self.malformed("an 'availability.people' that is not a map", people)
+        slots: list[Slot] = []
+        for size_key, hours in people.items():
+            size = parse_int(size_key)
+            if size is None:
+                raise self.malformed(f"a party size {size_key!r} that is not a number")
+            if party_size is None or size == party_size:
+                slots.extend(self._hours(day, size, hours))
+        return sorted(slots, key=lambda s: (s.party_size, s.time))
+
+    def _hours(self, day: dt.date, size: int, hours: Any) -> list[Slot]:
+        if hours == []:
+            return []
+        if not isinstance(hours, dict):
+            raise self.malformed(f"hours for {size} people that are not a map", hours)
+        slots = []
+        for hour_key, info in hours.items():
+            at = parse_hour(hour_key)
+            if at is None:
+                raise self.malformed(f"an hour {hour_key!r} that is not HH:MM")
+            discount = info.get("discount") if isinstance(info, dict) else None
+            slots.append(Slot(day, at, size, _discount(discount)))
+        return slots
+
+    def _record(self, row: Any) -> ReservationRecord:
+        if not isinstance(row, dict):
+            raise self.malformed("a reservation that is not an object", row)
+        external_id = _text(row.get("id_reserv"))
+        day = _date(row.get("date"))
+        if external_id is None or day is None:
+            raise self.malformed("a reservation without 'id_reserv' or 'date'", row)
+        raw_status, status = status_from_code(row.get("status"))
+        return ReservationRecord(
+            external_id=external_id,
+            raw_status=raw_status,
+            status=status,
+            date=day,
+            time=parse_hour(row.get("time") or row.get("hour")),
+            party_size=parse_int(row.get("for", row.get("people"))),
+            first_name=_text(row.get("first_name")) or "",
+            last_name=_text(row.get("last_name")) or "",
+            email=_text(row.get("email")),
+            phone_e164=_phone(row.get("int_call_code"), row.get("phone") or row.get("user_phone")),
+            reference=_text(row.get("ref")),
+            raw=row,
+        )
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str | int) and not isinstance(value, bool):
+        return str(value).strip() or None
+    return None
+
+
+def _date(value: object) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
+def _discount(value: object) -> str | None:
+    """``false``/``0``/``"0"`` mean no discount; anything else is kept as text."""
+    if value is None or value is False or str(value).strip().lower() in ("", "0", "false"):
+        return None
+    return str(value)
+
+
+def _phone(call_code: object, phone: object) -> str | None:
+    number = _text(phone)
+    if number is None:
+        return None
+    if number.startswith("+"):
+        return number
+    code = (_text(call_code) or "").lstrip("+")
+    return f"+{code}{number}" if code else None
+
+
+def _slug_hint(slug: str, slugs: list[str]) -> str:
+    if not slugs:
+        return "the key sees no restaurant at all; ask CoverManager support to grant it one"
+    close = [s for s in slugs if s.lower() == slug.lower()]
+    if close:
+        return f"slugs are case-sensitive: did you mean {close[0]!r}?"
+    shown = ", ".join(sorted(slugs)[:20]) + (" ..." if len(slugs) > 20 else "")
+    return f"the key sees: {shown}; fix the connection's restaurant_id"

@@ -1,0 +1,632 @@
+"""CoverManager adapter against respx: exact requests, envelope, errors, retries."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import httpx
+import pytest
+import respx
+
+from prima_cli.errors import (
+    ConfigError,
+    InvalidInput,
+    PlatformAmbiguousOutcome,
+    PlatformAuthError,
+    PlatformMalformedResponse,
+    PlatformNotFound,
+    PlatformRateLimited,
+    PlatformRejected,
+    PlatformUnavailable,
+)
+from prima_cli.platforms.contract import CancelReason, ReservationStatus, Slot
+from prima_cli.platforms.covermanager import CoverManagerAdapter, status_from_code
+from tests.platforms.adapter_support import CM_BASE, CM_KEY, body_of, booking, call, cm_connection
+
+CM = CoverManagerAdapter
+LIST_URL = f"{CM_BASE}/restaurant/list/{CM_KEY}/"
+AVAIL_URL = f"{CM_BASE}/reserv/availability"
+CREATE_URL = f"{CM_BASE}/reserv/reserv"
+CANCEL_URL = f"{CM_BASE}/reserv/cancel_client"
+DAY = dt.date(2026, 12, 1)
+
+RESTAURANTS = {
+    "resp": 1,
+    "restaurants": [
+        {"restaurant": "prima-test", "name": "PRIMA TEST", "timezone": "Europe/Madrid"},
+        {"restaurant": "Restaurante-Norah", "name": "Norah"},
+    ],
+}
+AVAILABILITY = {
+    "resp": 1,
+    "availability": {
+        "people": {
+            "2": {"20:00": {"discount": False}, "20:15": {"discount": False}},
+            "4": {"20:30": {"discount": False}, "20:00": {"discount": "10"}},
+        },
+        # the hours map also lists 21:00 for 4 people: it must never be read
+        "hours": {"21:00": {"4": {"discount": False}}},
+    },
+}
+
+
+def availability(body: object, status: int = 200) -> httpx.Response:
+    return httpx.Response(status, json=body)
+
+
+# --- check_auth ----------------------------------------------------------------------
+
+
+def test_check_auth_gets_list_with_key_in_path(mock: respx.MockRouter) -> None:
+    route = mock.get(LIST_URL).respond(json=RESTAURANTS)
+    result = call(CM, "check_auth", cm_connection())
+    assert "prima-test" in result.detail
+    request = route.calls.last.request
+    assert request.method == "GET"
+    assert request.url.path == f"/api/restaurant/list/{CM_KEY}/"
+    assert "apikey" not in request.headers
+    assert request.headers["User-Agent"] == "prima/0.1.0"
+    assert request.content == b""
+
+
+def test_check_auth_wrong_slug_names_it_and_lists_visible_slugs(mock: respx.MockRouter) -> None:
+    mock.get(LIST_URL).respond(json=RESTAURANTS)
+    with pytest.raises(PlatformNotFound) as caught:
+        call(CM, "check_auth", cm_connection(restaurant_id="casa-pepe"))
+    assert "'casa-pepe'" in caught.value.message
+    assert "Restaurante-Norah" in (caught.value.hint or "")
+    assert "prima-test" in (caught.value.hint or "")
+
+
+def test_check_auth_slug_differing_in_case_gets_a_hint(mock: respx.MockRouter) -> None:
+    mock.get(LIST_URL).respond(json=RESTAURANTS)
+    with pytest.raises(PlatformNotFound) as caught:
+        call(CM, "check_auth", cm_connection(restaurant_id="restaurante-norah"))
+    assert "did you mean 'Restaurante-Norah'" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [(401, PlatformAuthError), (403, PlatformAuthError), (404, PlatformNotFound)],
+)
+def test_check_auth_http_errors(mock: respx.MockRouter, status: int, error: type) -> None:
+    route = mock.get(LIST_URL).respond(status, json={"resp": 0, "error": "Invalid API key"})
+    with pytest.raises(error) as caught:
+        call(CM, "check_auth", cm_connection())
+    assert caught.value.http_status == status
+    assert caught.value.platform == "covermanager"
+    assert route.call_count == 1  # never retried
+    assert CM_KEY not in str(caught.value.to_dict())
+
+
+def test_check_auth_resp_zero_action_not_permitted_is_auth_error(mock: respx.MockRouter) -> None:
+    route = mock.get(LIST_URL).respond(json={"resp": 0, "error": "Action not permited"})
+    with pytest.raises(PlatformAuthError) as caught:
+        call(CM, "check_auth", cm_connection())
+    assert caught.value.platform_message == "Action not permited"
+    assert route.call_count == 1
+
+
+def test_key_with_url_special_characters_is_quoted_and_masked(mock: respx.MockRouter) -> None:
+    key = "ab/cd+ef==Secret99"
+    route = mock.get(url__startswith=f"{CM_BASE}/restaurant/list/").respond(404, text="nope")
+    with pytest.raises(PlatformNotFound) as caught:
+        call(CM, "check_auth", cm_connection(api_key=key))
+    assert (
+        route.calls.last.request.url.raw_path == b"/api/restaurant/list/ab%2Fcd%2Bef%3D%3DSecret99/"
+    )
+    assert "ab%2Fcd" not in caught.value.message
+    assert "****et99" in caught.value.message
+
+
+def test_missing_api_key_is_a_config_error_before_any_request(mock: respx.MockRouter) -> None:
+    route = mock.route()
+    with pytest.raises(ConfigError):
+        call(CM, "check_auth", cm_connection(api_key=""))
+    assert route.call_count == 0
+
+
+def test_base_url_defaults_to_production(mock: respx.MockRouter) -> None:
+    route = mock.get(f"https://www.covermanager.com/api/restaurant/list/{CM_KEY}/").respond(
+        json=RESTAURANTS
+    )
+    conn = cm_connection()
+    del conn.config["base_url"]  # type: ignore[attr-defined]
+    call(CM, "check_auth", conn)
+    assert route.call_count == 1
+
+
+# --- availability ----------------------------------------------------------------
+
+
+def test_availability_posts_exact_body_and_reads_people_by_size(mock: respx.MockRouter) -> None:
+    route = mock.post(AVAIL_URL).respond(json=AVAILABILITY)
+    slots = call(CM, "check_availability", cm_connection(), DAY, dt.time(20, 0), 4)
+    request = route.calls.last.request
+    assert request.headers["apikey"] == CM_KEY
+    assert request.headers["content-type"] == "application/json"
+    assert body_of(route) == {
+        "restaurant": "prima-test",
+        "date": "2026-12-01",
+        "number_people": 4,
+        "discount": "all",
+        "product_type": "0",
+    }
+    assert slots == [
+        Slot(DAY, dt.time(20, 0), 4, "10"),
+        Slot(DAY, dt.time(20, 30), 4, None),
+    ]
+
+
+def test_availability_never_uses_hours_fallback(mock: respx.MockRouter) -> None:
+    body = {"availability": {"people": {"2": {"20:00": {"discount": False}}}, "hours": {}}}
+    body["availability"]["hours"] = {"21:00": {"4": {"discount": False}}}
+    mock.post(AVAIL_URL).respond(json=body)
+    assert call(CM, "check_availability", cm_connection(), DAY, None, 4) == []
+
+
+def test_availability_without_resp_is_accepted(mock: respx.MockRouter) -> None:
+    mock.post(AVAIL_URL).respond(json={"availability": AVAILABILITY["availability"]})
+    slots = call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert [s.time for s in slots] == [dt.time(20, 0), dt.time(20, 15)]
+
+
+@pytest.mark.parametrize("resp", [1, "1", "OK", "ok"])
+def test_availability_success_resp_forms(mock: respx.MockRouter, resp: object) -> None:
+    mock.post(AVAIL_URL).respond(json={**AVAILABILITY, "resp": resp})
+    assert len(call(CM, "check_availability", cm_connection(), DAY, None, 2)) == 2
+
+
+@pytest.mark.parametrize("empty", [[], {"people": []}, {"people": {}, "hours": []}])
+def test_availability_empty_means_no_slots(mock: respx.MockRouter, empty: object) -> None:
+    mock.post(AVAIL_URL).respond(json={"resp": 1, "availability": empty})
+    assert call(CM, "check_availability", cm_connection(), DAY, None, 2) == []
+
+
+def test_availability_string_numbers_in_keys(mock: respx.MockRouter) -> None:
+    body = {"resp": "1", "availability": {"people": {"6": {"13:30": {"discount": "0"}}}}}
+    mock.post(AVAIL_URL).respond(json=body)
+    assert call(CM, "check_availability", cm_connection(), DAY, None, 6) == [
+        Slot(DAY, dt.time(13, 30), 6, None)
+    ]
+
+
+def test_availability_without_availability_key_is_malformed(mock: respx.MockRouter) -> None:
+    mock.post(AVAIL_URL).respond(json={"resp": 1})
+    with pytest.raises(PlatformMalformedResponse):
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+
+
+@pytest.mark.parametrize("key", ["error", "status"])
+def test_resp_zero_message_in_error_or_status(mock: respx.MockRouter, key: str) -> None:
+    route = mock.post(AVAIL_URL).respond(json={"resp": 0, key: "Restaurant closed"})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert caught.value.platform_message == "Restaurant closed"
+    assert "Restaurant closed" in caught.value.message
+    assert caught.value.exit_code == 6
+    assert route.call_count == 1
+
+
+def test_resp_string_zero_is_a_failure(mock: respx.MockRouter) -> None:
+    mock.post(AVAIL_URL).respond(json={"resp": "0", "error": "Invalid date"})
+    with pytest.raises(PlatformRejected, match="Invalid date"):
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+
+
+def test_missing_resp_with_error_is_a_failure(mock: respx.MockRouter) -> None:
+    mock.post(AVAIL_URL).respond(json={"error": "Restaurant not found"})
+    with pytest.raises(PlatformRejected, match="Restaurant not found"):
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_read_5xx_is_retried_then_succeeds(mock: respx.MockRouter, status: int) -> None:
+    route = mock.post(AVAIL_URL).mock(
+        side_effect=[httpx.Response(status), httpx.Response(200, json=AVAILABILITY)]
+    )
+    assert len(call(CM, "check_availability", cm_connection(), DAY, None, 2)) == 2
+    assert route.call_count == 2
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_read_5xx_exhausted_is_unavailable(mock: respx.MockRouter, status: int) -> None:
+    route = mock.post(AVAIL_URL).respond(status, text="<html><h1>Server Error</h1></html>")
+    with pytest.raises(PlatformUnavailable) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert caught.value.http_status == status
+    assert caught.value.exit_code == 69
+    assert "3 attempts" in caught.value.message
+    assert route.call_count == 3
+
+
+@pytest.mark.parametrize("retry_after", ["1", "Wed, 21 Oct 2015 07:28:00 GMT"])
+def test_429_with_retry_after_is_retried_then_succeeds(
+    mock: respx.MockRouter, retry_after: str
+) -> None:
+    route = mock.post(AVAIL_URL).mock(
+        side_effect=[
+            httpx.Response(429, headers={"Retry-After": retry_after}),
+            httpx.Response(200, json=AVAILABILITY),
+        ]
+    )
+    assert len(call(CM, "check_availability", cm_connection(), DAY, None, 2)) == 2
+    assert route.call_count == 2
+
+
+def test_429_exhausted_is_rate_limited_with_retry_after(mock: respx.MockRouter) -> None:
+    route = mock.post(AVAIL_URL).respond(429, headers={"Retry-After": "7"})
+    with pytest.raises(PlatformRateLimited) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert caught.value.retry_after == 7.0
+    assert caught.value.exit_code == 75
+    assert route.call_count == 3
+
+
+@pytest.mark.parametrize(
+    "exc",
+    [
+        httpx.ReadTimeout("timed out"),
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        httpx.ConnectTimeout("timed out"),
+        httpx.RemoteProtocolError("Server disconnected"),
+    ],
+)
+def test_read_transport_errors_are_retried_then_unavailable(
+    mock: respx.MockRouter, exc: Exception
+) -> None:
+    route = mock.post(AVAIL_URL).mock(side_effect=exc)
+    with pytest.raises(PlatformUnavailable) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert route.call_count == 3
+    assert "cm.test" in caught.value.message
+
+
+def test_read_timeout_then_success(mock: respx.MockRouter) -> None:
+    route = mock.post(AVAIL_URL).mock(
+        side_effect=[httpx.ReadTimeout("timed out"), httpx.Response(200, json=AVAILABILITY)]
+    )
+    assert len(call(CM, "check_availability", cm_connection(), DAY, None, 2)) == 2
+    assert route.call_count == 2
+
+
+def test_malformed_json_is_malformed_with_excerpt(mock: respx.MockRouter) -> None:
+    mock.post(AVAIL_URL).respond(200, text='{"resp": 1, "availability": {')
+    with pytest.raises(PlatformMalformedResponse) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert caught.value.excerpt == '{"resp": 1, "availability": {'
+    assert caught.value.exit_code == 69
+
+
+def test_html_error_page_gives_short_scrubbed_excerpt(mock: respx.MockRouter) -> None:
+    page = f"<html><body><h1>Fatal error</h1><p>key {CM_KEY}</p>{'x' * 1000}</body></html>"
+    mock.post(AVAIL_URL).respond(200, text=page, headers={"Content-Type": "text/html"})
+    with pytest.raises(PlatformMalformedResponse) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert caught.value.excerpt.startswith("<html><body><h1>Fatal error</h1>")
+    assert len(caught.value.excerpt) <= 210
+    assert CM_KEY not in caught.value.excerpt
+    assert "****" in caught.value.excerpt
+
+
+def test_422_is_rejected_with_platform_message(mock: respx.MockRouter) -> None:
+    mock.post(AVAIL_URL).respond(422, json={"resp": 0, "error": "Invalid party size"})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "check_availability", cm_connection(), DAY, None, 2)
+    assert caught.value.platform_message == "Invalid party size"
+    assert caught.value.http_status == 422
+
+
+# --- create ----------------------------------------------------------------------
+
+
+def test_create_posts_exact_body(mock: respx.MockRouter) -> None:
+    route = mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": "SGwzEu", "status": "3"})
+    result = call(CM, "create_reservation", cm_connection(), booking())
+    assert route.calls.last.request.headers["apikey"] == CM_KEY
+    assert body_of(route) == {
+        "restaurant": "prima-test",
+        "date": "2026-12-01",
+        "hour": "20:00",
+        "people": 4,
+        "first_name": "Ana",
+        "last_name": "García López",
+        "email": "ana.garcia@example.org",
+        "int_call_code": "34",
+        "phone": "600111222",
+        "commentary": "window table",
+        "source": "prima",
+        "ref": "PRIMA-00042",
+        "pending": "0",
+        "discount": "0",
+        "not_notify": "0",
+    }
+    assert result.external_id == "SGwzEu"
+    assert result.raw_status == "3"
+    assert result.status is ReservationStatus.CONFIRMED
+    assert result.raw_response["id_reserv"] == "SGwzEu"
+
+
+def test_create_uses_configured_flags(mock: respx.MockRouter) -> None:
+    route = mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": "abc123", "status": 1})
+    conn = cm_connection(source="prima-ops", pending="1", not_notify="1", discount="5")
+    result = call(CM, "create_reservation", conn, booking())
+    body = body_of(route)
+    assert (body["source"], body["pending"], body["not_notify"], body["discount"]) == (
+        "prima-ops",
+        "1",
+        "1",
+        "5",
+    )
+    assert (result.raw_status, result.status) == ("1", ReservationStatus.PENDING)
+
+
+def test_force_uses_reserv_force(mock: respx.MockRouter) -> None:
+    force = mock.post(f"{CM_BASE}/reserv/reserv_force").respond(
+        json={"resp": 1, "id_reserv": "F0rce1"}
+    )
+    result = call(CM, "create_reservation", cm_connection(), booking(force=True))
+    assert force.call_count == 1
+    assert result.external_id == "F0rce1"
+    assert (result.raw_status, result.status) == (None, ReservationStatus.UNKNOWN)
+
+
+@pytest.mark.parametrize(
+    ("phone", "code", "national"),
+    [
+        ("+34600111222", "34", "600111222"),
+        ("+44 7700 900123", "44", "7700900123"),
+        ("+1 212-555-0123", "1", "2125550123"),
+        ("+525512345678", "52", "5512345678"),
+        ("+390612345678", "39", "0612345678"),  # Italian leading zero kept
+        ("+33612345678", "33", "612345678"),
+    ],
+)
+def test_create_splits_phone_by_country(
+    mock: respx.MockRouter, phone: str, code: str, national: str
+) -> None:
+    route = mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": "x1"})
+    call(CM, "create_reservation", cm_connection(), booking(phone_e164=phone))
+    assert (body_of(route)["int_call_code"], body_of(route)["phone"]) == (code, national)
+
+
+@pytest.mark.parametrize("phone", ["600111222", "+34", "+999123", "not a phone"])
+def test_create_rejects_non_e164_phone_before_any_request(
+    mock: respx.MockRouter, phone: str
+) -> None:
+    route = mock.route()
+    with pytest.raises(InvalidInput):
+        call(CM, "create_reservation", cm_connection(), booking(phone_e164=phone))
+    assert route.call_count == 0
+
+
+def test_create_resp_zero_surfaces_platform_message(mock: respx.MockRouter) -> None:
+    mock.post(CREATE_URL).respond(json={"resp": 0, "error": "Hour Not Available"})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert caught.value.platform_message == "Hour Not Available"
+
+
+def test_create_action_not_permitted_is_auth_and_not_retried(mock: respx.MockRouter) -> None:
+    route = mock.post(CREATE_URL).respond(json={"resp": 0, "status": "Action not permited"})
+    with pytest.raises(PlatformAuthError):
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        httpx.Response(200, json={"resp": 1}),  # no id_reserv
+        httpx.Response(200, json={"id_reserv": "abc"}),  # no resp
+        httpx.Response(200, text='{"resp":1,"id_res'),  # truncated
+        httpx.Response(200, text="<html>Fatal error</html>"),
+    ],
+)
+def test_create_unreadable_success_is_ambiguous_not_malformed(
+    mock: respx.MockRouter, answer: httpx.Response
+) -> None:
+    # the platform accepted the request: the booking may exist, so it must be reconciled
+    route = mock.post(CREATE_URL).mock(return_value=answer)
+    with pytest.raises(PlatformAmbiguousOutcome) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert isinstance(caught.value.__cause__, PlatformMalformedResponse)
+    assert route.call_count == 1
+
+
+@pytest.mark.parametrize(
+    "outcome",
+    [
+        httpx.ReadTimeout("timed out"),
+        httpx.RemoteProtocolError("Server disconnected without sending a response."),
+        httpx.ReadError("[Errno 104] Connection reset by peer"),
+        httpx.WriteTimeout("timed out"),
+        httpx.Response(500),
+        httpx.Response(502),
+        httpx.Response(504),
+    ],
+)
+def test_create_that_may_have_landed_is_ambiguous_after_one_request(
+    mock: respx.MockRouter, outcome: object
+) -> None:
+    route = mock.post(CREATE_URL).mock(side_effect=[outcome])
+    with pytest.raises(PlatformAmbiguousOutcome) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert route.call_count == 1
+    assert caught.value.platform == "covermanager"
+    assert "reconcile" in (caught.value.hint or "")
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        httpx.ConnectError("[Errno 111] Connection refused"),
+        httpx.ConnectTimeout("timed out"),
+        httpx.Response(429, headers={"Retry-After": "1"}),
+        httpx.Response(503),
+    ],
+)
+def test_create_not_applied_is_retried(mock: respx.MockRouter, first: object) -> None:
+    route = mock.post(CREATE_URL).mock(
+        side_effect=[first, httpx.Response(200, json={"resp": 1, "id_reserv": "R2d2X1"})]
+    )
+    assert call(CM, "create_reservation", cm_connection(), booking()).external_id == "R2d2X1"
+    assert route.call_count == 2
+
+
+def test_create_connection_refused_exhausted_is_unavailable(mock: respx.MockRouter) -> None:
+    route = mock.post(CREATE_URL).mock(side_effect=httpx.ConnectError("Connection refused"))
+    with pytest.raises(PlatformUnavailable):
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert route.call_count == 3
+
+
+def test_create_time_with_seconds_is_refused(mock: respx.MockRouter) -> None:
+    route = mock.route()
+    with pytest.raises(InvalidInput):
+        call(CM, "create_reservation", cm_connection(), booking(time=dt.time(20, 0, 30)))
+    assert route.call_count == 0
+
+
+# --- cancel ----------------------------------------------------------------------
+
+
+def test_cancel_posts_id_reserv(mock: respx.MockRouter) -> None:
+    route = mock.post(CANCEL_URL).respond(json={"resp": 1, "status": "Reservation cancelled"})
+    result = call(CM, "cancel_reservation", cm_connection(), "SGwzEu", CancelReason.OTHER)
+    assert body_of(route) == {"id_reserv": "SGwzEu"}
+    assert route.calls.last.request.headers["apikey"] == CM_KEY
+    assert (result.external_id, result.status) == ("SGwzEu", ReservationStatus.CANCELLED)
+
+
+def test_cancel_refused_surfaces_message(mock: respx.MockRouter) -> None:
+    mock.post(CANCEL_URL).respond(json={"resp": 0, "error": "Reservation already cancelled"})
+    with pytest.raises(PlatformRejected, match="Reservation already cancelled"):
+        call(CM, "cancel_reservation", cm_connection(), "SGwzEu", CancelReason.OTHER)
+
+
+def test_cancel_read_timeout_is_ambiguous(mock: respx.MockRouter) -> None:
+    route = mock.post(CANCEL_URL).mock(side_effect=httpx.ReadTimeout("timed out"))
+    with pytest.raises(PlatformAmbiguousOutcome):
+        call(CM, "cancel_reservation", cm_connection(), "SGwzEu", CancelReason.OTHER)
+    assert route.call_count == 1
+
+
+# --- status table ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (1, ("1", ReservationStatus.PENDING)),
+        ("2", ("2", ReservationStatus.SEATED)),
+        ("3", ("3", ReservationStatus.CONFIRMED)),
+        (4, ("4", ReservationStatus.CONFIRMED)),
+        ("5", ("5", ReservationStatus.SEATED)),
+        (6, ("6", ReservationStatus.SEATED)),
+        ("7", ("7", ReservationStatus.SEATED)),
+        ("8", ("8", ReservationStatus.COMPLETED)),
+        (9, ("9", ReservationStatus.SEATED)),
+        ("-1", ("-1", ReservationStatus.CANCELLED)),
+        (-2, ("-2", ReservationStatus.CANCELLED)),
+        ("-3", ("-3", ReservationStatus.NO_SHOW)),
+        (-5, ("-5", ReservationStatus.CANCELLED)),
+        ("42", ("42", ReservationStatus.UNKNOWN)),
+        ("Reserved", ("Reserved", ReservationStatus.UNKNOWN)),
+        (None, (None, ReservationStatus.UNKNOWN)),
+    ],
+)
+def test_status_codes(raw: object, expected: tuple[str | None, ReservationStatus]) -> None:
+    assert status_from_code(raw) == expected
+
+
+# --- list_reservations and availability_calendar ------------------------------------
+
+
+def reserv(id_: str, **extra: object) -> dict[str, object]:
+    row: dict[str, object] = {
+        "id_reserv": id_,
+        "status": "3",
+        "for": "4",
+        "date": "2026-05-25",
+        "time": "21:30",
+        "first_name": "Ana",
+        "last_name": "García",
+        "int_call_code": "34",
+        "phone": "600111222",
+    }
+    row.update(extra)
+    return row
+
+
+def reservs_url(page: int) -> str:
+    return f"{CM_BASE}/restaurant/get_reservs/{CM_KEY}/prima-test/2026-05-25/2026-05-26/{page}"
+
+
+def test_list_reservations_pages_until_a_short_page(mock: respx.MockRouter) -> None:
+    page0 = mock.get(reservs_url(0)).respond(
+        json={"resp": 1, "reservs": [reserv("a1"), reserv("a2", status="-3"), reserv("a3")]}
+    )
+    page1 = mock.get(reservs_url(1)).respond(json={"resp": 1, "reservs": [reserv("b1", ref="P-9")]})
+    page2 = mock.get(reservs_url(2)).respond(json={"resp": 1, "reservs": []})
+    records = call(
+        CM, "list_reservations", cm_connection(), dt.date(2026, 5, 25), dt.date(2026, 5, 26)
+    )
+    assert (page0.call_count, page1.call_count, page2.call_count) == (1, 1, 0)
+    assert [r.external_id for r in records] == ["a1", "a2", "a3", "b1"]
+    first = records[0]
+    assert (first.date, first.time, first.party_size) == (dt.date(2026, 5, 25), dt.time(21, 30), 4)
+    assert (first.raw_status, first.status) == ("3", ReservationStatus.CONFIRMED)
+    assert first.phone_e164 == "+34600111222"
+    assert records[1].status is ReservationStatus.NO_SHOW
+    assert records[3].reference == "P-9"
+    assert "apikey" not in page0.calls.last.request.headers
+
+
+def test_list_reservations_accepts_bare_list_and_stops_on_repeat(mock: respx.MockRouter) -> None:
+    # an endpoint ignoring the page segment returns the same rows: stop, no duplicates
+    route = mock.get(url__startswith=f"{CM_BASE}/restaurant/get_reservs/").respond(
+        json=[reserv("a1"), reserv("a2")]
+    )
+    records = call(
+        CM, "list_reservations", cm_connection(), dt.date(2026, 5, 25), dt.date(2026, 5, 26)
+    )
+    assert [r.external_id for r in records] == ["a1", "a2"]
+    assert route.call_count == 2
+
+
+def test_calendar_posts_camel_case_and_parses_days(mock: respx.MockRouter) -> None:
+    route = mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(
+        json={
+            "resp": 1,
+            "calendar": {
+                "2026-12-01": AVAILABILITY["availability"],
+                "2026-12-02": [],
+                "2026-11-01": AVAILABILITY["availability"],  # outside the range: dropped
+            },
+        }
+    )
+    calendar = call(
+        CM, "availability_calendar", cm_connection(), dt.date(2026, 12, 1), dt.date(2026, 12, 2)
+    )
+    assert body_of(route) == {
+        "restaurant": "prima-test",
+        "dateStart": "2026-12-01",
+        "dateEnd": "2026-12-02",
+        "discount": "all",
+        "product_type": "0",
+    }
+    assert list(calendar) == [dt.date(2026, 12, 1), dt.date(2026, 12, 2)]
+    assert [(s.party_size, s.time) for s in calendar[dt.date(2026, 12, 1)]] == [
+        (2, dt.time(20, 0)),
+        (2, dt.time(20, 15)),
+        (4, dt.time(20, 0)),
+        (4, dt.time(20, 30)),
+    ]
+    assert calendar[dt.date(2026, 12, 2)] == []
+
+
+def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:
+    mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(json={"resp": 1})
+    with pytest.raises(PlatformMalformedResponse):
+        call(CM, "availability_calendar", cm_connection(), DAY, DAY)

@@ -1,0 +1,214 @@
+"""The shared HTTP layer: client factory, Retry-After, backoff, verbose trace redaction."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+
+import httpx
+import pytest
+import respx
+import stamina
+
+from prima_cli import redact
+from prima_cli.errors import ConfigError, PlatformRateLimited, PlatformUnavailable
+from prima_cli.platforms import http
+from prima_cli.platforms.contract import CancelReason
+from prima_cli.platforms.covermanager import CoverManagerAdapter
+from prima_cli.platforms.restoo import RestooAdapter
+from tests.platforms.adapter_support import (
+    CM_BASE,
+    CM_KEY,
+    RESTOO_BASE,
+    RESTOO_KEY,
+    booking,
+    call,
+    cm_connection,
+    restoo_connection,
+)
+
+UUID = "3f2b8c1e-9a4d-4e5f-8b6a-0c1d2e3f4a5b"
+
+
+def test_build_client_timeouts_limits_and_user_agent() -> None:
+    client = http.build_client(connect_timeout=3.0, read_timeout=9.0)
+    try:
+        assert client.timeout.connect == 3.0
+        assert client.timeout.read == 9.0
+        assert client.headers["User-Agent"] == "prima/0.1.0"
+        assert client.follow_redirects is False
+        pool = client._transport._pool  # type: ignore[attr-defined]
+        assert pool._max_connections == 20
+    finally:
+        asyncio.run(client.aclose())
+
+
+def response_with(retry_after: str) -> httpx.Response:
+    return httpx.Response(429, headers={"Retry-After": retry_after})
+
+
+def test_retry_after_forms() -> None:
+    now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
+    assert http.retry_after_seconds(response_with("12"), now=now) == 12.0
+    assert http.retry_after_seconds(response_with("Thu, 01 Jan 2026 12:00:30 GMT"), now=now) == 30
+    assert http.retry_after_seconds(response_with("Thu, 01 Jan 2026 11:00:00 GMT"), now=now) == 0
+    assert http.retry_after_seconds(response_with("soon"), now=now) is None
+    assert http.retry_after_seconds(httpx.Response(429), now=now) is None
+
+
+class Sleeps(list[float]):
+    async def __call__(self, delay: float) -> None:
+        self.append(delay)
+
+
+@pytest.fixture
+def real_waits(monkeypatch: pytest.MonkeyPatch) -> Sleeps:
+    """Leave stamina's test mode and record the waits instead of sleeping."""
+    sleeps = Sleeps()
+    monkeypatch.setattr(asyncio, "sleep", sleeps)
+    stamina.set_testing(False)
+    return sleeps
+
+
+POLICY = http.RetryPolicy(attempts=3, wait_initial=0.5, wait_max=10, wait_jitter=0)
+
+
+def send_post(url: str, *, idempotent: bool = True) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with http.build_client() as client:
+            return await http.send(
+                client, CoverManagerAdapter, "POST", url, idempotent=idempotent, policy=POLICY
+            )
+
+    return asyncio.run(go())
+
+
+def test_retry_after_is_honoured(mock: respx.MockRouter, real_waits: Sleeps) -> None:
+    mock.post("https://x.test/a").mock(side_effect=[response_with("2"), httpx.Response(200)])
+    assert send_post("https://x.test/a").status_code == 200
+    assert real_waits == [2.0]
+
+
+def test_backoff_is_exponential_without_retry_after(
+    mock: respx.MockRouter, real_waits: Sleeps
+) -> None:
+    mock.post("https://x.test/a").mock(
+        side_effect=[httpx.Response(502), httpx.Response(500), httpx.Response(200)]
+    )
+    assert send_post("https://x.test/a").status_code == 200
+    assert real_waits == [0.5, 1.0]
+
+
+def test_retry_after_beyond_cap_gives_up_at_once(
+    mock: respx.MockRouter, real_waits: Sleeps
+) -> None:
+    route = mock.post("https://x.test/a").respond(429, headers={"Retry-After": "3600"})
+    with pytest.raises(PlatformRateLimited) as caught:
+        send_post("https://x.test/a")
+    assert route.call_count == 1
+    assert caught.value.retry_after == 3600.0
+    assert real_waits == []
+
+
+def test_redirect_is_reported_not_followed(mock: respx.MockRouter) -> None:
+    mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").respond(
+        301, headers={"Location": "https://elsewhere.test/"}
+    )
+    with pytest.raises(PlatformUnavailable, match="redirected"):
+        call(CoverManagerAdapter, "check_auth", cm_connection())
+
+
+def test_base_url_without_scheme_is_config_error(mock: respx.MockRouter) -> None:
+    with pytest.raises(ConfigError, match="base_url"):
+        call(CoverManagerAdapter, "check_auth", cm_connection(base_url="cm.test/api"))
+
+
+def test_exhausted_transport_error_message_has_no_secret(mock: respx.MockRouter) -> None:
+    mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").mock(side_effect=httpx.ConnectError("no"))
+    with pytest.raises(PlatformUnavailable) as caught:
+        call(CoverManagerAdapter, "check_auth", cm_connection())
+    assert CM_KEY not in str(caught.value.to_dict())
+
+
+# --- verbose trace -------------------------------------------------------------------
+
+
+def mock_both_platforms(mock: respx.MockRouter) -> None:
+    mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").respond(
+        json={"resp": 1, "restaurants": [{"restaurant": "prima-test"}]}
+    )
+    mock.post(f"{CM_BASE}/reserv/reserv").respond(
+        json={"resp": 1, "id_reserv": "SGwzEu", "status": "3"}
+    )
+    mock.post(f"{CM_BASE}/reserv/cancel_client").respond(json={"resp": 1})
+    mock.get(f"{RESTOO_BASE}/partners/prima/v3/status").respond(json={"ok": True})
+    mock.post(f"{RESTOO_BASE}/api/prima/v3/booking").respond(
+        json={"uuid": UUID, "status": "CONFIRMED"}
+    )
+    mock.post(f"{RESTOO_BASE}/api/prima/v3/booking/{UUID}/cancel").respond(204)
+
+
+def run_full_exchange() -> None:
+    cm, rt = cm_connection(), restoo_connection()
+    call(CoverManagerAdapter, "check_auth", cm, verbose=True)
+    call(CoverManagerAdapter, "create_reservation", cm, booking(), verbose=True)
+    call(CoverManagerAdapter, "cancel_reservation", cm, "SGwzEu", CancelReason.OTHER, verbose=True)
+    call(RestooAdapter, "check_auth", rt, verbose=True)
+    call(RestooAdapter, "create_reservation", rt, booking(), verbose=True)
+    call(RestooAdapter, "cancel_reservation", rt, UUID, CancelReason.OTHER, verbose=True)
+
+
+def test_verbose_trace_logs_exchanges_without_any_secret(
+    mock: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # nothing registered by a caller: the adapters must register their own secrets
+    redact.forget_all()
+    mock_both_platforms(mock)
+    run_full_exchange()
+    err = capsys.readouterr().err
+    assert CM_KEY not in err
+    assert RESTOO_KEY not in err
+    assert f"GET {CM_BASE}/restaurant/list/{redact.mask(CM_KEY)}/ -> HTTP 200" in err
+    assert f"POST {CM_BASE}/reserv/reserv -> HTTP 200" in err
+    assert f"'apikey': '{redact.mask(CM_KEY)}'" in err
+    assert f"'authorization': 'Bearer {redact.mask(RESTOO_KEY)}'" in err
+    assert f"POST {RESTOO_BASE}/api/prima/v3/booking/{UUID}/cancel -> HTTP 204" in err
+    assert '"int_call_code":"34"' in err  # request bodies are in the trace
+    assert '"id_reserv":"SGwzEu"' in err  # and response bodies
+    assert " ms, attempt 1)" in err
+
+
+def test_verbose_trace_covers_retries_and_failures(
+    mock: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").mock(
+        side_effect=[httpx.ReadTimeout("timed out"), httpx.Response(200, json={"resp": 0})]
+    )
+    with pytest.raises(Exception):  # noqa: B017 - the trace is what matters here
+        call(CoverManagerAdapter, "check_auth", cm_connection(), verbose=True)
+    err = capsys.readouterr().err
+    assert "-> read timeout (timed out)" in err
+    assert "attempt 2)" in err
+    assert "retry 1 in" in err
+    assert CM_KEY not in err
+
+
+def test_trace_is_silent_without_verbose(
+    mock: respx.MockRouter, capsys: pytest.CaptureFixture[str]
+) -> None:
+    mock_both_platforms(mock)
+    call(CoverManagerAdapter, "check_auth", cm_connection())
+    assert capsys.readouterr().err == ""
+
+
+def test_httpx_own_log_is_scrubbed(
+    mock: respx.MockRouter, caplog: pytest.LogCaptureFixture
+) -> None:
+    mock_both_platforms(mock)
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        call(CoverManagerAdapter, "check_auth", cm_connection())
+    messages = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert messages, "httpx logs each request at INFO"
+    assert all(CM_KEY not in m for m in messages)
+    assert any(redact.mask(CM_KEY) in m for m in messages)
