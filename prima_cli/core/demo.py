@@ -186,4 +186,19 @@ def run_demo(
             f"Availability tomorrow (venue-local) for {PARTY_SIZE}", lines, {"availability": data}
         )
     )
+
+    # The simulator stops with the demo: leave its connections disabled, so that cron's sync
+    # and `platforms test --all` do not report a dead local port as an outage.
+    for demo in DEMO_VENUES:
+        for ptype, _ident in demo.platforms:
+            connections.set_enabled(store, demo.slug, ptype, False)
+    done(
+        DemoStep(
+            "Clean-up",
+            [
+                "demo connections disabled (the simulator stops with the demo); "
+                "rerun `prima demo` to replace them"
+            ],
+        )
+    )
     return steps

@@ -1,0 +1,90 @@
+"""`prima demo` on an empty data directory, and `prima sandbox serve` in the foreground."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+
+from tests.conftest import prima_executable, run_prima
+
+
+def test_demo_on_an_empty_data_directory_twice(tmp_path: Path) -> None:
+    data = tmp_path / "fresh"
+    env = {**os.environ, "PRIMA_DATA_DIR": str(data)}
+    first = run_prima(["demo"], env=env, timeout=120)
+    assert first.returncode == 0, first.stderr
+    assert (data / "prima.db").exists()
+    for needle in (
+        "Simulator",
+        "Venues",
+        "Connections",
+        "Credential test",
+        "Availability",
+        "bookable times",
+    ):
+        assert needle in first.stderr
+    assert "FAILED" not in first.stderr
+    run_prima(["venues", "add", "Mine", "--slug", "mine"], env=env)
+    second = run_prima(["demo", "--json"], env=env, timeout=120)
+    assert second.returncode == 0, second.stderr
+    report = json.loads(second.stdout)
+    venues_step = next(s for s in report["steps"] if s["title"] == "Venues")
+    assert sorted(venues_step["data"]["replaced"]) == sorted(venues_step["data"]["created"])
+    availability = next(s for s in report["steps"] if s["title"].startswith("Availability"))
+    assert all(a["slots"] > 0 and a["error"] is None for a in availability["data"]["availability"])
+    slugs = {v["slug"] for v in json.loads(run_prima(["venues", "list", "--json"], env=env).stdout)}
+    assert slugs == {"mine", "prima-demo-cdmx", "prima-demo-lisboa", "prima-demo-madrid"}
+    conns = json.loads(run_prima(["platforms", "list", "--json"], env=env).stdout)
+    assert len(conns) == 4 and not any(c["enabled"] for c in conns)
+    # the sandbox keys were stored literally: masked on the way out
+    assert all(c["configuration"]["api_key"].startswith("****") for c in conns)
+
+
+def test_sandbox_serve_prints_credentials_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    proc = subprocess.Popen(
+        [*prima_executable(), "sandbox", "serve", "--port", "0", "--json", "--seed", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "PRIMA_DATA_DIR": str(tmp_path)},
+    )
+    try:
+        assert proc.stdout is not None
+        text = ""
+        deadline = time.monotonic() + 30
+        info = None
+        while time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line:
+                break
+            text += line
+            try:
+                info = json.loads(text)
+                break
+            except json.JSONDecodeError:
+                continue
+        assert info is not None, text
+        cm = info["covermanager"]
+        response = httpx.get(f"{cm['base_url']}/restaurant/list/{cm['api_key']}/")
+        assert response.json()["resp"] == 1
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=15) == 0
+        assert "Traceback" not in (proc.stderr.read() if proc.stderr else "")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def test_sandbox_serve_rejects_bad_faults_and_switches() -> None:
+    bad = run_prima(["sandbox", "serve", "--port", "0", "--fault", "explode:everything"])
+    assert bad.returncode == 2
+    assert "explode" in bad.stderr
+    switch = run_prima(["sandbox", "serve", "--port", "0", "--switch", "no_such_switch=on"])
+    assert switch.returncode == 2
+    assert "unknown switch" in switch.stderr
