@@ -40,9 +40,12 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
+    from prima_cli.cli.main import configure_logging
+
     state = current()
     state.db = db_url
     state.verbose = verbose
+    configure_logging(state.terminal, verbose)
 
 
 app.add_typer(venues.app, name="venues")

@@ -21,7 +21,8 @@ class _ScrubbingFormatter(logging.Formatter):
         return redact.scrub(super().format(record))
 
 
-def _configure_logging(terminal: Terminal, verbose: bool) -> None:
+def configure_logging(terminal: Terminal, verbose: bool) -> None:
+    """Route every ``prima.*`` log (HTTP trace included) to the terminal's stderr, scrubbed."""
     logger = logging.getLogger("prima")
     for handler in list(logger.handlers):
         logger.removeHandler(handler)
@@ -46,8 +47,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     set_current(state)
     json_mode = "--json" in args
     state.output.json_mode = json_mode
-    verbose = "-v" in args or "--verbose" in args
-    _configure_logging(terminal, verbose)
+    configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
     if COMPLETE_VAR in os.environ:
         from typer._completion_classes import completion_init
 
@@ -74,7 +74,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
-        if state.verbose or verbose:
+        if state.verbose:
             import traceback
 
             from prima_cli import redact

@@ -45,7 +45,7 @@ class AppState:
     def http_options(self) -> HttpOptions:
         from prima_cli.core.http_options import HttpOptions
 
-        return HttpOptions.from_env(verbose=self.verbose)
+        return HttpOptions.from_env()
 
     def close(self) -> None:
         if self._store is not None:

@@ -1,4 +1,8 @@
-"""How prima talks HTTP for this run: timeouts and verbosity (from flags and environment)."""
+"""HTTP timeouts for this run (from the environment).
+
+Verbosity is not here: the entry point routes the ``prima.http`` trace to stderr when
+``--verbose`` is given, like every other ``prima.*`` log.
+"""
 
 from __future__ import annotations
 
@@ -25,12 +29,10 @@ def _float_env(name: str, default: float) -> float:
 class HttpOptions:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
-    verbose: bool = False
 
     @classmethod
-    def from_env(cls, *, verbose: bool = False) -> HttpOptions:
+    def from_env(cls) -> HttpOptions:
         return cls(
             connect_timeout=_float_env("PRIMA_CONNECT_TIMEOUT", 5.0),
             read_timeout=_float_env("PRIMA_READ_TIMEOUT", 15.0),
-            verbose=verbose,
         )
