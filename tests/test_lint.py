@@ -23,3 +23,11 @@ def ruff() -> list[str]:
 def test_ruff(args: list[str]) -> None:
     proc = subprocess.run([*ruff(), *args], cwd=ROOT, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy() -> None:
+    exe = shutil.which("mypy", path=str(Path(sys.executable).parent))
+    if exe is None:
+        pytest.fail("mypy is not installed (it is in the test extra)")
+    proc = subprocess.run([exe, "prima_cli"], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -80,11 +80,11 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
             from prima_cli import redact
 
             terminal.stderr.write(redact.scrub(traceback.format_exc()))
-        err = PrimaError(
+        internal = PrimaError(
             f"internal error: {type(exc).__name__}: {exc}",
             hint="rerun with --verbose for the traceback and report it",
         )
-        state.output.error(err)
+        state.output.error(internal)
         return int(ExitCode.INTERNAL)
     finally:
         state.close()

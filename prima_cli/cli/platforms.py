@@ -47,38 +47,21 @@ def types(json: bool = JSON) -> None:
     adapters = registry.available()
     for plugin in registry.broken():
         out.warn(f"platform plugin {plugin.name} ({plugin.target}) failed to load: {plugin.error}")
-    data = [
-        {
-            "name": name,
-            "display_name": cls.display_name,
-            "version": cls.version,
-            "fields": [
-                {
-                    "name": f.name,
-                    "required": f.required,
-                    "secret": f.secret,
-                    "default": f.default,
-                    "help": f.help,
-                }
-                for f in cls.config_fields
-            ],
-        }
-        for name, cls in sorted(adapters.items())
-    ]
+    ordered = sorted(adapters.items())
     if json:
-        out.json(data)
+        out.json([views.platform_type(name, cls) for name, cls in ordered])
         return
     rows = [
         {
-            "type": t["name"],
-            "field": f["name"],
-            "required": f["required"],
-            "secret": f["secret"],
-            "default": f["default"],
-            "help": f["help"],
+            "type": name,
+            "field": f.name,
+            "required": f.required,
+            "secret": f.secret,
+            "default": f.default,
+            "help": f.help,
         }
-        for t in data
-        for f in t["fields"]
+        for name, cls in ordered
+        for f in cls.config_fields
     ]
     columns = (
         Column("type", "Type"),

@@ -13,6 +13,25 @@ from prima_cli.cli.output import Column
 if TYPE_CHECKING:
     from prima_cli.core.connections import ConnectionInfo
     from prima_cli.core.venues import VenueInfo
+    from prima_cli.platforms.contract import PlatformAdapter
+
+
+def platform_type(name: str, cls: type[PlatformAdapter]) -> dict[str, Any]:
+    return {
+        "name": name,
+        "display_name": cls.display_name,
+        "version": cls.version,
+        "fields": [
+            {
+                "name": f.name,
+                "required": f.required,
+                "secret": f.secret,
+                "default": f.default,
+                "help": f.help,
+            }
+            for f in cls.config_fields
+        ],
+    }
 
 
 def venue(v: VenueInfo) -> dict[str, Any]:

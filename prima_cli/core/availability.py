@@ -41,7 +41,7 @@ class VenueAvailability:
 
 
 def _targets(store: Store, venue_ref: str, platform_type: str | None) -> tuple[str, str, list]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from prima_cli.store.models import VenuePlatform
 
@@ -53,7 +53,7 @@ def _targets(store: Store, venue_ref: str, platform_type: str | None) -> tuple[s
         )
         if platform_type:
             query = query.where(VenuePlatform.platform_type == platform_type)
-        rows = session.exec(query.order_by(VenuePlatform.priority)).all()
+        rows = session.exec(query.order_by(col(VenuePlatform.priority))).all()
         if not rows:
             which = f"enabled {platform_type} connection" if platform_type else "enabled platform"
             raise NotFound(

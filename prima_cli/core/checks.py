@@ -71,7 +71,7 @@ def credential_tester(
 def _targets(
     store: Store, venue_ref: str | None, platform_type: str | None, all_enabled: bool
 ) -> list[Target]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
@@ -80,7 +80,9 @@ def _targets(
     if not all_enabled and venue_ref is None:
         raise InvalidInput("name a VENUE (and optionally a TYPE), or pass --all")
     with store.session() as session:
-        query = select(VenuePlatform, Venue).join(Venue, Venue.id == VenuePlatform.venue_id)
+        query = select(VenuePlatform, Venue).join(
+            Venue, col(Venue.id) == col(VenuePlatform.venue_id)
+        )
         if all_enabled:
             query = query.where(VenuePlatform.is_enabled == True)  # noqa: E712
         else:
@@ -89,7 +91,7 @@ def _targets(
             query = query.where(VenuePlatform.venue_id == venue.id)
             if platform_type:
                 query = query.where(VenuePlatform.platform_type == platform_type)
-        rows = session.exec(query.order_by(Venue.slug, VenuePlatform.priority)).all()
+        rows = session.exec(query.order_by(col(Venue.slug), col(VenuePlatform.priority))).all()
         if not rows:
             what = "enabled connections" if all_enabled else "matching connections"
             raise NotFound(f"no {what} to test", hint="see `prima platforms list`")

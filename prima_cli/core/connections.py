@@ -225,12 +225,14 @@ def list_connections(
     platform_type: str | None = None,
     enabled: bool | None = None,
 ) -> list[ConnectionInfo]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
     with store.session() as session:
-        query = select(VenuePlatform, Venue).join(Venue, Venue.id == VenuePlatform.venue_id)
+        query = select(VenuePlatform, Venue).join(
+            Venue, col(Venue.id) == col(VenuePlatform.venue_id)
+        )
         if venue_ref is not None:
             venue = venues_core.find(session, venue_ref)
             query = query.where(VenuePlatform.venue_id == venue.id)
@@ -238,7 +240,9 @@ def list_connections(
             query = query.where(VenuePlatform.platform_type == platform_type)
         if enabled is not None:
             query = query.where(VenuePlatform.is_enabled == enabled)
-        query = query.order_by(Venue.slug, VenuePlatform.priority, VenuePlatform.platform_type)
+        query = query.order_by(
+            col(Venue.slug), col(VenuePlatform.priority), col(VenuePlatform.platform_type)
+        )
         return [_info(row, venue) for row, venue in session.exec(query).all()]
 
 

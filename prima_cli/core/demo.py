@@ -158,10 +158,10 @@ def run_demo(
     lines, data = [], []
     for demo in DEMO_VENUES:
         tomorrow = dt.datetime.now(ZoneInfo(demo.timezone)).date() + dt.timedelta(days=1)
-        result = availability.venue_availability(
+        answers = availability.venue_availability(
             store, demo.slug, date=tomorrow, party_size=PARTY_SIZE, http=http
         )
-        for answer in result.platforms:
+        for answer in answers.platforms:
             where = f"{demo.slug}/{answer.platform_type} on {tomorrow} for {PARTY_SIZE}"
             if answer.unsupported:
                 lines.append(f"{where}: availability is not offered by this platform")

@@ -107,14 +107,14 @@ def diagnose(db_option: str | None) -> DoctorReport:
 
 
 def _unresolved(store: Any, adapters: dict[str, Any], secrets: Any) -> list[dict[str, Any]]:
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
     found = []
     with store.session() as session:
         rows = session.exec(
-            select(VenuePlatform, Venue).join(Venue, Venue.id == VenuePlatform.venue_id)
+            select(VenuePlatform, Venue).join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
         ).all()
         for row, venue in rows:
             adapter = adapters.get(row.platform_type)

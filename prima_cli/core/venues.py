@@ -193,17 +193,17 @@ def add(
 
 def list_all(store: Store) -> list[VenueInfo]:
     from sqlalchemy import func
-    from sqlmodel import select
+    from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
     with store.session() as session:
         counts = dict(
             session.exec(
-                select(VenuePlatform.venue_id, func.count()).group_by(VenuePlatform.venue_id)
+                select(VenuePlatform.venue_id, func.count()).group_by(col(VenuePlatform.venue_id))
             ).all()
         )
-        venues = session.exec(select(Venue).order_by(Venue.slug)).all()
+        venues = session.exec(select(Venue).order_by(col(Venue.slug))).all()
         return [
             VenueInfo(
                 v.id or 0,
@@ -211,7 +211,7 @@ def list_all(store: Store) -> list[VenueInfo]:
                 v.slug,
                 v.timezone,
                 v.country,
-                int(counts.get(v.id, 0)),
+                int(counts.get(v.id or 0, 0)),
                 v.created_at,
                 v.updated_at,
             )
