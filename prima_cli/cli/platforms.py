@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli import views
+from prima_cli.cli.options import JSON, VENUE, YES
 from prima_cli.cli.output import Column
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
 from prima_cli.cli.state import current
@@ -13,9 +14,6 @@ app = typer.Typer(
     help="Connect venues to booking platforms and manage those connections.",
     no_args_is_help=True,
 )
-
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-VENUE = typer.Argument(..., metavar="VENUE", help="Venue id or slug.")
 
 
 def _complete_type(incomplete: str) -> list[str]:
@@ -223,7 +221,7 @@ def disable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) ->
 def remove(
     venue: str = VENUE,
     platform_type: str = TYPE,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES,
     json: bool = JSON,
 ) -> None:
     """Remove a connection."""

@@ -5,13 +5,11 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli import views
+from prima_cli.cli.options import JSON, VENUE, YES
 from prima_cli.cli.prompts import confirm
 from prima_cli.cli.state import current
 
 app = typer.Typer(help="Add, list, show, edit and remove venues.", no_args_is_help=True)
-
-JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
-VENUE = typer.Argument(..., metavar="VENUE", help="Venue id or slug.")
 
 
 @app.command("add")
@@ -91,7 +89,7 @@ def edit(
 @app.command("remove")
 def remove(
     venue: str = VENUE,
-    yes: bool = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation."),
+    yes: bool = YES,
     json: bool = JSON,
 ) -> None:
     """Remove a venue and its platform connections."""
