@@ -37,9 +37,13 @@ class PrimaError(Exception):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        #: extra facts for scripts (e.g. the booking reference), shown in JSON errors
+        self.details: dict[str, object] = {}
 
     def to_dict(self) -> dict[str, object]:
-        return {"type": self.type, "message": self.message, "hint": self.hint}
+        data: dict[str, object] = {"type": self.type, "message": self.message, "hint": self.hint}
+        data.update(self.details)
+        return data
 
 
 class InvalidInput(PrimaError):
@@ -74,6 +78,31 @@ class PartialFailure(PrimaError):
 class TryAgainLater(PrimaError):
     exit_code = ExitCode.TEMPFAIL
     type = "try_again_later"
+
+
+class BookingNotPlaced(PrimaError):
+    """No platform took the booking; the exit code is that of the deciding error."""
+
+    type = "booking_not_placed"
+
+    def __init__(self, message: str, *, cause: PrimaError, booking: str, hint: str | None = None):
+        super().__init__(message, hint=hint or cause.hint)
+        self.exit_code = cause.exit_code
+        self.details = {"booking": booking, "cause": cause.to_dict()}
+
+
+class BookingOutcomeUnknown(PrimaError):
+    """A platform may have taken the booking but did not say so: reconcile, never resend."""
+
+    exit_code = ExitCode.UNAVAILABLE
+    type = "booking_outcome_unknown"
+
+    def __init__(self, message: str, *, booking: str) -> None:
+        super().__init__(
+            message,
+            hint=f"run `prima bookings reconcile {booking}`; do not create it again",
+        )
+        self.details = {"booking": booking}
 
 
 # --- platform errors -------------------------------------------------------------
@@ -121,6 +150,31 @@ class PlatformRejected(PlatformError):
 
     exit_code = ExitCode.REJECTED
     type = "platform_rejected"
+
+
+class PlatformNoAvailability(PlatformRejected):
+    """The platform refused because the slot is not bookable (full, closed, off its grid).
+
+    Unlike other rejections, the next platform may still have room: bookings fail over.
+    """
+
+    type = "platform_no_availability"
+
+
+#: platform messages that mean "no room at that time" (English and Spanish wordings)
+NO_AVAILABILITY_PATTERN = (
+    r"not available|no availability|unavailable|sin disponibilidad|no disponible"
+    r"|fully booked|\bfull\b|completo|no hay (mesa|sitio|disponibilidad)"
+)
+
+
+def rejection(message: str, platform_message: str | None, **kw: object) -> PlatformRejected:
+    """A PlatformRejected, or PlatformNoAvailability when the platform's words say so."""
+    import re
+
+    if platform_message and re.search(NO_AVAILABILITY_PATTERN, platform_message, re.I):
+        return PlatformNoAvailability(message, platform_message=platform_message, **kw)  # type: ignore[arg-type]
+    return PlatformRejected(message, platform_message=platform_message, **kw)  # type: ignore[arg-type]
 
 
 class PlatformNotFound(PlatformError):

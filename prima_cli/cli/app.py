@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from prima_cli import __version__
-from prima_cli.cli import completion, db, demo, doctor, platforms, sandbox, venues
+from prima_cli.cli import bookings, completion, db, demo, doctor, platforms, sandbox, venues
 from prima_cli.cli.state import current
 
 app = typer.Typer(
@@ -50,6 +50,7 @@ def root(
 
 app.add_typer(venues.app, name="venues")
 app.add_typer(platforms.app, name="platforms")
+app.add_typer(bookings.app, name="bookings")
 app.add_typer(db.app, name="db")
 app.add_typer(sandbox.app, name="sandbox")
 app.command("demo")(demo.demo)

@@ -222,9 +222,10 @@ def remove(
     venue: str = VENUE,
     platform_type: str = TYPE,
     yes: bool = YES,
+    force: bool = typer.Option(False, "--force", help="Even with live bookings on it."),
     json: bool = JSON,
 ) -> None:
-    """Remove a connection."""
+    """Remove a connection (refused while it holds live bookings)."""
     from prima_cli.core import connections
 
     state = current()
@@ -232,7 +233,7 @@ def remove(
     store = state.store()
     c = connections.show(store, venue, platform_type)
     confirm(f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
-    removed = connections.remove(store, venue, platform_type)
+    removed = connections.remove(store, venue, platform_type, force=force)
     if json:
         out.json({"removed": views.connection(removed)})
     else:

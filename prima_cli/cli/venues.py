@@ -90,9 +90,10 @@ def edit(
 def remove(
     venue: str = VENUE,
     yes: bool = YES,
+    force: bool = typer.Option(False, "--force", help="Even with live bookings."),
     json: bool = JSON,
 ) -> None:
-    """Remove a venue and its platform connections."""
+    """Remove a venue, its connections and bookings (refused with live bookings)."""
     from prima_cli.core import venues
 
     state = current()
@@ -101,7 +102,7 @@ def remove(
     info = venues.show(store, venue)
     question = f"Remove venue {info.slug} and its {info.connections} connection(s)?"
     confirm(question, yes=yes)
-    removed = venues.remove(store, str(info.id))
+    removed = venues.remove(store, str(info.id), force=force)
     if json:
         out.json({"removed": views.venue(removed)})
     else:

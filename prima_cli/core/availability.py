@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from prima_cli.core import targets as targets_core
 from prima_cli.core import venues as venues_core
@@ -38,6 +39,14 @@ class VenueAvailability:
     date: dt.date
     party_size: int
     platforms: list[PlatformAvailability]  # in priority order
+
+
+def at_time(answer: PlatformAvailability, time: dt.time, count: int = 3) -> list[dt.time]:
+    """The ``count`` bookable times nearest to ``time`` (``time`` itself first if bookable)."""
+    minutes = time.hour * 60 + time.minute
+    times = sorted({s.time for s in answer.slots})
+    times.sort(key=lambda t: (abs(t.hour * 60 + t.minute - minutes), t))
+    return times[:count]
 
 
 def _targets(store: Store, venue_ref: str, platform_type: str | None) -> tuple[str, str, list]:
@@ -90,8 +99,11 @@ def venue_availability(
 ) -> VenueAvailability:
     """Bookable slots per enabled connection; a failing platform is a result, not a crash."""
     if not 1 <= party_size <= MAX_PARTY:
-        raise InvalidInput(f"party size must be between 1 and {MAX_PARTY}")
+        raise InvalidInput(f"--party must be between 1 and {MAX_PARTY}, not {party_size}")
     slug, timezone, targets = _targets(store, venue_ref, platform_type)
+    today = dt.datetime.now(ZoneInfo(timezone)).date()
+    if date < today:
+        raise InvalidInput(f"{date} is in the past at the venue (today is {today} in {timezone})")
 
     async def ask_all() -> list[PlatformAvailability]:
         async with open_client(http) as client:

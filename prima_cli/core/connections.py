@@ -397,9 +397,21 @@ def set_enabled(
         return _info(row, venue), changed
 
 
-def remove(store: Store, venue_ref: str, platform_type: str) -> ConnectionInfo:
+def remove(
+    store: Store, venue_ref: str, platform_type: str, *, force: bool = False
+) -> ConnectionInfo:
+    """Delete a connection; refused while it holds live reservations, unless forced (their
+    history stays, but they can then only be cancelled on the platform by hand)."""
+    from prima_cli.core.booking_records import live_count
+
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
+        live = live_count(session, connection_id=row.id)
+        if live and not force:
+            raise Conflict(
+                f"the {platform_type} connection of {venue.slug} holds {live} live booking(s)",
+                hint="cancel them first, or disable the connection instead; --force removes it",
+            )
         info = _info(row, venue)
         session.delete(row)
         return info

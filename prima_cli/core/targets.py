@@ -10,6 +10,8 @@ from prima_cli.core import connections as connections_core
 from prima_cli.errors import PrimaError
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from prima_cli.platforms.contract import Connection, PlatformAdapter
     from prima_cli.store.models import Venue, VenuePlatform
 
@@ -24,6 +26,19 @@ class Target:
     adapter: type[PlatformAdapter] | None
     connection: Connection | None
     error: PrimaError | None
+
+
+def for_connection(session: Session, connection_id: int | None) -> tuple[Target, bool] | None:
+    """The target of a stored connection (even a disabled one) and whether it is enabled;
+    None when the connection no longer exists."""
+    from prima_cli.store.models import Venue, VenuePlatform
+
+    row = session.get(VenuePlatform, connection_id) if connection_id is not None else None
+    if row is None:
+        return None
+    venue = session.get(Venue, row.venue_id)
+    assert venue is not None
+    return resolve([(row, venue)])[0], row.is_enabled
 
 
 def resolve(rows: Iterable[tuple[VenuePlatform, Venue]]) -> list[Target]:

@@ -258,10 +258,21 @@ def edit(store: Store, ref: str, changes: VenueChanges) -> VenueInfo:
         raise Conflict(f"a venue with slug {slug!r} already exists") from None
 
 
-def remove(store: Store, ref: str) -> VenueInfo:
-    """Delete the venue; its connections go with it (ON DELETE CASCADE)."""
+def remove(store: Store, ref: str, *, force: bool = False) -> VenueInfo:
+    """Delete the venue; its connections and bookings go with it (ON DELETE CASCADE).
+
+    Refused while live bookings (not cancelled, not rejected, not past) exist, unless forced.
+    """
+    from prima_cli.core.booking_records import live_count
+
     with store.session() as session:
         venue = find(session, ref)
+        live = live_count(session, venue_id=venue.id)
+        if live and not force:
+            raise Conflict(
+                f"venue {venue.slug} has {live} live booking(s)",
+                hint="cancel them first, or pass --force to remove the venue and its bookings",
+            )
         info = _info(session, venue)
         session.delete(venue)
         return info

@@ -163,6 +163,29 @@ class PlatformAdapter(ABC):
     def secret_fields(cls) -> frozenset[str]:
         return frozenset(f.name for f in cls.config_fields if f.secret)
 
+    def validate_request(self, connection: Connection, request: ReservationRequest) -> None:
+        """Refuse, before anything is written or sent, what this platform can never take.
+
+        Raises :class:`~prima_cli.errors.InvalidInput` (e.g. Restoo: a time off the
+        quarter-hour grid). The default accepts everything.
+        """
+        return None
+
+    async def find_reservation(
+        self, connection: Connection, request: ReservationRequest
+    ) -> ReservationRecord | None:
+        """Look up what a create with ``request`` left on the platform (reconciliation).
+
+        By our reference first, else by guest and time; ``None`` when the platform holds
+        no such reservation. Platforms without a look-up raise PlatformUnsupported.
+        """
+        from prima_cli.errors import PlatformUnsupported
+
+        raise PlatformUnsupported(
+            f"{self.display_name} offers no way to look a reservation up",
+            platform=self.name,
+        )
+
     @abstractmethod
     async def check_auth(self, connection: Connection) -> AuthCheck:
         """Verify the credentials (a cheap read-only call)."""

@@ -13,7 +13,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from prima_cli import redact
-from prima_cli.errors import PlatformAuthError, PlatformNotFound, PlatformRejected
+from prima_cli.errors import (
+    PlatformAmbiguousOutcome,
+    PlatformAuthError,
+    PlatformNotFound,
+    PlatformRejected,
+    rejection,
+)
 from prima_cli.platforms import http
 from prima_cli.platforms._common import (
     HttpPlatformAdapter,
@@ -152,6 +158,12 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             raise self.malformed("no 'availability' field", body)
         return self._slots(date, body["availability"], party_size)
 
+    def validate_request(self, connection: Connection, request: ReservationRequest) -> None:
+        """Whole minutes, a party of one or more, a phone that splits into code and number."""
+        require_party_size(request.party_size)
+        require_whole_minute(request.time)
+        split_phone(request.phone_e164)
+
     async def create_reservation(
         self, connection: Connection, request: ReservationRequest
     ) -> ReservationResult:
@@ -204,6 +216,28 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         return CancelResult(external_id, raw_status, status, raw_response=body)
 
     # --- extras for sync and reconcile -----------------------------------------
+
+    async def find_reservation(
+        self, connection: Connection, request: ReservationRequest
+    ) -> ReservationRecord | None:
+        """Through ``get_reservs`` of the request's date: by ``ref``, else guest and time.
+
+        Several guest-and-time matches without our ``ref`` cannot be told apart: that is
+        an ambiguous outcome for the operator, not a guess.
+        """
+        records = await self.list_reservations(connection, request.date, request.date)
+        by_ref = [r for r in records if r.reference == request.reference]
+        if by_ref:
+            return by_ref[0]
+        guest = [r for r in records if _same_guest_and_time(r, request)]
+        if len(guest) > 1:
+            raise PlatformAmbiguousOutcome(
+                f"{len(guest)} CoverManager reservations match the guest and time "
+                f"without our reference {request.reference}",
+                platform=self.name,
+                hint="check them in CoverManager and keep the right one",
+            )
+        return guest[0] if guest else None
 
     async def list_reservations(
         self, connection: Connection, date_start: dt.date, date_end: dt.date
@@ -343,7 +377,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
                 **common,
             )
         if message:
-            return PlatformRejected(f"CoverManager refused: {message}", **common)
+            return rejection(f"CoverManager refused: {message}", message, platform=self.name)
         return PlatformRejected(
             f"CoverManager refused the request (resp={body.get('resp')!r}) without a message",
             **common,
@@ -447,3 +481,14 @@ def _slug_hint(slug: str, slugs: list[str]) -> str:
         return f"slugs are case-sensitive: did you mean {close[0]!r}?"
     shown = ", ".join(sorted(slugs)[:20]) + (" ..." if len(slugs) > 20 else "")
     return f"the key sees: {shown}; fix the connection's restaurant_id"
+
+
+def _same_guest_and_time(record: ReservationRecord, request: ReservationRequest) -> bool:
+    if record.date != request.date or record.time != request.time:
+        return False
+    if record.party_size is not None and record.party_size != request.party_size:
+        return False
+    if record.phone_e164 and record.phone_e164 == request.phone_e164:
+        return True
+    names = (record.first_name.casefold(), record.last_name.casefold())
+    return names == (request.first_name.casefold(), request.last_name.casefold())

@@ -44,8 +44,8 @@ from prima_cli.errors import (
     PlatformMalformedResponse,
     PlatformNotFound,
     PlatformRateLimited,
-    PlatformRejected,
     PlatformUnavailable,
+    rejection,
 )
 
 USER_AGENT = f"prima/{__version__}"
@@ -550,9 +550,11 @@ def raise_for_status(
             **common,
         )
     if status < 500:
-        raise PlatformRejected(
+        raise rejection(
             f"{display} rejected the request (HTTP {status}){said}",
-            **common,
+            message,
+            platform=name,
+            http_status=status,
         )
     raise PlatformUnavailable(f"{display} answered HTTP {status}{said}", **common)
 

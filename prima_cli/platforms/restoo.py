@@ -201,6 +201,12 @@ class RestooAdapter(HttpPlatformAdapter):
         http.raise_for_status(response, self)
         return self._slots(http.decode_json(response, self), zone, date, party_size)
 
+    def validate_request(self, connection: Connection, request: ReservationRequest) -> None:
+        """Quarter-hour grid, an existing local time, a valid phone, a party of one or more."""
+        require_party_size(request.party_size)
+        booking_at(request.date, request.time, venue_zone(connection))
+        normalise_phone(request.phone_e164)
+
     async def create_reservation(
         self, connection: Connection, request: ReservationRequest
     ) -> ReservationResult:

@@ -170,7 +170,7 @@ def test_legacy_venues_migrate_into_connections(any_db_url: str) -> None:
     cli = CLI(any_db_url)
     result = cli.ok("db", "migrate", "--json").json()
     assert result["from_revision"] == schema.LEGACY
-    assert result["applied"] == [schema.HEAD]
+    assert result["applied"] == list(schema.REVISIONS[1:])
     assert any("cuatro" in note for note in result["notes"])
     assert any("migrated 2 legacy" in note for note in result["notes"])
     check_migrated_connections(cli)
@@ -189,7 +189,7 @@ def test_adopts_a_legacy_export(dialect: str, request: pytest.FixtureRequest, tm
     cli = CLI(url)
     status = cli.ok("db", "status", "--json").json()
     assert status["adoptable_legacy"] is True
-    assert status["pending"] == [schema.HEAD]
+    assert status["pending"] == list(schema.REVISIONS[1:])
     refused = cli("venues", "list")
     assert refused.exit_code == 78
     result = cli.ok("db", "migrate")
