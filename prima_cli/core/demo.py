@@ -10,6 +10,7 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from uuid import uuid4
 from zoneinfo import ZoneInfo
 
 from prima_cli.core import availability, checks, connections, venues
@@ -65,7 +66,7 @@ def _remove_previous(store: Store) -> list[str]:
     removed = []
     for venue in venues.list_all(store):
         if venue.slug.startswith(DEMO_PREFIX):
-            venues.remove(store, str(venue.id))
+            venues.remove(store, str(venue.id), force=True)
             removed.append(venue.slug)
     return removed
 
@@ -84,6 +85,35 @@ def _settings(platform_type: str, ident: str, sandbox: Sandbox) -> list[str]:
         f"partner_id={creds.restoo.partner}",
         f"base_url={creds.restoo.base_url}",
     ]
+
+
+def _booking_steps(store: Store, http: HttpOptions) -> DemoStep:
+    """Book a table at the venue with two platforms, show it, cancel it."""
+    from prima_cli.core import bookings
+
+    demo = DEMO_VENUES[-1]
+    when = dt.datetime.now(ZoneInfo(demo.timezone)).date() + dt.timedelta(days=1)
+    created = bookings.create(
+        store,
+        bookings.BookingInput(
+            venue=demo.slug, date=when.isoformat(), time="20:30", party_size=PARTY_SIZE,
+            first_name="Lucía", last_name="Fernández Ruiz", email="lucia.fernandez@gmail.com",
+            phone="+34612483907", notes="demo booking", reference=f"demo-{uuid4().hex[:8]}",
+        ),
+        http,
+    ).booking  # fmt: skip
+    placed = created.confirmed_attempt
+    shown = bookings.show(store, created.reference)
+    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).booking
+    lines = [
+        f"created {created.reference} at {demo.slug} for {when} 20:30, party of {PARTY_SIZE}: "
+        f"{created.status} on {placed.platform_type if placed else '?'} "
+        f"as {placed.external_id if placed else '?'} (written locally before the call)",
+        f"show: {len(shown.attempts)} platform attempt(s); status {shown.status}, platform "
+        f"status {placed.status if placed else '?'} (raw {placed.raw_status if placed else '?'})",
+        f"cancelled {cancelled.reference} on the platform that holds it: {cancelled.status}",
+    ]
+    return DemoStep("Booking: create, show, cancel", lines, {"reference": created.reference})
 
 
 def run_demo(
@@ -186,6 +216,8 @@ def run_demo(
             f"Availability tomorrow (venue-local) for {PARTY_SIZE}", lines, {"availability": data}
         )
     )
+
+    done(_booking_steps(store, http))
 
     # The simulator stops with the demo: leave its connections disabled, so that cron's sync
     # and `platforms test --all` do not report a dead local port as an outage.
