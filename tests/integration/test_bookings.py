@@ -273,6 +273,9 @@ def test_invalid_guest_data_does_not_fail_over(venues: CLI, sandbox: Sandbox) ->
     assert booking["status"] == "rejected"
     shown = venues.ok("bookings", "show", booking["reference"], "--json").json()
     assert [a["platform_type"] for a in shown["attempts"]] == ["restoo"]
+    local = venues.ok("bookings", "cancel", booking["reference"], "--json").json()
+    assert local["status"] == "cancelled"
+    assert local["status_detail"] == "cancelled locally (no platform held it)"
 
 
 def test_restoo_off_grid_time_is_refused_before_anything(venues: CLI, sandbox: Sandbox) -> None:
