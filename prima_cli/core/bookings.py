@@ -308,56 +308,55 @@ async def _slot_free(
     )
 
 
-async def _attempt_all(store: Store, booking_id: int, plan: _Plan, http: HttpOptions) -> None:
+async def _attempt_all(
+    store: Store, booking_id: int, plan: _Plan, client: httpx.AsyncClient
+) -> None:
     """Try the connections in priority order; stop at a confirmation, an unknown outcome or a
     rejection that another platform would repeat."""
     from prima_cli.store.models import Booking
 
-    async with open_client(http) as client:
-        for target in plan.targets:
-            with store.session() as session:
-                booking = session.get(Booking, booking_id)
-                assert booking is not None
-                request = request_of(booking)
-                if target.adapter is None or target.connection is None:
-                    err = target.error or PrimaError("cannot use this connection")
-                    _record(session, _new_attempt(session, booking, target, rec.PENDING),
-                            rec.FAILED, err)  # fmt: skip
-                    _finish(session, booking, err.message)
-                    if plan.platform:
-                        return
-                    continue
-                try:
-                    target.adapter(client).validate_request(target.connection, request)
-                except InvalidInput as err:  # this platform can never take it: the next may
-                    _record(session, _new_attempt(session, booking, target, rec.PENDING),
-                            rec.SKIPPED, err)  # fmt: skip
-                    _finish(session, booking, err.message)
-                    continue
-            refusal = None if plan.force else await _slot_free(client, target, plan)
-            with store.session() as session:
-                booking = session.get(Booking, booking_id)
-                assert booking is not None
-                row = _new_attempt(session, booking, target, rec.PENDING)
-                if refusal is not None:
-                    no_room = refusal.type == "platform_no_availability"
-                    _record(session, row, rec.SKIPPED if no_room else rec.FAILED, refusal)
-                    _finish(session, booking, refusal.message)
-                    if plan.platform:
-                        return
-                    continue
-                _finish(session, booking, f"sent to {target.platform_type}")
-                row_id = row.id
-            # the intent (booking + pending attempt) is committed: now the platform is called
-            outcome: ReservationResult | PrimaError
+    for target in plan.targets:
+        with store.session() as session:
+            booking = session.get(Booking, booking_id)
+            assert booking is not None
+            request = request_of(booking)
+            if target.adapter is None or target.connection is None:
+                err = target.error or PrimaError("cannot use this connection")
+                _record(session, _new_attempt(session, booking, target, rec.PENDING),
+                        rec.FAILED, err)  # fmt: skip
+                _finish(session, booking, err.message)
+                if plan.platform:
+                    return
+                continue
             try:
-                outcome = await target.adapter(client).create_reservation(
-                    target.connection, request
-                )
-            except PrimaError as err:
-                outcome = err
-            if _settle(store, booking_id, row_id, target, outcome, plan):
-                return
+                target.adapter(client).validate_request(target.connection, request)
+            except InvalidInput as err:  # this platform can never take it: the next may
+                _record(session, _new_attempt(session, booking, target, rec.PENDING),
+                        rec.SKIPPED, err)  # fmt: skip
+                _finish(session, booking, err.message)
+                continue
+        refusal = None if plan.force else await _slot_free(client, target, plan)
+        with store.session() as session:
+            booking = session.get(Booking, booking_id)
+            assert booking is not None
+            row = _new_attempt(session, booking, target, rec.PENDING)
+            if refusal is not None:
+                no_room = refusal.type == "platform_no_availability"
+                _record(session, row, rec.SKIPPED if no_room else rec.FAILED, refusal)
+                _finish(session, booking, refusal.message)
+                if plan.platform:
+                    return
+                continue
+            _finish(session, booking, f"sent to {target.platform_type}")
+            row_id = row.id
+        # the intent (booking + pending attempt) is committed: now the platform is called
+        outcome: ReservationResult | PrimaError
+        try:
+            outcome = await target.adapter(client).create_reservation(target.connection, request)
+        except PrimaError as err:
+            outcome = err
+        if _settle(store, booking_id, row_id, target, outcome, plan):
+            return
 
 
 def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_core.Target,
@@ -471,8 +470,36 @@ def create(
         settled = _load(store, booking_id)
         if settled.status != rec.B_REJECTED:  # found on the platform, or still unknown
             return _outcome(settled, True, plan.warnings)
-    run(_attempt_all(store, booking_id, plan, http))
+
+    async def place() -> None:
+        async with open_client(http) as client:
+            await _attempt_all(store, booking_id, plan, client)
+
+    run(place())
     return _outcome(_load(store, booking_id), replayed, plan.warnings)
+
+
+async def push_async(
+    store: Store, client: httpx.AsyncClient, booking_id: int, target: targets_core.Target
+) -> str:
+    """Place a booking that never reached ``target``'s platform (the sync outbox).
+
+    Only for bookings whose attempts all ended without landing; returns the new status.
+    """
+    from prima_cli.store.models import Booking
+
+    with store.session() as session:
+        booking = session.get(Booking, booking_id)
+        assert booking is not None
+        guest = rules.Guest(booking.first_name, booking.last_name, booking.email,
+                            booking.phone_e164)  # fmt: skip
+        plan = _Plan(
+            booking.venue_id, "", booking.timezone, booking.local_date, booking.local_time,
+            booking.starts_at, booking.party_size, guest, booking.notes, booking.force,
+            target.platform_type, booking.idempotency_key, booking.fingerprint, [target], [],
+        )  # fmt: skip
+    await _attempt_all(store, booking_id, plan, client)
+    return _load(store, booking_id).status
 
 
 def _load(store: Store, booking_id: int) -> rec.BookingInfo:

@@ -21,6 +21,7 @@ from prima_cli.errors import ExitCode, PlatformUnsupported, PrimaError
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
+    import httpx
     from sqlmodel import Session
 
     from prima_cli.store.models import Booking, PlatformReservation
@@ -50,7 +51,7 @@ class ReconcileReport:
 
 
 def _open_rows(
-    session: Session, booking_id: int | None, now: dt.datetime
+    session: Session, booking_id: int | None, connection_id: int | None
 ) -> list[tuple[Booking, PlatformReservation]]:
     from sqlmodel import col, select
 
@@ -64,6 +65,8 @@ def _open_rows(
     )
     if booking_id is not None:
         query = query.where(Booking.id == booking_id)
+    if connection_id is not None:
+        query = query.where(PlatformReservation.venue_platform_id == connection_id)
     return [(b, r) for b, r in session.exec(query).all()]
 
 
@@ -84,24 +87,35 @@ def reconcile(
     if booking_ref is not None:
         with store.session() as session:
             booking_id = rec.find_booking(session, booking_ref).id
-    return _reconcile(store, booking_id, http, now or utcnow())
+    return reconcile_booking(store, booking_id, http, now=now)
 
 
 def reconcile_booking(
-    store: Store, booking_id: int, http: HttpOptions, *, now: dt.datetime | None = None
+    store: Store, booking_id: int | None, http: HttpOptions, *, now: dt.datetime | None = None
 ) -> ReconcileReport:
-    return _reconcile(store, booking_id, http, now or utcnow())
+    async def go() -> ReconcileReport:
+        async with open_client(http) as client:
+            return await reconcile_async(store, client, booking_id=booking_id, now=now)
+
+    return run(go())
 
 
-def _reconcile(
-    store: Store, booking_id: int | None, http: HttpOptions, now: dt.datetime
+async def reconcile_async(
+    store: Store,
+    client: httpx.AsyncClient,
+    *,
+    booking_id: int | None = None,
+    connection_id: int | None = None,
+    now: dt.datetime | None = None,
 ) -> ReconcileReport:
+    """Reconcile open attempts (of one booking, one connection, or all) on ``client``."""
     from prima_cli.core.bookings import request_of
 
+    now = now or utcnow()
     work: list[tuple[int, int, str, int, targets_core.Target | None, Any]] = []
     items: list[ReconcileItem] = []
     with store.session() as session:
-        for booking, row in _open_rows(session, booking_id, now):
+        for booking, row in _open_rows(session, booking_id, connection_id):
             assert booking.id is not None and row.id is not None
             if rec.in_flight(row, now):
                 items.append(
@@ -119,22 +133,17 @@ def _reconcile(
             work.append((booking.id, row.id, booking.reference, row.attempt, target,
                          request_of(booking)))  # fmt: skip
 
-    async def look_up() -> list[Any]:
-        answers: list[Any] = []
-        async with open_client(http) as client:
-            for _b, _r, _ref, _n, target, request in work:
-                if target is None or target.adapter is None or target.connection is None:
-                    answers.append(target.error if target else None)
-                    continue
-                try:
-                    answers.append(
-                        await target.adapter(client).find_reservation(target.connection, request)
-                    )
-                except PrimaError as err:
-                    answers.append(err)
-        return answers
-
-    answers = run(look_up()) if work else []
+    answers: list[Any] = []
+    for _b, _r, _ref, _n, target, request in work:
+        if target is None or target.adapter is None or target.connection is None:
+            answers.append(target.error if target else None)
+            continue
+        try:
+            answers.append(
+                await target.adapter(client).find_reservation(target.connection, request)
+            )
+        except PrimaError as err:
+            answers.append(err)
     for (b_id, r_id, reference, attempt, target, _req), answer in zip(work, answers, strict=True):
         items.append(_apply(store, b_id, r_id, reference, attempt, target, answer))
     return ReconcileReport(items)
