@@ -24,6 +24,9 @@ def availability(
     party: int = typer.Option(..., "--party", help="Party size."),
     time: str | None = typer.Option(None, "--time", help="Is HH:MM bookable? With alternatives."),
     platform: str | None = typer.Option(None, "--platform", help="Ask only this platform."),
+    cached: bool = typer.Option(
+        False, "--cached", help="Answer from the last sync's snapshot; call no platform."
+    ),
     json: bool = JSON,
 ) -> None:
     """Bookable times for a party at a venue, per enabled platform (in priority order)."""
@@ -35,6 +38,9 @@ def availability(
     out = state.use_json(json)
     day = parse_date(date)
     at = parse_time(time) if time else None
+    if cached:
+        _cached(venue, day, party, at, platform, json)
+        return
     result = core.venue_availability(
         state.store(), venue, date=day, party_size=party, http=state.http_options(),
         platform_type=platform,
@@ -80,6 +86,52 @@ def availability(
 
         report = TestReport([TestResult("", "", False, None, e.message, e) for e in failures])
         raise typer.Exit(report.exit_code)
+
+
+def _cached(venue: str, day: Any, party: int, at: Any, platform: str | None, json: bool) -> None:
+    from prima_cli.core import availability as core
+    from prima_cli.store.types import utcnow
+
+    state = current()
+    out = state.use_json(json)
+    result = core.cached_availability(
+        state.store(), venue, date=day, party_size=party, platform_type=platform
+    )
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for a in result.answers:
+        age = round((now - a.fetched_at).total_seconds()) if a.fetched_at else None
+        hhmm = at.strftime("%H:%M") if at else None
+        rows.append(
+            {
+                "platform_type": a.platform_type,
+                "priority": a.priority,
+                "fetched_at": a.fetched_at,
+                "age_seconds": age,
+                "cached": a.fetched_at is not None and party in a.cached_sizes,
+                "times": a.times,
+                "bookable": (hhmm in a.times) if hhmm and a.fetched_at else None,
+            }
+        )
+    if json:
+        out.json({"venue": result.venue_slug, "timezone": result.timezone, "date": day,
+                  "party_size": party, "time": at.strftime("%H:%M") if at else None,
+                  "cached": True, "platforms": rows})  # fmt: skip
+        return
+    table = []
+    for row in rows:
+        if row["fetched_at"] is None:
+            shown = "nothing cached for that date: run `prima platforms sync`"
+        elif not row["cached"]:
+            shown = f"party of {party} not cached by the last sync"
+        else:
+            when = "bookable" if row["bookable"] else "not bookable" if at else ""
+            shown = when or (", ".join(row["times"]) or "no availability")
+        seconds = row["age_seconds"]
+        synced = f"{int(seconds) // 60} min ago" if isinstance(seconds, int) else ""
+        table.append({"platform": row["platform_type"], "answer": shown, "age": synced})
+    out.table((Column("platform", "Platform"), Column("answer", f"{day} for {party} (cached)"),
+               Column("age", "Synced")), table)  # fmt: skip
 
 
 @app.command("create")

@@ -166,6 +166,11 @@ class Output:
         if not self.quiet:
             self._stderr(message, "green")
 
+    def summary(self, message: str) -> None:
+        """The one line a quiet or unattended run still prints (stderr; not with --json)."""
+        if not self.json_mode:
+            self._stderr(message)
+
     def warn(self, message: str) -> None:
         self._stderr(f"warning: {message}", "yellow")
 

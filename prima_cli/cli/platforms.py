@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import typer
 
 from prima_cli.cli import views
@@ -284,3 +288,113 @@ def test(
         )
         out.table(columns, rows)
     raise typer.Exit(report.exit_code)
+
+
+@app.command("sync")
+def sync(
+    venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
+    platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
+    days: int = typer.Option(7, "--days", help="Availability days, counted at each venue."),
+    concurrency: int = typer.Option(10, "--concurrency", help="Connections synced at once."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be done; do nothing."),
+    wait: float = typer.Option(0, "--wait", metavar="SECONDS", help="Wait for a running sync."),
+    worker: bool = typer.Option(
+        False, "--worker", help="Claim connections with leases (several machines at once)."
+    ),
+    window: int = typer.Option(
+        300, "--window", help="--worker: sync each connection once per this many seconds."
+    ),
+    lease: int = typer.Option(300, "--lease", help="--worker: seconds a claim outlives a crash."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
+    json: bool = JSON,
+) -> None:
+    """Check credentials, refresh availability, reconcile, refresh statuses (for cron)."""
+    from prima_cli.core import sync as core
+
+    state = current()
+    out = state.use_json(json, quiet=quiet)
+    terminal = state.terminal
+    options = core.SyncOptions(
+        venues=(venue,) if venue else (), platform_type=platform_type, days=days,
+        concurrency=concurrency, dry_run=dry_run, wait=wait, worker=worker, window=window,
+        lease=lease,
+        trigger="manual" if terminal.stdin_tty else "cron",
+    )  # fmt: skip
+    show_progress = terminal.stderr_tty and not quiet and not json and not dry_run
+    with _progress(show_progress) as progress:
+        report = core.sync(state.store(), options, state.http_options(), progress)
+    if report.status == "dry_run":
+        if json:
+            out.json({"status": "dry_run", "planned": report.planned})
+        else:
+            out.table((Column("venue", "Venue"), Column("platform_type", "Type"),
+                       Column("problem", "Problem")), report.planned,
+                      empty="no enabled connections to sync")  # fmt: skip
+            out.info(f"dry run: {len(report.planned)} connection(s) would be synced")
+        return
+    run = core.summarise(report.outcomes)
+    line = (f"sync run {report.run_id}: {report.status}; {run['ok']} ok, {run['failed']} failed "
+            f"of {run['connections']} connection(s); {run['availability_days']} availability "
+            f"day(s), {run['reconciled']} reconciled, {run['pushed']} pushed, "
+            f"{run['statuses_changed']} status change(s)")  # fmt: skip
+    if json:
+        if report.run_id is None:
+            out.json({"id": None, "status": report.status, "results": []})
+        else:  # the stored record: the same document `platforms history RUN --json` prints
+            from prima_cli.core import sync_history
+
+            stored = sync_history.show_run(state.store(), str(report.run_id))
+            out.json(views.sync_run(stored, stored.results))
+    elif terminal.stdout_tty and not quiet:
+        out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(o) for o in report.outcomes],
+                  empty="no enabled connections to sync")  # fmt: skip
+    if not json:
+        failed = [o for o in report.outcomes if o.error]
+        for o in failed if not (terminal.stdout_tty and not quiet) else []:
+            out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message if o.error else ''}")
+        out.summary(line)
+    raise typer.Exit(report.exit_code)
+
+
+@contextmanager
+def _progress(enabled: bool) -> Iterator[Callable[[int, int, Any], None] | None]:
+    """A Rich progress bar on stderr, only when a person watches a terminal."""
+    if not enabled:
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import Progress
+
+    with Progress(console=Console(file=current().terminal.stderr), transient=True) as bar:
+        task = bar.add_task("syncing", total=None)
+
+        def update(done: int, total: int, outcome: Any) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+@app.command("history")
+def history(
+    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
+    limit: int = typer.Option(20, "--limit", help="How many runs to list."),
+    json: bool = JSON,
+) -> None:
+    """List sync runs, newest first, or show one run with every connection's outcome."""
+    from prima_cli.core import sync_history
+
+    state = current()
+    out = state.use_json(json)
+    if run_id is None:
+        runs = sync_history.list_runs(state.store(), limit)
+        if json:
+            out.json([views.sync_run(r, []) for r in runs])
+        else:
+            out.table(views.RUN_COLUMNS, [views.run_row(r) for r in runs], empty="no sync runs")
+        return
+    run = sync_history.show_run(state.store(), run_id)
+    if json:
+        out.json(views.sync_run(run, run.results))
+        return
+    out.record([(k, v) for k, v in views.run_row(run).items()] + [("counts", run.counts)])
+    out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(r) for r in run.results])

@@ -225,3 +225,89 @@ def booking_fields(b: BookingInfo) -> list[tuple[str, Any]]:
         if a.attention:
             fields.append(("  attention", a.attention))
     return fields
+
+
+def sync_result(r: Any) -> dict[str, Any]:
+    """One connection's outcome in a run (a live outcome or a stored result)."""
+    error = getattr(r, "error", None)
+    return {
+        "venue": r.venue_slug,
+        "platform_type": r.platform_type,
+        "status": r.status,
+        "steps": r.steps,
+        "error": (
+            error.to_dict()
+            if error is not None
+            else {"type": r.error_type, "message": r.error_message}
+            if getattr(r, "error_type", None)
+            else None
+        ),
+        "duration_ms": r.duration_ms,
+    }
+
+
+def sync_run(run: Any, results: list[Any]) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "status": run.status,
+        "trigger": getattr(run, "trigger", None),
+        "worker": getattr(run, "worker", None),
+        "started_at": run.started_at,
+        "finished_at": run.finished_at,
+        "counts": run.counts,
+        "results": [sync_result(r) for r in results],
+    }
+
+
+SYNC_RESULT_COLUMNS = (
+    Column("venue", "Venue"),
+    Column("platform_type", "Type"),
+    Column("status", "Status"),
+    Column("availability", "Availability"),
+    Column("reconcile", "Reconciled/pushed"),
+    Column("statuses", "Status changes"),
+    Column("message", "Message"),
+)
+
+
+def sync_result_row(r: Any) -> dict[str, Any]:
+    data = sync_result(r)
+    steps = data["steps"]
+    avail = steps.get("availability", {})
+    rec = steps.get("reconcile", {})
+    st = steps.get("statuses", {})
+    return {
+        "venue": data["venue"],
+        "platform_type": data["platform_type"],
+        "status": data["status"],
+        "availability": f"{avail.get('days', 0)} day(s)"
+        if avail.get("status") == "ok"
+        else avail.get("status", ""),
+        "reconcile": f"{rec.get('settled', 0)}/{rec.get('pushed', 0)}" if rec else "",
+        "statuses": st.get("changed", "") if st.get("status") == "ok" else st.get("status", ""),
+        "message": data["error"]["message"] if data["error"] else "",
+    }
+
+
+RUN_COLUMNS = (
+    Column("id", "Run", "right"),
+    Column("started_at", "Started"),
+    Column("trigger", "Trigger"),
+    Column("status", "Status"),
+    Column("connections", "Connections", "right"),
+    Column("failed", "Failed", "right"),
+    Column("seconds", "Seconds", "right"),
+)
+
+
+def run_row(run: Any) -> dict[str, Any]:
+    seconds = (run.finished_at - run.started_at).total_seconds() if run.finished_at else None
+    return {
+        "id": run.id,
+        "started_at": run.started_at,
+        "trigger": run.trigger,
+        "status": run.status,
+        "connections": run.counts.get("connections", ""),
+        "failed": run.counts.get("failed", ""),
+        "seconds": f"{seconds:.1f}" if seconds is not None else "",
+    }

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from prima_cli.core import snapshots
 from prima_cli.core import targets as targets_core
 from prima_cli.core import venues as venues_core
 from prima_cli.core.http_options import HttpOptions
@@ -39,6 +40,42 @@ class VenueAvailability:
     date: dt.date
     party_size: int
     platforms: list[PlatformAvailability]  # in priority order
+
+
+@dataclass(frozen=True)
+class CachedVenueAvailability:
+    venue_slug: str
+    timezone: str
+    date: dt.date
+    party_size: int
+    answers: list[snapshots.CachedAnswer]
+
+
+def cached_availability(
+    store: Store, venue_ref: str, *, date: dt.date, party_size: int,
+    platform_type: str | None = None,
+) -> CachedVenueAvailability:  # fmt: skip
+    """Bookable times from the last sync's snapshots, without calling any platform."""
+    from sqlmodel import col, select
+
+    from prima_cli.store.models import VenuePlatform
+
+    if not 1 <= party_size <= MAX_PARTY:
+        raise InvalidInput(f"--party must be between 1 and {MAX_PARTY}, not {party_size}")
+    with store.session() as session:
+        venue = venues_core.find(session, venue_ref)
+        query = select(VenuePlatform).where(
+            VenuePlatform.venue_id == venue.id, col(VenuePlatform.is_enabled).is_(True)
+        )
+        if platform_type:
+            query = query.where(VenuePlatform.platform_type == platform_type)
+        rows = session.exec(query.order_by(col(VenuePlatform.priority))).all()
+        if not rows:
+            raise NotFound(f"venue {venue.slug} has no enabled platform configured")
+        answers = snapshots.cached(
+            session, [(r.id or 0, r.platform_type, r.priority) for r in rows], date, party_size
+        )
+        return CachedVenueAvailability(venue.slug, venue.timezone, date, party_size, answers)
 
 
 def at_time(answer: PlatformAvailability, time: dt.time, count: int = 3) -> list[dt.time]:

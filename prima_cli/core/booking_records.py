@@ -25,14 +25,15 @@ UNKNOWN = "unknown"  # it may have landed; reconcile before anything else
 CANCELLED = "cancelled"
 
 # Booking statuses
-B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED = (
+B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED, B_NO_SHOW = (
     "pending",
     "confirmed",
     "rejected",
     "unknown",
     "cancelled",
+    "no_show",
 )
-BOOKING_STATUSES = (B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED)
+BOOKING_STATUSES = (B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED, B_NO_SHOW)
 LIVE_STATUSES = (B_PENDING, B_CONFIRMED, B_UNKNOWN)
 #: a pending attempt younger than this may still be in flight in another process
 IN_FLIGHT_SECONDS = 120

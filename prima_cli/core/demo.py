@@ -116,6 +116,34 @@ def _booking_steps(store: Store, http: HttpOptions) -> DemoStep:
     return DemoStep("Booking: create, show, cancel", lines, {"reference": created.reference})
 
 
+def _sync_steps(store: Store, http: HttpOptions) -> DemoStep:
+    """Sync the demo connections (and only them), then read the run back from the history."""
+    from prima_cli.core import sync, sync_history
+
+    report = sync.sync(
+        store,
+        sync.SyncOptions(venues=tuple(d.slug for d in DEMO_VENUES), days=3, trigger="demo"),
+        http,
+    )
+    assert report.run_id is not None
+    run = sync_history.show_run(store, str(report.run_id))
+    c = run.counts
+    lines = [
+        f"sync run {run.id}: {run.status}; {c['ok']} of {c['connections']} connection(s) ok, "
+        f"{c['availability_days']} availability day(s) cached, {c['reconciled']} reconciled",
+    ]
+    for r in run.results:
+        avail = r.steps.get("availability", {})
+        statuses = r.steps.get("statuses", {})
+        lines.append(
+            f"{r.venue_slug}/{r.platform_type}: {r.status} in {r.duration_ms} ms; availability "
+            f"{avail.get('status')}, reservation statuses {statuses.get('status')}"
+        )
+    recent = sync_history.list_runs(store, 3)
+    lines.append("history: " + "; ".join(f"run {x.id} {x.status} ({x.trigger})" for x in recent))
+    return DemoStep("Sync and its history", lines, {"run": run.id, "status": run.status})
+
+
 def run_demo(
     store: Store, sandbox: Sandbox, http: HttpOptions, report: Callable[[DemoStep], None]
 ) -> list[DemoStep]:
@@ -218,6 +246,8 @@ def run_demo(
     )
 
     done(_booking_steps(store, http))
+
+    done(_sync_steps(store, http))
 
     # The simulator stops with the demo: leave its connections disabled, so that cron's sync
     # and `platforms test --all` do not report a dead local port as an outage.

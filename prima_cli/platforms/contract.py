@@ -171,6 +171,46 @@ class PlatformAdapter(ABC):
         """
         return None
 
+    #: party sizes cached by the default availability_calendar (one call per size and day)
+    calendar_party_sizes: ClassVar[tuple[int, ...]] = (2, 4, 6)
+
+    async def availability_calendar(
+        self,
+        connection: Connection,
+        date_start: dt.date,
+        date_end: dt.date,
+        party_size: int | None = None,
+    ) -> dict[dt.date, list[Slot]]:
+        """Slots per venue-local date from ``date_start`` to ``date_end`` (for sync).
+
+        The default asks :meth:`check_availability` for each day and each of
+        ``calendar_party_sizes``; platforms with a calendar endpoint override it. A date
+        missing from the result is unknown, not "no availability".
+        """
+        sizes = (party_size,) if party_size else self.calendar_party_sizes
+        result: dict[dt.date, list[Slot]] = {}
+        day = date_start
+        while day <= date_end:
+            slots: list[Slot] = []
+            for size in sizes:
+                slots += await self.check_availability(connection, day, None, size)
+            result[day] = slots
+            day += dt.timedelta(days=1)
+        return result
+
+    async def list_reservations(
+        self, connection: Connection, date_start: dt.date, date_end: dt.date
+    ) -> list[ReservationRecord]:
+        """Reservations on the platform between two venue-local dates (status refresh).
+
+        Platforms that cannot list raise PlatformUnsupported (the default).
+        """
+        from prima_cli.errors import PlatformUnsupported
+
+        raise PlatformUnsupported(
+            f"{self.display_name} offers no way to list reservations", platform=self.name
+        )
+
     async def find_reservation(
         self, connection: Connection, request: ReservationRequest
     ) -> ReservationRecord | None:

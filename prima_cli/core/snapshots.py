@@ -1,0 +1,107 @@
+"""Availability snapshots: what the last sync saw, per connection and venue-local date."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from prima_cli.errors import PlatformMalformedResponse
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from prima_cli.platforms.contract import Slot
+
+
+def encode(slots: Sequence[Slot]) -> dict[str, list[str]]:
+    """Party size (as a string) -> sorted bookable ``HH:MM`` times."""
+    by_size: dict[str, set[str]] = {}
+    for slot in slots:
+        by_size.setdefault(str(slot.party_size), set()).add(slot.time.strftime("%H:%M"))
+    return {size: sorted(times) for size, times in sorted(by_size.items(), key=lambda i: int(i[0]))}
+
+
+def check_complete(
+    platform: str, requested: Sequence[dt.date], answer: Mapping[dt.date, object]
+) -> None:
+    """Refuse a payload that lacks requested dates: applying it would invent "no availability"."""
+    missing = [d for d in requested if d not in answer]
+    if missing:
+        shown = ", ".join(d.isoformat() for d in missing[:3]) + (" ..." if len(missing) > 3 else "")
+        what = "an empty calendar" if len(missing) == len(requested) else f"no data for {shown}"
+        raise PlatformMalformedResponse(
+            f"{platform} answered the availability calendar with {what}; the previous "
+            "snapshot was kept",
+            platform=platform,
+        )
+
+
+def replace(
+    session: Session,
+    connection_id: int,
+    answer: Mapping[dt.date, Sequence[Slot]],
+    fetched_at: dt.datetime,
+) -> int:
+    """Replace the snapshot of exactly these dates (inside the caller's transaction)."""
+    from sqlmodel import col, delete
+
+    from prima_cli.store.models import AvailabilitySnapshot
+
+    session.exec(  # type: ignore[call-overload]
+        delete(AvailabilitySnapshot).where(
+            col(AvailabilitySnapshot.venue_platform_id) == connection_id,
+            col(AvailabilitySnapshot.local_date).in_(list(answer)),
+        )
+    )
+    session.add_all(
+        AvailabilitySnapshot(
+            venue_platform_id=connection_id,
+            local_date=day,
+            slots=encode(slots),
+            fetched_at=fetched_at,
+        )
+        for day, slots in answer.items()
+    )
+    return sum(len(s) for s in answer.values())
+
+
+@dataclass(frozen=True)
+class CachedAnswer:
+    platform_type: str
+    priority: int
+    fetched_at: dt.datetime | None  # None: nothing cached for that date
+    times: list[str]
+    cached_sizes: list[int]  # party sizes the snapshot covers for that date
+
+
+def cached(
+    session: Session, connections: Sequence[tuple[int, str, int]], date: dt.date, party: int
+) -> list[CachedAnswer]:
+    """Answers from the snapshots of (connection id, platform type, priority) tuples."""
+    from sqlmodel import select
+
+    from prima_cli.store.models import AvailabilitySnapshot
+
+    answers = []
+    for connection_id, platform_type, priority in connections:
+        snap = session.exec(
+            select(AvailabilitySnapshot).where(
+                AvailabilitySnapshot.venue_platform_id == connection_id,
+                AvailabilitySnapshot.local_date == date,
+            )
+        ).first()
+        if snap is None:
+            answers.append(CachedAnswer(platform_type, priority, None, [], []))
+            continue
+        answers.append(
+            CachedAnswer(
+                platform_type,
+                priority,
+                snap.fetched_at,
+                list(snap.slots.get(str(party), [])),
+                sorted(int(s) for s in snap.slots),
+            )
+        )
+    return answers
