@@ -1,0 +1,315 @@
+"""`prima platforms sync` and `history` through the real entry point against the simulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import time
+from collections.abc import Iterator
+
+import pytest
+import respx
+import sqlalchemy as sa
+from httpx import Response
+
+from prima_cli.sandbox import Sandbox, SandboxConfig
+from prima_cli.store.url import normalise
+from tests.conftest import CLI, prima_executable, run_prima
+from tests.integration.conftest import cm_settings, restoo_settings
+from tests.integration.test_bookings import GUEST, day
+
+
+@pytest.fixture
+def slow_sandbox() -> Iterator[Sandbox]:
+    with Sandbox(SandboxConfig(seed=7, latency_ms=400)) as sb:
+        yield sb
+
+
+def connect_both(cli: CLI, sb: Sandbox) -> None:
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sb), "--no-test")
+    cli.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sb), "--no-test")
+
+
+def snapshot_rows(cli: CLI) -> list[tuple]:
+    from prima_cli.store.url import resolve
+
+    engine = sa.create_engine(resolve(cli.db_url)[0])
+    with engine.connect() as conn:
+        rows = conn.execute(sa.text(
+            "SELECT venue_platform_id, local_date, slots, fetched_at FROM availability_snapshots "
+            "ORDER BY venue_platform_id, local_date")).all()  # fmt: skip
+    engine.dispose()
+    return [tuple(r) for r in rows]
+
+
+def test_sync_records_everything_and_history_shows_it(venues: CLI, sandbox: Sandbox) -> None:
+    connect_both(venues, sandbox)
+    proc = run_prima(["platforms", "sync", "--days", "3", "--json"])
+    assert proc.returncode == 0, proc.stderr
+    run = json.loads(proc.stdout)
+    assert run["status"] == "ok" and run["trigger"] == "cron"
+    assert run["counts"]["connections"] == 2 and run["counts"]["availability_days"] == 6
+    by_type = {r["platform_type"]: r for r in run["results"]}
+    assert by_type["covermanager"]["steps"]["statuses"]["status"] == "ok"
+    assert by_type["restoo"]["steps"]["statuses"]["status"] == "unsupported"
+    listed = venues.ok("platforms", "list", "--json").json()
+    assert {c["last_sync_status"] for c in listed} == {"ok"}
+    assert all(c["last_synced_at"] for c in listed)
+    history = venues.ok("platforms", "history", "--json").json()
+    assert [r["id"] for r in history] == [run["id"]]
+    shown = venues.ok("platforms", "history", str(run["id"]), "--json").json()
+    assert shown == run
+    assert venues("platforms", "history", "999").exit_code == 3
+    cached = venues.ok(
+        "bookings",
+        "availability",
+        "madrid",
+        "--date",
+        day(ahead=1),
+        "--party",
+        "2",
+        "--time",
+        "20:00",
+        "--cached",
+        "--json",
+    ).json()
+    assert cached["platforms"][0]["bookable"] is True
+    assert cached["platforms"][0]["age_seconds"] >= 0
+
+
+def test_cron_output_is_one_line_on_stderr(venues: CLI, sandbox: Sandbox) -> None:
+    connect_both(venues, sandbox)
+    proc = run_prima(["platforms", "sync", "--days", "2"])
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("sync run ")
+    quiet = venues.ok("platforms", "sync", "--days", "2", "--quiet", tty=True)
+    assert quiet.stdout == "" and quiet.stderr.count("\n") == 1
+    table = venues.ok("platforms", "sync", "--days", "2", tty=True, no_color=True)
+    assert "madrid" in table.stdout and "lisboa" in table.stdout
+
+
+def test_dry_run_calls_and_writes_nothing(venues: CLI, sandbox: Sandbox) -> None:
+    connect_both(venues, sandbox)
+    sandbox.clear_requests_log()
+    planned = venues.ok("platforms", "sync", "--dry-run", "--json").json()
+    assert [p["venue"] for p in planned["planned"]] == ["lisboa", "madrid"]
+    assert sandbox.requests_log == []
+    assert venues.ok("platforms", "history", "--json").json() == []
+
+
+def test_overlapping_runs_second_exits_75(venues: CLI, slow_sandbox: Sandbox) -> None:
+    connect_both(venues, slow_sandbox)
+    first = subprocess.Popen(
+        [*prima_executable(), "platforms", "sync", "--days", "2"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        time.sleep(1.5)  # the first run holds the lock while its slow calls go on
+        started = time.monotonic()
+        second = run_prima(["platforms", "sync", "--json"])
+        assert second.returncode == 75, second.stderr
+        assert time.monotonic() - started < 5
+        assert "another `prima platforms sync` is running" in json.loads(second.stderr)[
+            "error"]["message"]  # fmt: skip
+        waited = run_prima(["platforms", "sync", "--days", "1", "--wait", "60"])
+        assert waited.returncode == 0, waited.stderr
+    finally:
+        first.wait(timeout=60)
+    assert first.returncode == 0, first.stderr
+    runs = venues.ok("platforms", "history", "--json").json()
+    assert [r["status"] for r in runs] == ["ok", "ok"]
+
+
+def test_one_failing_connection_among_healthy_ones(venues: CLI, sandbox: Sandbox) -> None:
+    connect_both(venues, sandbox)
+    venues.ok("venues", "add", "Bogotá", "--slug", "bogota", "--timezone", "America/Bogota")
+    venues.ok(
+        "platforms",
+        "add",
+        "bogota",
+        "restoo",
+        *restoo_settings(sandbox, account="not-our-account"),
+        "--no-test",
+    )
+    proc = run_prima(["platforms", "sync", "--days", "2", "--json"])
+    assert proc.returncode == 7, proc.stderr
+    run = json.loads(proc.stdout)
+    assert run["status"] == "partial"
+    by_venue = {r["venue"]: r for r in run["results"]}
+    assert by_venue["madrid"]["status"] == "ok" and by_venue["lisboa"]["status"] == "ok"
+    failure = by_venue["bogota"]
+    assert failure["status"] == "failed"
+    assert failure["error"]["type"] == "platform_auth_failed"
+    assert "not-our-account" in failure["error"]["message"]  # the platform's own words
+    conns = {c["venue"]["slug"]: c for c in venues.ok("platforms", "list", "--json").json()}
+    assert conns["bogota"]["last_sync_status"] == "failed"
+    assert "not-our-account" in conns["bogota"]["last_error"]
+    assert conns["madrid"]["last_sync_status"] == "ok"
+
+
+def test_all_failing_the_same_way_exits_with_that_code(venues: CLI, sandbox: Sandbox) -> None:
+    venues.ok(
+        "platforms",
+        "add",
+        "lisboa",
+        "restoo",
+        *restoo_settings(sandbox, key="rst_sbx_" + "0" * 24),
+        "--no-test",
+    )
+    proc = run_prima(["platforms", "sync"])
+    assert proc.returncode == 5
+    assert "lisboa/restoo" in proc.stderr
+
+
+def test_bad_calendar_leaves_the_previous_snapshot(venues: CLI, sandbox: Sandbox) -> None:
+    venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    venues.ok("platforms", "sync", "--days", "3")
+    before = snapshot_rows(venues)
+    assert len(before) == 3
+    sandbox.inject("malformed:covermanager:availability_calendar_total:times=1")
+    bad = venues("platforms", "sync", "--days", "3", "--json")
+    assert bad.exit_code == 69
+    assert bad.json()["results"][0]["error"]["type"] == "platform_malformed_response"
+    assert snapshot_rows(venues) == before
+
+
+@pytest.mark.parametrize("calendar", [{}, [], "days"])
+def test_empty_or_partial_calendar_changes_nothing(venues: CLI, calendar: object) -> None:
+    base = "https://cm.test/api"
+    venues.ok("platforms", "add", "madrid", "covermanager", "--set", "restaurant_id=casa",
+              "--set", "api_key=cm_test_key_0123456789", "--set", f"base_url={base}",
+              "--no-test")  # fmt: skip
+    slot = {"people": {"2": {"20:00": {"discount": False}}}, "hours": {}}
+    full = {day(ahead=i): slot for i in range(-3, 1)}
+    with respx.mock() as mock:
+        mock.get(url__startswith=f"{base}/restaurant/list/").mock(return_value=Response(
+            200, json={"resp": 1, "restaurants": [{"restaurant": "casa"}]}))  # fmt: skip
+        mock.get(url__startswith=f"{base}/restaurant/get_reservs/").mock(
+            return_value=Response(200, json={"resp": 1, "reservs": []}))  # fmt: skip
+        calendar_route = mock.post(f"{base}/reserv/availability_calendar_total")
+        calendar_route.mock(return_value=Response(200, json={"resp": 1, "calendar": full}))
+        venues.ok("platforms", "sync", "--days", "1")
+        before = snapshot_rows(venues)
+        assert len(before) == 1
+        body = dict(list(full.items())[:1]) if calendar == "days" else calendar
+        calendar_route.mock(return_value=Response(200, json={"resp": 1, "calendar": body}))
+        refused = venues("platforms", "sync", "--days", "2", "--json")
+    assert refused.exit_code == 69, refused.stderr
+    assert "previous snapshot was kept" in refused.json()["results"][0]["error"]["message"]
+    assert snapshot_rows(venues) == before
+
+
+def test_a_guest_cancellation_on_the_platform_shows_up_locally(
+    venues: CLI, sandbox: Sandbox
+) -> None:
+    venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    booking = venues.ok("bookings", "create", "madrid", "--date", day(ahead=2), "--time",
+                        "20:00", "--party", "2", *GUEST, "--json").json()  # fmt: skip
+    sandbox.state.cancel_by_guest(booking["external_id"])
+    run = venues.ok("platforms", "sync", "--json").json()
+    assert run["counts"]["statuses_changed"] == 1
+    shown = venues.ok("bookings", "show", booking["reference"], "--json").json()
+    assert shown["status"] == "cancelled"
+    assert shown["platform_status"] == "cancelled"
+    assert shown["attempts"][0]["raw_status"] == "-2"
+    assert "cancelled on covermanager" in shown["status_detail"]
+
+
+def test_sync_reconciles_unknown_bookings(venues: CLI, sandbox: Sandbox) -> None:
+    venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    sandbox.inject("reset:covermanager:reserv/reserv:times=1")
+    lost = venues("bookings", "create", "madrid", "--date", day(), "--time", "20:00",
+                  "--party", "2", *GUEST, "--json")  # fmt: skip
+    assert lost.exit_code == 69
+    run = venues.ok("platforms", "sync", "--json").json()
+    assert run["counts"]["reconciled"] == 1
+    assert venues.ok("bookings", "list", "--status", "confirmed", "--json").json()
+    assert len(sandbox.state.reservations()) == 1
+
+
+def test_killed_mid_run_then_the_next_run_completes(venues: CLI, slow_sandbox: Sandbox) -> None:
+    connect_both(venues, slow_sandbox)
+    proc = subprocess.Popen(
+        [*prima_executable(), "platforms", "sync", "--days", "3"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    time.sleep(1.5)
+    proc.kill()
+    proc.wait(timeout=10)
+    after = run_prima(["platforms", "sync", "--days", "3", "--json"])
+    assert after.returncode == 0, after.stderr
+    runs = venues.ok("platforms", "history", "--json").json()
+    assert [r["status"] for r in runs] == ["ok", "interrupted"]
+    assert venues.ok("db", "status", "--json").json()["up_to_date"] is True
+    conns = venues.ok("platforms", "list", "--json").json()
+    assert {c["last_sync_status"] for c in conns} == {"ok"}
+
+
+def test_four_workers_on_postgres_sync_each_connection_once(
+    postgres_url: str, sandbox: Sandbox
+) -> None:
+    cli = CLI(postgres_url)
+    cli.ok("db", "migrate")
+    slugs = [f"v{n:02d}" for n in range(16)]
+    for slug in slugs:
+        cli.ok("venues", "add", slug.upper(), "--slug", slug, "--timezone", "Europe/Madrid")
+        cli.ok("platforms", "add", slug, "covermanager", *cm_settings(sandbox), "--no-test")
+    env = {**os.environ}
+    workers = [
+        subprocess.Popen(
+            [
+                *prima_executable(),
+                "--db",
+                postgres_url,
+                "platforms",
+                "sync",
+                "--worker",
+                "--window",
+                "3600",
+                "--concurrency",
+                "2",
+                "--days",
+                "2",
+                "--json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=env,
+        )  # fmt: skip
+        for _ in range(4)
+    ]
+    outputs = [w.communicate(timeout=120) for w in workers]
+    for w, (out, err) in zip(workers, outputs, strict=True):
+        assert w.returncode == 0, err
+    runs = [json.loads(out) for out, _ in outputs]
+    synced = [r["venue"] for run in runs for r in run["results"]]
+    assert sorted(synced) == slugs  # every connection exactly once across the four
+    assert sum(1 for run in runs if run["results"]) >= 2  # the work was really shared
+    engine = sa.create_engine(normalise(postgres_url))
+    with engine.connect() as conn:
+        per_connection = conn.execute(sa.text(
+            "SELECT venue_platform_id, count(*) FROM sync_results GROUP BY 1")).all()  # fmt: skip
+        leases = conn.execute(sa.text(
+            "SELECT count(*) FROM venue_platforms WHERE lease_owner IS NOT NULL")).scalar()  # fmt: skip
+    engine.dispose()
+    assert len(per_connection) == 16 and {n for _, n in per_connection} == {1}
+    assert leases == 0
+    again = run_prima(["--db", postgres_url, "platforms", "sync", "--worker", "--window", "3600",
+                       "--json"])  # fmt: skip
+    assert json.loads(again.stdout)["results"] == []  # nothing left in this window
+
+
+def test_a_worker_on_sqlite_claims_with_leases_too(venues: CLI, sandbox: Sandbox) -> None:
+    connect_both(venues, sandbox)
+    first = venues.ok("platforms", "sync", "--worker", "--window", "3600", "--json").json()
+    assert sorted(r["venue"] for r in first["results"]) == ["lisboa", "madrid"]
+    assert first["trigger"] == "worker"
+    second = venues.ok("platforms", "sync", "--worker", "--window", "3600", "--json").json()
+    assert second["results"] == [] and second["status"] == "empty"
