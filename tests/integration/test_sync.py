@@ -282,11 +282,11 @@ def test_four_workers_on_postgres_sync_each_connection_once(
             stderr=subprocess.PIPE,
             text=True,
             env=env,
-        )  # fmt: skip
+        )
         for _ in range(4)
     ]
     outputs = [w.communicate(timeout=120) for w in workers]
-    for w, (out, err) in zip(workers, outputs, strict=True):
+    for w, (_out, err) in zip(workers, outputs, strict=True):
         assert w.returncode == 0, err
     runs = [json.loads(out) for out, _ in outputs]
     synced = [r["venue"] for run in runs for r in run["results"]]
@@ -296,8 +296,8 @@ def test_four_workers_on_postgres_sync_each_connection_once(
     with engine.connect() as conn:
         per_connection = conn.execute(sa.text(
             "SELECT venue_platform_id, count(*) FROM sync_results GROUP BY 1")).all()  # fmt: skip
-        leases = conn.execute(sa.text(
-            "SELECT count(*) FROM venue_platforms WHERE lease_owner IS NOT NULL")).scalar()  # fmt: skip
+        leased = "SELECT count(*) FROM venue_platforms WHERE lease_owner IS NOT NULL"
+        leases = conn.execute(sa.text(leased)).scalar()
     engine.dispose()
     assert len(per_connection) == 16 and {n for _, n in per_connection} == {1}
     assert leases == 0
