@@ -161,7 +161,33 @@ def attempts_of(session: Session, booking: Booking) -> list[PlatformReservation]
     )
 
 
-def info(session: Session, booking: Booking, venue_slug: str | None = None) -> BookingInfo:
+def attempts_by_booking(
+    session: Session, booking_ids: list[int]
+) -> dict[int, list[PlatformReservation]]:
+    """The attempts of many bookings in one query (lists must not query per row)."""
+    from sqlmodel import col, select
+
+    from prima_cli.store.models import PlatformReservation
+
+    grouped: dict[int, list[PlatformReservation]] = {i: [] for i in booking_ids}
+    if not booking_ids:
+        return grouped
+    rows = session.exec(
+        select(PlatformReservation)
+        .where(col(PlatformReservation.booking_id).in_(booking_ids))
+        .order_by(col(PlatformReservation.booking_id), col(PlatformReservation.attempt))
+    ).all()
+    for row in rows:
+        grouped[row.booking_id].append(row)
+    return grouped
+
+
+def info(
+    session: Session,
+    booking: Booking,
+    venue_slug: str | None = None,
+    rows: list[PlatformReservation] | None = None,
+) -> BookingInfo:
     from prima_cli.store.models import Venue
 
     if venue_slug is None:
@@ -183,7 +209,7 @@ def info(session: Session, booking: Booking, venue_slug: str | None = None) -> B
             r.requested_at,
             r.updated_at,
         )
-        for r in attempts_of(session, booking)
+        for r in (rows if rows is not None else attempts_of(session, booking))
     ]
     assert booking.id is not None
     return BookingInfo(

@@ -720,7 +720,9 @@ def list_bookings(store: Store, flt: BookingFilter) -> list[rec.BookingInfo]:
             )
             query = query.where(col(Booking.id).in_(on_platform))
         query = query.order_by(col(Booking.starts_at), col(Booking.id)).limit(flt.limit)
-        return [rec.info(session, b, slug) for b, slug in session.exec(query).all()]
+        rows = session.exec(query).all()
+        attempts = rec.attempts_by_booking(session, [b.id for b, _ in rows if b.id is not None])
+        return [rec.info(session, b, slug, attempts[b.id or 0]) for b, slug in rows]
 
 
 def show(store: Store, ref: str) -> rec.BookingInfo:
