@@ -17,7 +17,7 @@ def migrate(json: bool = JSON) -> None:
 
     state = current()
     out = state.use_json(json)
-    store = state.store(require_schema=False)
+    store = state.store(require_schema=False, create=True)
     result = migrations.upgrade(store)
     if json:
         out.json(

@@ -18,7 +18,7 @@ def demo(
 
     state = current()
     out = state.use_json(json)
-    store = state.store(require_schema=False)
+    store = state.store(require_schema=False, create=True)
     result = migrate.upgrade(store)
     out.success(f"Database {store.display_url} at {result.to_revision}")
 

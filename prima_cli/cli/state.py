@@ -30,14 +30,17 @@ class AppState:
         self.output.quiet = quiet or enabled
         return self.output
 
-    def store(self, *, require_schema: bool = True) -> Store:
-        """The store named by --db / PRIMA_DATABASE_URL / the default, schema checked."""
+    def store(self, *, require_schema: bool = True, create: bool = False) -> Store:
+        """The store named by --db / PRIMA_DATABASE_URL / the default, schema checked.
+
+        ``create``: a missing SQLite file may be created (only `db migrate` and `demo`).
+        """
         if self._store is None:
             from prima_cli.store.store import Store
             from prima_cli.store.url import resolve
 
             url, _source = resolve(self.db)
-            self._store = Store(url)
+            self._store = Store(url, create=create)
         if require_schema:
             self._store.require_schema()
         return self._store

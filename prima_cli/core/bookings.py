@@ -383,7 +383,8 @@ def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_c
         return bool(plan.platform) or outcome.type not in FAILOVER_ERRORS
 
 
-def _last_error(info: rec.BookingInfo) -> PrimaError:
+def last_error(info: rec.BookingInfo) -> PrimaError:
+    """The error of the booking's most recent failed attempt, as its typed error."""
     from prima_cli import errors
 
     for attempt in reversed(info.attempts):
@@ -409,7 +410,7 @@ def _outcome(info: rec.BookingInfo, replayed: bool, warnings: list[str]) -> Crea
             f"({info.status_detail})",
             booking=info.reference,
         )
-    cause = _last_error(info)
+    cause = last_error(info)
     raise BookingNotPlaced(
         f"booking {info.reference} was not placed: {cause.message}",
         cause=cause,
@@ -476,12 +477,12 @@ def create(
             await _attempt_all(store, booking_id, plan, client)
 
     run(place())
-    return _outcome(_load(store, booking_id), replayed, plan.warnings)
+    return _outcome(_load(store, booking_id), False, plan.warnings)
 
 
 async def push_async(
     store: Store, client: httpx.AsyncClient, booking_id: int, target: targets_core.Target
-) -> str:
+) -> rec.BookingInfo:
     """Place a booking that never reached ``target``'s platform (the sync outbox).
 
     Only for bookings whose attempts all ended without landing; returns the new status.
@@ -499,7 +500,7 @@ async def push_async(
             target.platform_type, booking.idempotency_key, booking.fingerprint, [target], [],
         )  # fmt: skip
     await _attempt_all(store, booking_id, plan, client)
-    return _load(store, booking_id).status
+    return _load(store, booking_id)
 
 
 def _load(store: Store, booking_id: int) -> rec.BookingInfo:
@@ -522,6 +523,9 @@ def _by_key(key: str) -> Any:
 def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> str:
     """What a repeated create finds: "done" (answer with it), or "resume" (reconcile, go on).
 
+    Done: the booking is placed, cancelled, or a platform refused it (the same request would
+    be refused again). Resume: nothing ever landed (platforms unreachable, no room then, or
+    never arrived), so repeating the create places it, as the operator asks by repeating.
     A pending attempt of a live process means another create is running: try later.
     """
     from prima_cli.store.models import Booking
@@ -535,9 +539,18 @@ def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> str:
                 f"booking {booking.reference} is being created by another prima process",
                 hint="wait a minute, then rerun the same command",
             )
-        if booking.status in (rec.B_CONFIRMED, rec.B_CANCELLED, rec.B_REJECTED):
+        if booking.status == rec.B_REJECTED and not all(_never_applied(r) for r in rows):
+            return "done"
+        if booking.status in (rec.B_CONFIRMED, rec.B_CANCELLED, rec.B_NO_SHOW):
             return "done"
         return "resume"
+
+
+def _never_applied(row: PlatformReservation) -> bool:
+    """An attempt that left nothing on the platform and was not a refusal of the booking."""
+    if row.state in (rec.FAILED, rec.SKIPPED):
+        return True
+    return row.state == rec.REJECTED and "never landed" in (row.error_message or "")
 
 
 # --- cancel ---------------------------------------------------------------------------

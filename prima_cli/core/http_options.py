@@ -29,6 +29,8 @@ def _float_env(name: str, default: float) -> float:
 class HttpOptions:
     connect_timeout: float = 5.0
     read_timeout: float = 15.0
+    #: connection pool size; concurrent work (sync) raises it to its concurrency
+    max_connections: int = 20
 
     @classmethod
     def from_env(cls) -> HttpOptions:

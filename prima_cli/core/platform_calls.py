@@ -20,7 +20,12 @@ async def open_client(http: HttpOptions) -> AsyncIterator[httpx.AsyncClient]:
     """The shared HTTP client for one run (built by the platforms' one factory)."""
     from prima_cli.platforms.http import build_client
 
-    client = build_client(connect_timeout=http.connect_timeout, read_timeout=http.read_timeout)
+    client = build_client(
+        connect_timeout=http.connect_timeout,
+        read_timeout=http.read_timeout,
+        max_connections=http.max_connections,
+        max_keepalive_connections=http.max_connections,
+    )
     async with client:
         yield client
 

@@ -38,6 +38,7 @@ class ReconcileItem:
     outcome: str  # found | not_found | manual | in_flight | error
     detail: str
     external_id: str | None = None
+    error: PrimaError | None = None  # the platform's error, for outcome "error"
 
 
 @dataclass(frozen=True)
@@ -172,7 +173,7 @@ def _apply(store: Store, booking_id: int, row_id: int, reference: str, attempt: 
             _finish(session, booking, row.attention)
             return ReconcileItem(reference, ptype, attempt, MANUAL, row.attention)
         if isinstance(answer, PrimaError):
-            return ReconcileItem(reference, ptype, attempt, ERROR, answer.message)
+            return ReconcileItem(reference, ptype, attempt, ERROR, answer.message, error=answer)
         if isinstance(answer, ReservationRecord):
             record_confirmed(session, row, answer.external_id, answer.raw_status,
                              answer.status.value, dict(answer.raw))  # fmt: skip

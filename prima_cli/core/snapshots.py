@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from prima_cli.errors import PlatformMalformedResponse
@@ -15,11 +16,16 @@ if TYPE_CHECKING:
     from prima_cli.platforms.contract import Slot
 
 
+@lru_cache(maxsize=2048)
+def _hhmm(time: dt.time) -> str:
+    return time.strftime("%H:%M")
+
+
 def encode(slots: Sequence[Slot]) -> dict[str, list[str]]:
     """Party size (as a string) -> sorted bookable ``HH:MM`` times."""
     by_size: dict[str, set[str]] = {}
     for slot in slots:
-        by_size.setdefault(str(slot.party_size), set()).add(slot.time.strftime("%H:%M"))
+        by_size.setdefault(str(slot.party_size), set()).add(_hhmm(slot.time))
     return {size: sorted(times) for size, times in sorted(by_size.items(), key=lambda i: int(i[0]))}
 
 
@@ -45,6 +51,7 @@ def replace(
     fetched_at: dt.datetime,
 ) -> int:
     """Replace the snapshot of exactly these dates (inside the caller's transaction)."""
+    from sqlalchemy import insert
     from sqlmodel import col, delete
 
     from prima_cli.store.models import AvailabilitySnapshot
@@ -55,15 +62,15 @@ def replace(
             col(AvailabilitySnapshot.local_date).in_(list(answer)),
         )
     )
-    session.add_all(
-        AvailabilitySnapshot(
-            venue_platform_id=connection_id,
-            local_date=day,
-            slots=encode(slots),
-            fetched_at=fetched_at,
-        )
-        for day, slots in answer.items()
-    )
+    if answer:  # a core insert: thousands of rows per sync, no ORM objects needed
+        session.execute(
+            insert(AvailabilitySnapshot),
+            [
+                {"venue_platform_id": connection_id, "local_date": day,
+                 "slots": encode(slots), "fetched_at": fetched_at}
+                for day, slots in answer.items()
+            ],
+        )  # fmt: skip
     return sum(len(s) for s in answer.values())
 
 

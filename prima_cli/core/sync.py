@@ -18,7 +18,8 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from contextlib import AsyncExitStack
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -37,6 +38,10 @@ if TYPE_CHECKING:
     from prima_cli.store.store import Store
 
 OK, FAILED = "ok", "failed"
+#: connections per HTTP client pool during a sync
+POOL_SHARD = 8
+#: connection outcomes written per transaction (a crash loses at most this many results)
+WRITE_BATCH = 25
 
 
 @dataclass(frozen=True)
@@ -70,6 +75,45 @@ class ConnectionOutcome:
     steps: dict[str, Any] = field(default_factory=dict)
     error: PrimaError | None = None
     duration_ms: int = 0
+    #: the new availability snapshot, written with the outcome in one transaction
+    snapshot: dict[dt.date, list[Any]] | None = None
+
+
+@dataclass(frozen=True)
+class _Work:
+    """Which connections have bookings to look at (one query per run, not per connection)."""
+
+    open_attempts: frozenset[int]
+    outbox: frozenset[int]
+    upcoming: frozenset[int]
+
+
+def _work(store: Store) -> _Work:
+    from sqlmodel import col, select
+
+    from prima_cli.store.models import Booking, PlatformReservation
+
+    with store.session() as session:
+        rows = session.exec(
+            select(PlatformReservation.venue_platform_id, PlatformReservation.state,
+                   PlatformReservation.error_message)
+            .join(Booking, col(Booking.id) == col(PlatformReservation.booking_id))
+            .where(col(PlatformReservation.venue_platform_id).is_not(None),
+                   Booking.starts_at > utcnow() - dt.timedelta(days=1))
+        ).all()  # fmt: skip
+    open_: set[int] = set()
+    outbox: set[int] = set()
+    upcoming: set[int] = set()
+    for connection_id, state, message in rows:
+        if connection_id is None:
+            continue
+        if state in (rec.UNKNOWN, rec.PENDING):
+            open_.add(connection_id)
+        elif state == rec.CONFIRMED:
+            upcoming.add(connection_id)
+        elif state == rec.REJECTED and message and "never landed" in message:
+            outbox.add(connection_id)
+    return _Work(frozenset(open_), frozenset(outbox), frozenset(upcoming))
 
 
 @dataclass(frozen=True)
@@ -173,18 +217,21 @@ def _claim(store: Store, options: SyncOptions, me: str, limit: int) -> list[targ
 # --- one connection ------------------------------------------------------------------
 
 
-async def _sync_one(
-    store: Store, client: httpx.AsyncClient, target: targets_core.Target, options: SyncOptions
-) -> ConnectionOutcome:
+@dataclass(frozen=True)
+class _Ctx:
+    store: Store
+    client: httpx.AsyncClient
+    options: SyncOptions
+    work: _Work
+
+
+async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome:
     started = time.perf_counter()
-    assert target.connection is not None and target.connection.connection_id is not None
-    outcome = ConnectionOutcome(
-        target.connection.connection_id, target.venue_slug, target.platform_type
-    )
+    outcome = ConnectionOutcome(target.connection_id, target.venue_slug, target.platform_type)
     try:
-        if target.adapter is None:
+        if target.adapter is None or target.connection is None:
             raise target.error or PrimaError("cannot use this connection")
-        adapter = target.adapter(client)
+        adapter = target.adapter(ctx.client)
         try:
             outcome.steps["auth"] = (await adapter.check_auth(target.connection)).detail
         except PrimaError as err:
@@ -193,7 +240,7 @@ async def _sync_one(
         errors: list[PrimaError] = []
         for step in (_availability, _reconcile, _statuses):
             try:
-                await step(store, client, adapter, target, options, outcome)
+                await step(ctx, adapter, target, outcome)
             except PrimaError as err:
                 errors.append(err)
         if errors:
@@ -209,8 +256,10 @@ def _today(target: targets_core.Target) -> dt.date:
     return dt.datetime.now(ZoneInfo(target.connection.timezone)).date()
 
 
-async def _availability(store: Store, client: Any, adapter: Any, target: targets_core.Target,
-                        options: SyncOptions, outcome: ConnectionOutcome) -> None:  # fmt: skip
+async def _availability(
+    ctx: _Ctx, adapter: Any, target: targets_core.Target, outcome: ConnectionOutcome
+) -> None:
+    options = ctx.options
     start = _today(target)
     dates = [start + dt.timedelta(days=i) for i in range(options.days)]
     try:
@@ -226,31 +275,41 @@ async def _availability(store: Store, client: Any, adapter: Any, target: targets
     except PrimaError:
         outcome.steps["availability"] = {"status": "refused", "days": 0}
         raise
-    with store.session() as session:
-        slots = snapshots.replace(session, outcome.connection_id,
-                                  {d: answer[d] for d in dates}, utcnow())  # fmt: skip
+    outcome.snapshot = {d: answer[d] for d in dates}
+    slots = sum(len(s) for s in outcome.snapshot.values())
     outcome.steps["availability"] = {"status": "ok", "days": len(dates), "slots": slots}
 
 
-async def _reconcile(store: Store, client: Any, adapter: Any, target: targets_core.Target,
-                     options: SyncOptions, outcome: ConnectionOutcome) -> None:  # fmt: skip
+async def _reconcile(
+    ctx: _Ctx, adapter: Any, target: targets_core.Target, outcome: ConnectionOutcome
+) -> None:
     from prima_cli.core import reconcile
-    from prima_cli.core.bookings import push_async
+    from prima_cli.core.bookings import last_error, push_async
 
-    report = await reconcile.reconcile_async(store, client, connection_id=outcome.connection_id)
+    store, client, cid = ctx.store, ctx.client, outcome.connection_id
+    if cid not in ctx.work.open_attempts and cid not in ctx.work.outbox:
+        outcome.steps["reconcile"] = {"settled": 0, "manual": 0, "in_flight": 0, "errors": 0,
+                                      "pushed": 0}  # fmt: skip
+        return
+    report = await reconcile.reconcile_async(store, client, connection_id=cid)
     by = {k: 0 for k in ("found", "not_found", "manual", "in_flight", "error")}
     for item in report.items:
         by[item.outcome] += 1
-    pushed = 0
+    pushed, push_errors = 0, []
     for booking_id in _outbox(store, outcome.connection_id):
-        if await push_async(store, client, booking_id, target) == rec.B_CONFIRMED:
+        placed = await push_async(store, client, booking_id, target)
+        if placed.status == rec.B_CONFIRMED:
             pushed += 1
+        else:  # the operator must hear of it: the booking is still not on the platform
+            push_errors.append(last_error(placed))
     outcome.steps["reconcile"] = {"settled": by["found"] + by["not_found"], "manual": by["manual"],
                                   "in_flight": by["in_flight"], "errors": by["error"],
                                   "pushed": pushed}  # fmt: skip
-    if by["error"]:
-        failed = next(i for i in report.items if i.outcome == "error")
-        raise PrimaError(f"reconciliation failed for {failed.booking}: {failed.detail}")
+    failed = next((i for i in report.items if i.outcome == "error"), None)
+    if failed is not None:  # the platform's own error, so the exit code says what happened
+        raise failed.error or PrimaError(f"reconciliation failed for {failed.booking}")
+    if push_errors:
+        raise push_errors[0]
 
 
 def _outbox(store: Store, connection_id: int) -> list[int]:
@@ -276,8 +335,10 @@ def _outbox(store: Store, connection_id: int) -> list[int]:
         return [r for r in rows if r is not None]
 
 
-async def _statuses(store: Store, client: Any, adapter: Any, target: targets_core.Target,
-                    options: SyncOptions, outcome: ConnectionOutcome) -> None:  # fmt: skip
+async def _statuses(
+    ctx: _Ctx, adapter: Any, target: targets_core.Target, outcome: ConnectionOutcome
+) -> None:
+    options = ctx.options
     start = _today(target)
     try:
         records = await adapter.list_reservations(
@@ -290,7 +351,9 @@ async def _statuses(store: Store, client: Any, adapter: Any, target: targets_cor
         outcome.steps["statuses"] = {"status": "failed"}
         raise
     by_id = {r.external_id: r for r in records}
-    changed = _apply_statuses(store, outcome.connection_id, by_id)
+    changed = 0
+    if by_id and outcome.connection_id in ctx.work.upcoming:
+        changed = _apply_statuses(ctx.store, outcome.connection_id, by_id)
     outcome.steps["statuses"] = {"status": "ok", "listed": len(records), "changed": changed}
 
 
@@ -334,34 +397,46 @@ def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> 
     return changed
 
 
-def _record_connection(store: Store, outcome: ConnectionOutcome, run_id: int | None) -> None:
-    """The connection's last sync fields, the run's result row and the lease, together."""
+def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int | None) -> None:
+    """Each connection's snapshot, last-sync fields, lease release and result row, for a
+    batch of connections in one transaction (per-connection all-or-nothing is kept)."""
+    from sqlalchemy import insert, update
+    from sqlmodel import col
+
     from prima_cli.store.models import SyncResult, VenuePlatform
 
+    if not outcomes:
+        return
     now = utcnow()
     with store.session() as session:
-        row = session.get(VenuePlatform, outcome.connection_id)
-        if row is not None:
-            row.last_synced_at = now
-            row.last_sync_status = outcome.status
-            row.last_error = outcome.error.message if outcome.error else None
-            row.lease_owner = row.lease_expires_at = None
-            session.add(row)
-        if run_id is not None:
-            session.add(
-                SyncResult(
-                    run_id=run_id,
-                    venue_platform_id=outcome.connection_id,
-                    venue_slug=outcome.venue_slug,
-                    platform_type=outcome.platform_type,
-                    status=outcome.status,
-                    steps=outcome.steps,
-                    error_type=outcome.error.type if outcome.error else None,
-                    error_message=outcome.error.message if outcome.error else None,
-                    duration_ms=outcome.duration_ms,
-                    finished_at=now,
+        for outcome in outcomes:
+            if outcome.snapshot is not None:
+                snapshots.replace(session, outcome.connection_id, outcome.snapshot, now)
+                outcome.snapshot = None  # written: do not keep thousands of slots per connection
+            session.execute(
+                update(VenuePlatform)
+                .where(col(VenuePlatform.id) == outcome.connection_id)
+                .values(
+                    last_synced_at=now,
+                    last_sync_status=outcome.status,
+                    last_error=outcome.error.message if outcome.error else None,
+                    lease_owner=None,
+                    lease_expires_at=None,
                 )
             )
+        if run_id is not None:
+            session.execute(
+                insert(SyncResult),
+                [
+                    {"run_id": run_id, "venue_platform_id": o.connection_id,
+                     "venue_slug": o.venue_slug, "platform_type": o.platform_type,
+                     "status": o.status, "steps": o.steps,
+                     "error_type": o.error.type if o.error else None,
+                     "error_message": o.error.message if o.error else None,
+                     "duration_ms": o.duration_ms, "finished_at": now}
+                    for o in outcomes
+                ],
+            )  # fmt: skip
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -427,17 +502,35 @@ async def _sync_targets(store: Store, targets: list[targets_core.Target], option
                         http: HttpOptions, run_id: int, progress: Progress | None,
                         total: int, done: list[ConnectionOutcome]) -> None:  # fmt: skip
     semaphore = asyncio.Semaphore(options.concurrency)
-    async with open_client(http) as client:
+    work = _work(store)
+    # httpcore's pool bookkeeping grows with the square of its size: several small pools
+    # cost far less CPU than one large one for the same number of connections
+    shards = -(-options.concurrency // POOL_SHARD)
+    pool = replace(http, max_connections=-(-options.concurrency // shards))
+    async with AsyncExitStack() as stack:
+        clients = [await stack.enter_async_context(open_client(pool)) for _ in range(shards)]
 
-        async def one(target: targets_core.Target) -> None:
+        pending: list[ConnectionOutcome] = []
+
+        def flush() -> None:
+            _record_outcomes(store, pending, run_id)
+            pending.clear()
+
+        async def one(index: int, target: targets_core.Target) -> None:
+            ctx = _Ctx(store, clients[index % shards], options, work)
             async with semaphore:
-                outcome = await _sync_one(store, client, target, options)
-            _record_connection(store, outcome, run_id)
+                outcome = await _sync_one(ctx, target)
+            pending.append(outcome)
             done.append(outcome)
+            if len(pending) >= WRITE_BATCH:
+                flush()
             if progress:
                 progress(len(done), total, outcome)
 
-        await asyncio.gather(*(one(t) for t in targets))
+        try:
+            await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
+        finally:
+            flush()
 
 
 def plan(store: Store, options: SyncOptions) -> list[dict[str, Any]]:

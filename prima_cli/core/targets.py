@@ -23,6 +23,7 @@ class Target:
     venue_slug: str
     platform_type: str
     priority: int
+    connection_id: int
     adapter: type[PlatformAdapter] | None
     connection: Connection | None
     error: PrimaError | None
@@ -50,7 +51,11 @@ def resolve(rows: Iterable[tuple[VenuePlatform, Venue]]) -> list[Target]:
             adapter = registry.get(row.platform_type)
             conn = connections_core.adapter_connection(adapter, row, venue)
         except PrimaError as err:
-            targets.append(Target(venue.slug, row.platform_type, row.priority, None, None, err))
+            targets.append(
+                Target(venue.slug, row.platform_type, row.priority, row.id or 0, None, None, err)
+            )
             continue
-        targets.append(Target(venue.slug, row.platform_type, row.priority, adapter, conn, None))
+        targets.append(
+            Target(venue.slug, row.platform_type, row.priority, row.id or 0, adapter, conn, None)
+        )
     return targets

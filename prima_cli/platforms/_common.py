@@ -6,6 +6,7 @@ import datetime as dt
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -162,7 +163,13 @@ _HOUR = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 def parse_hour(value: object) -> dt.time | None:
     """``HH:MM`` or ``HH:MM:SS`` as a time; ``None`` if it is not one."""
-    match = _HOUR.match(value.strip()) if isinstance(value, str) else None
+    return _parse_hour_text(value) if isinstance(value, str) else None
+
+
+@lru_cache(maxsize=4096)
+def _parse_hour_text(value: str) -> dt.time | None:
+    # calendars repeat the same few dozen hours hundreds of thousands of times in a sync
+    match = _HOUR.match(value.strip())
     if match is None:
         return None
     hour, minute, second = (int(g) if g else 0 for g in match.groups())

@@ -12,7 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 if TYPE_CHECKING:  # keep httpx out of imports done for --help
     import httpx
@@ -73,9 +73,12 @@ class AuthCheck:
     detail: str
 
 
-@dataclass(frozen=True)
-class Slot:
-    """A bookable combination: local date and time at the venue, party size, discount."""
+class Slot(NamedTuple):
+    """A bookable combination: local date and time at the venue, party size, discount.
+
+    A named tuple rather than a dataclass: a week's calendar is thousands of them per
+    connection, and sync builds them for every connection.
+    """
 
     date: dt.date
     time: dt.time

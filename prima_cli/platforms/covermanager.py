@@ -410,13 +410,14 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             return []
         if not isinstance(hours, dict):
             raise self.malformed(f"hours for {size} people that are not a map", hours)
-        slots = []
+        slots: list[Slot] = []
+        append = slots.append  # a week's calendar is thousands of slots: keep the loop tight
         for hour_key, info in hours.items():
             at = parse_hour(hour_key)
             if at is None:
                 raise self.malformed(f"an hour {hour_key!r} that is not HH:MM")
-            discount = info.get("discount") if isinstance(info, dict) else None
-            slots.append(Slot(day, at, size, _discount(discount)))
+            discount = info.get("discount") if info.__class__ is dict else None
+            append(Slot(day, at, size, None if discount is False else _discount(discount)))
         return slots
 
     def _record(self, row: Any) -> ReservationRecord:

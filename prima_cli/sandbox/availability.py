@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from prima_cli.sandbox.seed import Venue
@@ -18,15 +19,21 @@ from prima_cli.sandbox.seed import Venue
 GRID_MINUTES = 15
 
 
-def grid_times(venue: Venue) -> list[str]:
+def grid_times(venue: Venue) -> tuple[str, ...]:
     """Every quarter-hour start time ("HH:MM") of the venue's services, in order."""
+    return _grid(venue.services)
+
+
+@lru_cache(maxsize=64)
+def _grid(services: tuple[tuple[str, str], ...]) -> tuple[str, ...]:
+    # asked for every slot of every day of every calendar request: computed once per plan
     times: list[str] = []
-    for start, end in venue.services:
+    for start, end in services:
         t = _minutes(start)
         while t < _minutes(end):
             times.append(f"{t // 60:02d}:{t % 60:02d}")
             t += GRID_MINUTES
-    return times
+    return tuple(times)
 
 
 def local_today(venue: Venue, now: dt.datetime) -> dt.date:

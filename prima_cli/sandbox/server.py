@@ -20,6 +20,9 @@ from prima_cli.sandbox.wire import Request
 class SandboxHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 drops connections when a sync opens dozens at
+    # once (clients then stall on SYN retransmits); real platforms accept far more
+    request_queue_size = 1024
 
     def __init__(self, address: tuple[str, int], app: SandboxApp) -> None:
         self.app = app

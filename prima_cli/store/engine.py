@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
-from prima_cli.errors import ConfigError
+from prima_cli.errors import ConfigError, SchemaNotMigrated
 from prima_cli.store.url import mask_password, sqlite_path
 
 _EXTRA_HINTS = {
@@ -41,6 +41,15 @@ def _prepare_sqlite_file(url: str) -> None:
     os.close(fd)
 
 
+def _require_sqlite_file(url: str) -> None:
+    path = sqlite_path(url)
+    if path is not None and not path.exists():
+        raise SchemaNotMigrated(
+            f"there is no database at {path} yet",
+            hint="create it with `prima db migrate` (with the same --db), or check the path",
+        )
+
+
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
@@ -49,8 +58,12 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine(url: str) -> Engine:
-    """An engine for ``url``; configuration problems raise ConfigError (exit 78)."""
+def create_engine(url: str, *, create: bool = False) -> Engine:
+    """An engine for ``url``; configuration problems raise ConfigError (exit 78).
+
+    A SQLite file is created (mode 0600) only with ``create`` (``db migrate``, ``demo``);
+    other commands refuse a missing file rather than leave empty databases around.
+    """
     try:
         parsed = sa.engine.make_url(url)
     except ArgumentError as exc:
@@ -62,7 +75,10 @@ def create_engine(url: str) -> Engine:
     backend = parsed.get_backend_name()
     kwargs: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
     if backend == "sqlite":
-        _prepare_sqlite_file(url)
+        if create:
+            _prepare_sqlite_file(url)
+        else:
+            _require_sqlite_file(url)
         kwargs["connect_args"] = {"timeout": 10}
     try:
         engine = sa.create_engine(parsed, **kwargs)

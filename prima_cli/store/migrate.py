@@ -110,6 +110,11 @@ def _legacy_state(conn: Connection) -> bool:
 
 
 def status(store: Store) -> SchemaStatus:
+    from prima_cli.store.url import sqlite_path
+
+    path = sqlite_path(store.url)
+    if path is not None and not path.exists():  # nothing yet; say so without creating it
+        return SchemaStatus(None, script_head(), _pending(None), False)
     try:
         with store.engine.connect() as conn:
             current = schema.current_revision(conn)

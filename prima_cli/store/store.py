@@ -15,8 +15,9 @@ from prima_cli.store.url import mask_password
 
 
 class Store:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, create: bool = False) -> None:
         self.url = url
+        self.create = create  # may a missing SQLite file be created (db migrate, demo)?
 
     @property
     def display_url(self) -> str:
@@ -24,7 +25,7 @@ class Store:
 
     @cached_property
     def engine(self) -> Engine:
-        return engine_mod.create_engine(self.url)
+        return engine_mod.create_engine(self.url, create=self.create)
 
     def require_schema(self) -> None:
         """Fail with exit 78 and a `prima db migrate` hint unless at the shipped head."""

@@ -36,7 +36,11 @@ def default_url() -> str:
 
 def resolve(cli_value: str | None) -> tuple[str, str]:
     """The database URL and where it came from: ``--db``, the environment, or the default."""
-    if cli_value:
+    if cli_value is not None:
+        if not cli_value.strip():
+            from prima_cli.errors import InvalidInput
+
+            raise InvalidInput("--db is empty", hint="give a database URL or a SQLite file path")
         return normalise(cli_value), "--db"
     env = os.environ.get(ENV_VAR)
     if env:

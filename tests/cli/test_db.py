@@ -134,7 +134,7 @@ def test_legacy_venues_migrate_into_connections(any_db_url: str) -> None:
     from prima_cli.store import migrate
     from prima_cli.store.store import Store
 
-    store = Store(normalise(any_db_url))
+    store = Store(normalise(any_db_url), create=True)
     with store.engine.begin() as conn:
         from alembic import command
 
@@ -257,3 +257,20 @@ def test_head_constant_matches_the_shipped_revisions() -> None:
     from prima_cli.store.migrate import script_head
 
     assert script_head() == schema.HEAD
+
+
+def test_only_migrate_creates_a_sqlite_file(tmp_path) -> None:
+    missing = tmp_path / "nested" / "dir" / "x.db"
+    status = CLI(str(missing)).ok("db", "status", "--json").json()
+    assert status["current"] is None and status["pending"] == list(schema.REVISIONS)
+    listed = CLI(str(missing))("venues", "list")
+    assert listed.exit_code == 78 and "prima db migrate" in listed.stderr
+    assert CLI(str(missing))("doctor").exit_code == 78
+    assert not missing.exists() and not missing.parent.exists()
+    CLI(str(missing)).ok("db", "migrate")
+    assert missing.exists()
+
+
+def test_an_empty_db_option_is_refused() -> None:
+    result = CLI()("--db", "", "venues", "list")
+    assert result.exit_code == 2 and "--db is empty" in result.stderr

@@ -217,6 +217,34 @@ def test_failover_from_unreachable_primary(madrid: CLI, sandbox: Sandbox) -> Non
     assert only.error()["type"] == "booking_not_placed"
 
 
+def test_repeating_a_create_that_never_landed_places_it(madrid: CLI, sandbox: Sandbox) -> None:
+    sandbox.inject("503:covermanager")
+    failed = book(madrid, "--platform", "covermanager", "--reference", "retry-1")
+    assert failed.exit_code == 69
+    assert creates(sandbox) == 0
+    sandbox.clear_faults()
+    placed = book(madrid, "--platform", "covermanager", "--reference", "retry-1")
+    assert placed.exit_code == 0, placed.stderr
+    booking = placed.json()
+    assert booking["status"] == "confirmed" and booking["replayed"] is False
+    assert [a["state"] for a in booking["attempts"]] == ["failed", "confirmed"]
+    assert creates(sandbox) == 1
+    again = book(madrid, "--platform", "covermanager", "--reference", "retry-1")
+    assert again.json()["replayed"] is True and creates(sandbox) == 1
+
+
+def test_a_refused_booking_is_not_resent_by_repeating(madrid: CLI, sandbox: Sandbox) -> None:
+    madrid.ok("platforms", "disable", "madrid", "covermanager")
+    args = ["bookings", "create", "madrid", "--date", day(), "--time", "20:00", "--party", "2",
+            "--name", "Test Test", "--email", "test@example.com", "--phone", "+34612483907",
+            "--reference", "fake-1", "--json"]  # fmt: skip
+    assert madrid(*args).exit_code == 6
+    sandbox.clear_requests_log()
+    again = madrid(*args)
+    assert again.exit_code == 6
+    assert not [r for r in sandbox.requests_log if r.method == "POST"]
+
+
 def test_failover_when_the_primary_is_full(madrid: CLI, sandbox: Sandbox) -> None:
     sandbox.state.set_slot_capacity(
         "covermanager", "prima-sbx-madrid", dt.date.fromisoformat(day()), "20:00", 0

@@ -1,0 +1,95 @@
+"""Helpers of the reliability suite: arguments, sandbox rights, and the invariants that
+compare prima's store with what the platform holds."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+from collections import Counter
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from prima_cli.sandbox import Sandbox
+from tests.conftest import CLI
+
+GUEST = ["--first-name", "Lucía", "--last-name", "Fernández Ruiz",
+         "--email", "lucia.fernandez@gmail.com", "--phone", "612 48 39 07"]  # fmt: skip
+MADRID_CM = "prima-sbx-madrid"
+#: exit codes of the README's table
+DOCUMENTED_EXIT_CODES = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 69, 75, 78, 130})
+
+
+def day(ahead: int = 3, tz: str = "Europe/Madrid") -> str:
+    return (dt.datetime.now(ZoneInfo(tz)).date() + dt.timedelta(days=ahead)).isoformat()
+
+
+def create_args(venue: str = "madrid", time: str = "20:00", *extra: str) -> list[str]:
+    return ["bookings", "create", venue, "--date", day(), "--time", time, "--party", "2",
+            *GUEST, *extra]  # fmt: skip
+
+
+def revoke(sb: Sandbox, slug: str, right: str) -> None:
+    """Take one CoverManager right (read, book, cancel) away from the sandbox key at `slug`:
+    the platform then answers that action with `{"resp": 0, "error": "Action not permited"}`,
+    as it does for the seeded read-only restaurant prima-sbx-valencia."""
+    seed = sb.state.seed
+    venues = tuple(
+        dataclasses.replace(v, rights=v.rights - {right}) if v.slug == slug else v
+        for v in seed.venues
+    )
+    sb.state.seed = dataclasses.replace(seed, venues=venues)
+
+
+def no_traceback(*texts: str) -> None:
+    for text in texts:
+        assert "Traceback" not in text, text
+        assert 'File "' not in text, text
+
+
+def local_bookings(cli: CLI) -> list[dict[str, Any]]:
+    return cli.ok("bookings", "list", "--limit", "1000", "--json").json()
+
+
+def assert_nothing_doubled(cli: CLI, sb: Sandbox) -> None:
+    """Never two platform reservations for one booking; every platform reservation is known
+    locally, either with its external id or as a booking whose outcome is still open
+    (unknown, or pending while its process may still be alive)."""
+    held = sb.state.reservations()
+    per_booking = Counter(r.reference for r in held)
+    assert all(n == 1 for n in per_booking.values()), per_booking
+    by_ref = {b["reference"]: b for b in local_bookings(cli)}
+    for r in held:
+        booking = by_ref.get(r.reference)
+        assert booking is not None, f"platform reservation {r.id} ({r.reference}) is unknown"
+        if booking["status"] not in ("unknown", "pending"):
+            assert booking["external_id"] == r.id, (booking, r)
+
+
+def assert_converged(cli: CLI, sb: Sandbox) -> None:
+    """After reconciliation: nothing open, and platform and store agree one to one."""
+    assert_nothing_doubled(cli, sb)
+    local = local_bookings(cli)
+    assert [b["reference"] for b in local if b["status"] in ("unknown", "pending")] == []
+    held = {r.id: r for r in sb.state.reservations()}
+    for booking in local:
+        if booking["status"] in ("confirmed", "cancelled"):
+            assert booking["external_id"] in held, f"{booking['reference']} lost on the platform"
+        if booking["status"] == "confirmed":
+            assert held[booking["external_id"]].active, booking
+    live = [r for r in held.values() if r.active]
+    confirmed = {b["external_id"] for b in local if b["status"] == "confirmed"}
+    assert {r.id for r in live} == confirmed
+
+
+def json_error(stderr: str) -> dict[str, Any]:
+    """The one JSON error document on stderr (fails if there is anything else)."""
+    document = json.loads(stderr)
+    assert set(document) == {"error"}, document
+    error = document["error"]
+    assert error["type"] and error["message"], error
+    return error
+
+
+def error_lines(stderr: str) -> list[str]:
+    return [line for line in stderr.splitlines() if line.startswith("error:")]
