@@ -73,6 +73,11 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
             "mysql://user@host/db",
         ) from exc
     backend = parsed.get_backend_name()
+    if backend in ("postgresql", "mysql", "mariadb") and not parsed.database:
+        raise ConfigError(
+            f"the database URL {mask_password(url)!r} names no database",
+            hint="end it with /DBNAME, e.g. postgresql://user@host/prima",
+        )
     kwargs: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
     if backend == "sqlite":
         if create:
@@ -86,6 +91,11 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
         raise ConfigError(
             f"no database driver for {mask_password(url)!r} ({exc})",
             hint=_EXTRA_HINTS.get(backend, "check the URL's dialect"),
+        ) from exc
+    except (ArgumentError, ValueError) as exc:  # SQLAlchemy raises both for odd URLs
+        raise ConfigError(
+            f"invalid database URL {mask_password(url)!r}: {str(exc).splitlines()[0]}",
+            hint="use e.g. sqlite:///path/prima.db or postgresql://user@host/db",
         ) from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
