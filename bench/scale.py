@@ -87,7 +87,8 @@ def load(url: str, *, venues: int, bookings: int, seed: int = 7) -> dt.date:
 
     import sqlalchemy as sa
 
-    from prima_cli.store.models import Booking, PlatformReservation, Venue, VenuePlatform
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.models import Venue, VenuePlatform
     from prima_cli.store.store import Store
     from prima_cli.store.types import utcnow
 

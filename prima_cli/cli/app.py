@@ -1,19 +1,99 @@
-"""The command tree. Only Typer is imported here: commands import ``core`` when they run."""
+"""The command tree. Only Typer is imported here; each command group's module is imported
+when that group runs (``--help`` lists them from the table below without importing them)."""
 
 from __future__ import annotations
 
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
 import typer
+from typer.core import TyperGroup
 
 from prima_cli import __version__
-from prima_cli.cli import bookings, completion, db, demo, doctor, platforms, sandbox, venues
 from prima_cli.cli.state import current
+
+
+@dataclass(frozen=True)
+class Entry:
+    module: str
+    attribute: str  # a Typer app (a group) or a command function
+    help: str  # the short help `prima --help` shows (a test checks it matches the module)
+
+
+COMMANDS: dict[str, Entry] = {
+    "venues": Entry("prima_cli.cli.venues", "app", "Add, list, show, edit and remove venues."),
+    "platforms": Entry(
+        "prima_cli.cli.platforms",
+        "app",
+        "Connect venues to booking platforms and manage those connections.",
+    ),
+    "bookings": Entry(
+        "prima_cli.cli.bookings", "app", "Check availability, book, cancel and reconcile."
+    ),
+    "db": Entry("prima_cli.cli.db", "app", "Create and upgrade the database schema."),
+    "sandbox": Entry("prima_cli.cli.sandbox", "app", "A local simulator of the booking platforms."),
+    "demo": Entry(
+        "prima_cli.cli.demo",
+        "demo",
+        "Run the whole flow on the chosen store against the built-in simulator (no network).",
+    ),
+    "doctor": Entry(
+        "prima_cli.cli.doctor",
+        "doctor",
+        "Check versions, data directory, database, schema, platform types and secrets.",
+    ),
+    "completion": Entry(
+        "prima_cli.cli.completion",
+        "completion",
+        "Print the completion script for SHELL (`prima completion bash > ~/.prima.bash`).",
+    ),
+}
+
+
+def load(name: str) -> Any:
+    """The click command of one entry, importing its module now."""
+    from typer.main import get_command, get_group
+
+    entry = COMMANDS[name]
+    target = getattr(importlib.import_module(entry.module), entry.attribute)
+    if isinstance(target, typer.Typer):
+        command: Any = get_group(target)  # a group even with one command (`sandbox serve`)
+    else:
+        single = typer.Typer(rich_markup_mode=None, add_completion=False)
+        single.command(name)(target)
+        command = get_command(single)
+    command.name = name
+    return command
+
+
+class LazyGroup(TyperGroup):
+    """The root group: subcommands are imported only when used."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        if cmd_name not in COMMANDS:
+            return None
+        if cmd_name not in self.commands:
+            self.commands[cmd_name] = load(cmd_name)
+        return self.commands[cmd_name]
+
+    def format_commands(self, ctx: Any, formatter: Any) -> None:
+        rows = [(name, entry.help) for name, entry in COMMANDS.items()]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="prima",
+    cls=LazyGroup,
     help="Connect restaurant venues to booking platforms (CoverManager, Restoo, ...).",
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
@@ -46,13 +126,3 @@ def root(
     state.db = db_url
     state.verbose = verbose
     configure_logging(state.terminal, verbose)
-
-
-app.add_typer(venues.app, name="venues")
-app.add_typer(platforms.app, name="platforms")
-app.add_typer(bookings.app, name="bookings")
-app.add_typer(db.app, name="db")
-app.add_typer(sandbox.app, name="sandbox")
-app.command("demo")(demo.demo)
-app.command("doctor")(doctor.doctor)
-app.command("completion")(completion.completion)

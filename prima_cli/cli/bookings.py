@@ -7,11 +7,11 @@ from typing import Any
 import typer
 
 from prima_cli.cli import views
-from prima_cli.cli.options import JSON, VENUE
+from prima_cli.cli.options import JSON, VENUE, group
 from prima_cli.cli.output import Column
 from prima_cli.cli.state import current
 
-app = typer.Typer(help="Check availability, book, cancel and reconcile.", no_args_is_help=True)
+app = group("Check availability, book, cancel and reconcile.")
 
 BOOKING = typer.Argument(..., metavar="BOOKING", help="Booking id, reference (PRM-...) or key.")
 REASONS = "OTHER, CHANGED_PLANS or BOOKED_ANOTHER_PLACE"

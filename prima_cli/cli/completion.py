@@ -29,5 +29,5 @@ def script(shell: str) -> str:
 
 
 def completion(shell: Shell = typer.Argument(..., help="bash, zsh or fish.")) -> None:
-    """Print the completion script for SHELL, e.g. `prima completion bash > ~/.prima.bash`."""
+    """Print the completion script for SHELL (`prima completion bash > ~/.prima.bash`)."""
     current().output.text(script(shell.value))

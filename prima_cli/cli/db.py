@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import typer
-
-from prima_cli.cli.options import JSON
+from prima_cli.cli.options import JSON, group
 from prima_cli.cli.state import current
 
-app = typer.Typer(help="Create and upgrade the database schema.", no_args_is_help=True)
+app = group("Create and upgrade the database schema.")
 
 
 @app.command("migrate")

@@ -98,4 +98,9 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
 
 def run() -> None:
     """Console script ``prima``."""
+    if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
+        from prima_cli import __version__
+
+        sys.stdout.write(f"prima {__version__}\n")
+        sys.exit(0)
     sys.exit(main())

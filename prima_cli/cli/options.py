@@ -7,3 +7,8 @@ import typer
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout.")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 VENUE = typer.Argument(..., metavar="VENUE", help="Venue id or slug.")
+
+
+def group(help: str) -> typer.Typer:
+    """A command group, configured like every other one (plain help, no completion flags)."""
+    return typer.Typer(help=help, no_args_is_help=True, rich_markup_mode=None, add_completion=False)

@@ -9,15 +9,12 @@ from typing import Any
 import typer
 
 from prima_cli.cli import views
-from prima_cli.cli.options import JSON, VENUE, YES
+from prima_cli.cli.options import JSON, VENUE, YES, group
 from prima_cli.cli.output import Column
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
 from prima_cli.cli.state import current
 
-app = typer.Typer(
-    help="Connect venues to booking platforms and manage those connections.",
-    no_args_is_help=True,
-)
+app = group("Connect venues to booking platforms and manage those connections.")
 
 
 def _complete_type(incomplete: str) -> list[str]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from prima_cli.cli.options import group
 from prima_cli.cli.state import current
 from prima_cli.errors import InvalidInput
 
-app = typer.Typer(help="A local simulator of the booking platforms.", no_args_is_help=True)
+app = group("A local simulator of the booking platforms.")
 
 
 @app.command("serve")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli import views
-from prima_cli.cli.options import JSON, VENUE, YES
+from prima_cli.cli.options import JSON, VENUE, YES, group
 from prima_cli.cli.prompts import confirm
 from prima_cli.cli.state import current
 
-app = typer.Typer(help="Add, list, show, edit and remove venues.", no_args_is_help=True)
+app = group("Add, list, show, edit and remove venues.")
 
 
 @app.command("add")

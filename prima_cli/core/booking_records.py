@@ -13,7 +13,7 @@ from prima_cli.errors import NotFound
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
 # Attempt states (platform_reservations.state)
 PENDING = "pending"  # written before the call; the call has not finished (or the process died)
@@ -134,7 +134,7 @@ def find_booking(session: Session, ref: str) -> Booking:
     """A booking by id, by our reference (PRM-...) or by the operator's --reference key."""
     from sqlmodel import select
 
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     ref = ref.strip()
     booking = session.get(Booking, int(ref)) if ref.isdigit() else None
@@ -150,7 +150,7 @@ def find_booking(session: Session, ref: str) -> Booking:
 def attempts_of(session: Session, booking: Booking) -> list[PlatformReservation]:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import PlatformReservation
+    from prima_cli.store.booking_tables import PlatformReservation
 
     return list(
         session.exec(
@@ -167,7 +167,7 @@ def attempts_by_booking(
     """The attempts of many bookings in one query (lists must not query per row)."""
     from sqlmodel import col, select
 
-    from prima_cli.store.models import PlatformReservation
+    from prima_cli.store.booking_tables import PlatformReservation
 
     grouped: dict[int, list[PlatformReservation]] = {i: [] for i in booking_ids}
     if not booking_ids:
@@ -245,7 +245,7 @@ def live_count(
     from sqlalchemy import func
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.types import utcnow
 
     query = select(func.count(func.distinct(Booking.id))).where(

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from prima_cli.platforms.contract import ReservationRequest, ReservationResult
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.store import Store
 
 #: errors after which the next connection is tried (nothing was applied on this one)
@@ -213,7 +213,7 @@ def record_confirmed(
     """Record the platform's reservation; flag an id another booking already holds."""
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     row.external_id = external_id
     row.raw_status = raw_status
@@ -252,7 +252,7 @@ def _new_attempt(session: Session, booking: Booking, target: targets_core.Target
     from sqlalchemy import func
     from sqlmodel import select
 
-    from prima_cli.store.models import PlatformReservation
+    from prima_cli.store.booking_tables import PlatformReservation
 
     last = session.exec(
         select(func.max(PlatformReservation.attempt)).where(
@@ -313,7 +313,7 @@ async def _attempt_all(
 ) -> None:
     """Try the connections in priority order; stop at a confirmation, an unknown outcome or a
     rejection that another platform would repeat."""
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     for target in plan.targets:
         with store.session() as session:
@@ -362,7 +362,7 @@ async def _attempt_all(
 def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_core.Target,
             outcome: ReservationResult | PrimaError, plan: _Plan) -> bool:  # fmt: skip
     """Record one create's outcome; True when no further platform may be tried."""
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     with store.session() as session:
         booking = session.get(Booking, booking_id)
@@ -425,7 +425,7 @@ def create(
     from sqlalchemy.exc import IntegrityError
 
     from prima_cli.core import reconcile
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     now = now or utcnow()
     with store.session() as session:
@@ -487,7 +487,7 @@ async def push_async(
 
     Only for bookings whose attempts all ended without landing; returns the new status.
     """
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     with store.session() as session:
         booking = session.get(Booking, booking_id)
@@ -504,7 +504,7 @@ async def push_async(
 
 
 def _load(store: Store, booking_id: int) -> rec.BookingInfo:
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     with store.session() as session:
         booking = session.get(Booking, booking_id)
@@ -515,7 +515,7 @@ def _load(store: Store, booking_id: int) -> rec.BookingInfo:
 def _by_key(key: str) -> Any:
     from sqlmodel import select
 
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     return select(Booking).where(Booking.idempotency_key == key)
 
@@ -528,7 +528,7 @@ def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> str:
     never arrived), so repeating the create places it, as the operator asks by repeating.
     A pending attempt of a live process means another create is running: try later.
     """
-    from prima_cli.store.models import Booking
+    from prima_cli.store.booking_tables import Booking
 
     with store.session() as session:
         booking = session.get(Booking, booking_id)
@@ -634,7 +634,7 @@ def cancel(
 
 def _apply_cancel(store: Store, booking_id: int | None, outcomes: list[tuple[int | None, Any]],
                   reason: str, warnings: list[str]) -> CancelResult:  # fmt: skip
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     failure = next((o for _, o in outcomes if isinstance(o, PrimaError)), None)
     with store.session() as session:
@@ -673,7 +673,7 @@ def _already_cancelled(err: PrimaError) -> bool:
 def _shared_with(session: Session, row: PlatformReservation) -> list[str]:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     return list(
         session.exec(
@@ -706,7 +706,8 @@ class BookingFilter:
 def list_bookings(store: Store, flt: BookingFilter) -> list[rec.BookingInfo]:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation, Venue
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.models import Venue
 
     if flt.status is not None and flt.status not in rec.BOOKING_STATUSES:
         raise InvalidInput(f"--status must be one of {', '.join(rec.BOOKING_STATUSES)}")

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     import httpx
     from sqlmodel import Session
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.store import Store
 
 FOUND, NOT_FOUND, MANUAL, IN_FLIGHT, ERROR = "found", "not_found", "manual", "in_flight", "error"
@@ -56,7 +56,7 @@ def _open_rows(
 ) -> list[tuple[Booking, PlatformReservation]]:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     query = (
         select(Booking, PlatformReservation)
@@ -154,7 +154,7 @@ def _apply(store: Store, booking_id: int, row_id: int, reference: str, attempt: 
            target: targets_core.Target | None, answer: Any) -> ReconcileItem:  # fmt: skip
     from prima_cli.core.bookings import _finish, _record, record_confirmed
     from prima_cli.platforms.contract import ReservationRecord
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     with store.session() as session:
         booking = session.get(Booking, booking_id)

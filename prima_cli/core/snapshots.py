@@ -54,7 +54,7 @@ def replace(
     from sqlalchemy import insert
     from sqlmodel import col, delete
 
-    from prima_cli.store.models import AvailabilitySnapshot
+    from prima_cli.store.sync_tables import AvailabilitySnapshot
 
     session.exec(  # type: ignore[call-overload]
         delete(AvailabilitySnapshot).where(
@@ -89,7 +89,7 @@ def cached(
     """Answers from the snapshots of (connection id, platform type, priority) tuples."""
     from sqlmodel import select
 
-    from prima_cli.store.models import AvailabilitySnapshot
+    from prima_cli.store.sync_tables import AvailabilitySnapshot
 
     answers = []
     for connection_id, platform_type, priority in connections:

@@ -91,7 +91,7 @@ class _Work:
 def _work(store: Store) -> _Work:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     with store.session() as session:
         rows = session.exec(
@@ -317,7 +317,7 @@ def _outbox(store: Store, connection_id: int) -> list[int]:
     that no platform holds: they were meant to be booked, so sync places them."""
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     with store.session() as session:
         lost = select(PlatformReservation.booking_id).where(
@@ -360,7 +360,7 @@ async def _statuses(
 def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> int:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     changed = 0
     with store.session() as session:
@@ -403,7 +403,8 @@ def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: in
     from sqlalchemy import insert, update
     from sqlmodel import col
 
-    from prima_cli.store.models import SyncResult, VenuePlatform
+    from prima_cli.store.models import VenuePlatform
+    from prima_cli.store.sync_tables import SyncResult
 
     if not outcomes:
         return
@@ -445,7 +446,7 @@ def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: in
 def _start_run(store: Store, options: SyncOptions) -> int:
     from sqlmodel import col, update
 
-    from prima_cli.store.models import SyncRun
+    from prima_cli.store.sync_tables import SyncRun
 
     with store.session() as session:
         if not options.worker:  # we hold the lock: any other non-worker "running" run died
@@ -480,7 +481,7 @@ def _start_run(store: Store, options: SyncOptions) -> int:
 
 
 def _finish_run(store: Store, run_id: int, outcomes: list[ConnectionOutcome]) -> str:
-    from prima_cli.store.models import SyncRun
+    from prima_cli.store.sync_tables import SyncRun
 
     failed = sum(o.status == FAILED for o in outcomes)
     status = ("empty" if not outcomes else "ok" if not failed

@@ -49,7 +49,7 @@ def _info(run: Any, results: list[Any]) -> RunInfo:
 def list_runs(store: Store, limit: int = 20) -> list[RunInfo]:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import SyncRun
+    from prima_cli.store.sync_tables import SyncRun
 
     if not 1 <= limit <= 1000:
         raise InvalidInput("--limit must be between 1 and 1000")
@@ -61,7 +61,7 @@ def list_runs(store: Store, limit: int = 20) -> list[RunInfo]:
 def show_run(store: Store, run_id: str) -> RunInfo:
     from sqlmodel import col, select
 
-    from prima_cli.store.models import SyncResult, SyncRun
+    from prima_cli.store.sync_tables import SyncResult, SyncRun
 
     if not run_id.isdigit():
         raise InvalidInput(f"RUN must be a run id (a number), not {run_id!r}")

@@ -193,6 +193,7 @@ def add(
 
 def list_all(store: Store) -> list[VenueInfo]:
     from sqlalchemy import func
+    from sqlalchemy import select as sa_select
     from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
@@ -203,19 +204,19 @@ def list_all(store: Store) -> list[VenueInfo]:
                 select(VenuePlatform.venue_id, func.count()).group_by(col(VenuePlatform.venue_id))
             ).all()
         )
-        venues = session.exec(select(Venue).order_by(col(Venue.slug))).all()
+        # columns, not entities: listing builds no ORM objects
+        table = Venue.__table__.c  # type: ignore[attr-defined]
+        rows = session.execute(
+            sa_select(
+                table.id, table.name, table.slug, table.timezone, table.country,
+                table.created_at, table.updated_at,
+            ).order_by(table.slug)
+        ).all()  # fmt: skip
         return [
             VenueInfo(
-                v.id or 0,
-                v.name,
-                v.slug,
-                v.timezone,
-                v.country,
-                int(counts.get(v.id or 0, 0)),
-                v.created_at,
-                v.updated_at,
+                vid or 0, name, slug, tz, country, int(counts.get(vid or 0, 0)), made, changed
             )
-            for v in venues
+            for vid, name, slug, tz, country, made, changed in rows
         ]
 
 

@@ -26,13 +26,24 @@ def current_revision(conn: Connection) -> str | None:
     return rows[0] if rows else None
 
 
+def _stored_revision(conn: Connection) -> str | None:
+    """Like current_revision, without reflection (every command runs this; it must be cheap)."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
+    try:
+        rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
+    except (OperationalError, ProgrammingError):  # no such table: never migrated
+        return None
+    return rows[0] if rows else None
+
+
 def require_head(engine: Engine, url_for_messages: str) -> None:
     """Raise SchemaNotMigrated (exit 78) unless the database is at ``HEAD``."""
     from prima_cli.store.engine import connect_error
 
     try:
         with engine.connect() as conn:
-            current = current_revision(conn)
+            current = _stored_revision(conn)
     except SQLAlchemyError as exc:
         raise connect_error(url_for_messages, exc) from exc
     if current == HEAD:

@@ -100,3 +100,19 @@ def test_bash_completion_answers_through_the_entry_point() -> None:
     env.update(COMP_WORDS="prima platforms add pepe c", COMP_CWORD="4")
     proc = subprocess.run(exe, capture_output=True, text=True, env=env)
     assert "covermanager" in proc.stdout.split()
+
+
+def test_root_help_imports_no_command_module_and_matches_them() -> None:
+    from prima_cli.cli.app import COMMANDS, load
+
+    modules = loaded_modules("--help")
+    assert not {m for m in modules if m in {e.module for e in COMMANDS.values()}}
+    for name, entry in COMMANDS.items():
+        command = load(name)
+        assert command.get_short_help_str(limit=500) == entry.help, name
+
+
+def test_version_fast_path_and_full_path_agree() -> None:
+    fast = run_prima(["--version"])
+    full = run_prima(["--db", "sqlite:////nonexistent/x.db", "--version"])
+    assert fast.stdout == full.stdout == f"prima {__version__}\n"

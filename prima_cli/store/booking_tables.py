@@ -1,0 +1,87 @@
+"""Bookings and their platform attempts (revision 0003). Imported only by commands that
+use them: building SQLModel classes is a real part of start-up time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+from prima_cli.store.models import DEFER  # also registers venues and venue_platforms (FKs)
+from prima_cli.store.types import UTCDateTime, utcnow
+
+
+class Booking(SQLModel, table=True):
+    """A guest's booking at a venue; written (as intent) before any platform is called."""
+
+    model_config = DEFER
+
+    __tablename__ = "bookings"
+
+    id: int | None = Field(default=None, primary_key=True)
+    reference: str = Field(sa_type=sa.String(40), nullable=False, unique=True)
+    idempotency_key: str | None = Field(default=None, sa_type=sa.String(200), unique=True)
+    fingerprint: str = Field(sa_type=sa.String(64), nullable=False)
+    venue_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("venues.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    local_date: dt.date = Field(nullable=False)
+    local_time: dt.time = Field(nullable=False)
+    timezone: str = Field(sa_type=sa.String(64), nullable=False)
+    starts_at: dt.datetime = Field(sa_type=UTCDateTime, nullable=False)
+    party_size: int = Field(nullable=False)
+    first_name: str = Field(sa_type=sa.String(100), nullable=False)
+    last_name: str = Field(sa_type=sa.String(100), nullable=False)
+    email: str = Field(sa_type=sa.String(254), nullable=False)
+    phone_e164: str = Field(sa_type=sa.String(20), nullable=False)
+    notes: str = Field(default="", sa_type=sa.Text, nullable=False)
+    force: bool = Field(default=False, nullable=False)
+    requested_platform: str | None = Field(default=None, sa_type=sa.String(50))
+    status: str = Field(sa_type=sa.String(20), nullable=False)
+    status_detail: str | None = Field(default=None, sa_type=sa.Text)
+    cancel_reason: str | None = Field(default=None, sa_type=sa.String(30))
+    cancelled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class PlatformReservation(SQLModel, table=True):
+    """One attempt to place a booking on one platform, and what became of it."""
+
+    model_config = DEFER
+
+    __tablename__ = "platform_reservations"
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    venue_platform_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("venue_platforms.id", ondelete="SET NULL"), nullable=True
+        ),
+    )
+    platform_type: str = Field(sa_type=sa.String(50), nullable=False)
+    attempt: int = Field(nullable=False)
+    idempotency_key: str = Field(sa_type=sa.String(80), nullable=False, unique=True)
+    state: str = Field(sa_type=sa.String(20), nullable=False)
+    external_id: str | None = Field(default=None, sa_type=sa.String(100))
+    raw_status: str | None = Field(default=None, sa_type=sa.String(40))
+    status: str | None = Field(default=None, sa_type=sa.String(20))
+    raw_response: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON, nullable=True)
+    )
+    error_type: str | None = Field(default=None, sa_type=sa.String(60))
+    error_message: str | None = Field(default=None, sa_type=sa.Text)
+    attention: str | None = Field(default=None, sa_type=sa.Text)
+    owner: str | None = Field(default=None, sa_type=sa.String(120))
+    requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
