@@ -222,13 +222,14 @@ def list_(
 
     state = current()
     out = state.use_json(json)
-    found = bookings.list_bookings(
+    rows = bookings.iter_bookings(
         state.store(),
         bookings.BookingFilter(venue, status, platform, date_from, date_to, limit),
     )
     if json:
-        out.json([views.booking(b, attempts=False) for b in found])
+        out.json_stream(views.booking(b, attempts=False) for b in rows)
     else:
+        found = list(rows)
         out.table(views.BOOKING_COLUMNS, [views.booking_row(b) for b in found],
                   empty="no bookings")  # fmt: skip
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
@@ -98,6 +98,19 @@ class Output:
     # -- data on stdout ----------------------------------------------------------
     def json(self, data: Any) -> None:
         self.terminal.stdout.write(to_json(data, pretty=self.terminal.stdout_tty) + "\n")
+        self.terminal.stdout.flush()
+
+    def json_stream(self, items: Iterable[Any]) -> None:
+        """A JSON array written item by item: memory stays flat however many rows come."""
+        pretty = self.terminal.stdout_tty
+        write = self.terminal.stdout.write
+        write("[")
+        for index, item in enumerate(items):
+            text = to_json(item, pretty=pretty)
+            if pretty:
+                text = "\n  " + text.replace("\n", "\n  ")
+            write(("," if index else "") + text)
+        write("\n]\n" if pretty else "]\n")
         self.terminal.stdout.flush()
 
     def table(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -704,11 +704,15 @@ class BookingFilter:
 
 
 def list_bookings(store: Store, flt: BookingFilter) -> list[rec.BookingInfo]:
-    from sqlmodel import col, select
+    return list(iter_bookings(store, flt))
 
-    from prima_cli.store.booking_tables import Booking, PlatformReservation
-    from prima_cli.store.models import Venue
 
+def iter_bookings(
+    store: Store, flt: BookingFilter, *, page_size: int = 1000
+) -> Iterator[rec.BookingInfo]:
+    """Bookings by start time, read page by page (keyset), so memory does not grow with the
+    number of rows. Built from columns, not ORM entities; attempts come without raw responses
+    (``show`` has those). Every argument is checked before anything is returned."""
     if flt.status is not None and flt.status not in rec.BOOKING_STATUSES:
         raise InvalidInput(f"--status must be one of {', '.join(rec.BOOKING_STATUSES)}")
     if not 1 <= flt.limit <= 10_000:
@@ -717,26 +721,106 @@ def list_bookings(store: Store, flt: BookingFilter) -> list[rec.BookingInfo]:
     end = rules.parse_date(flt.date_to, option="--to") if flt.date_to else None
     if start and end and end < start:
         raise InvalidInput("--to is before --from")
-    with store.session() as session:
-        query = select(Booking, Venue.slug).join(Venue, col(Venue.id) == col(Booking.venue_id))
-        if flt.venue is not None:
-            venue = venues_core.find(session, flt.venue)
-            query = query.where(Booking.venue_id == venue.id)
+    venue_id = None
+    if flt.venue is not None:
+        with store.session() as session:
+            venue_id = venues_core.find(session, flt.venue).id
+    return _pages(store, flt, venue_id, start, end, page_size)
+
+
+def _pages(store: Store, flt: BookingFilter, venue_id: int | None, start: dt.date | None,
+           end: dt.date | None, page_size: int) -> Iterator[rec.BookingInfo]:  # fmt: skip
+    from sqlalchemy import and_, or_, select
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.models import Venue
+
+    venues_table = Venue.__table__  # type: ignore[attr-defined]
+    b = Booking.__table__.c  # type: ignore[attr-defined]
+    v = venues_table.c
+    r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
+    with store.session() as session:  # one transaction: a consistent view across pages
+        query = select(*_booking_columns(b), v.slug).join(venues_table, v.id == b.venue_id)
+        if venue_id is not None:
+            query = query.where(b.venue_id == venue_id)
         if flt.status is not None:
-            query = query.where(Booking.status == flt.status)
+            query = query.where(b.status == flt.status)
         if start is not None:
-            query = query.where(col(Booking.local_date) >= start)
+            query = query.where(b.local_date >= start)
         if end is not None:
-            query = query.where(col(Booking.local_date) <= end)
+            query = query.where(b.local_date <= end)
         if flt.platform is not None:
-            on_platform = select(PlatformReservation.booking_id).where(
-                PlatformReservation.platform_type == flt.platform
+            query = query.where(
+                b.id.in_(select(r.booking_id).where(r.platform_type == flt.platform))
             )
-            query = query.where(col(Booking.id).in_(on_platform))
-        query = query.order_by(col(Booking.starts_at), col(Booking.id)).limit(flt.limit)
-        rows = session.exec(query).all()
-        attempts = rec.attempts_by_booking(session, [b.id for b, _ in rows if b.id is not None])
-        return [rec.info(session, b, slug, attempts[b.id or 0]) for b, slug in rows]
+        remaining, after = flt.limit, None
+        while remaining > 0:
+            page = query
+            if after is not None:
+                page = page.where(
+                    or_(b.starts_at > after[0], and_(b.starts_at == after[0], b.id > after[1]))
+                )
+            rows = session.execute(
+                page.order_by(b.starts_at, b.id).limit(min(page_size, remaining))
+            ).all()
+            if not rows:
+                return
+            attempts = _attempts_of_page(session, r, [row.id for row in rows])
+            for row in rows:
+                yield _booking_from_row(row, attempts.get(row.id, []))
+            remaining -= len(rows)
+            after = (rows[-1].starts_at, rows[-1].id)
+
+
+def _booking_columns(b: Any) -> list[Any]:
+    return [b.id, b.reference, b.idempotency_key, b.status, b.status_detail, b.local_date,
+            b.local_time, b.timezone, b.starts_at, b.party_size, b.first_name, b.last_name,
+            b.email, b.phone_e164, b.notes, b.force, b.cancel_reason, b.cancelled_at,
+            b.created_at, b.updated_at]  # fmt: skip
+
+
+def _attempts_of_page(session: Session, r: Any, ids: list[int]) -> dict[int, list[Any]]:
+    from sqlalchemy import select
+
+    grouped: dict[int, list[Any]] = {}
+    rows = session.execute(
+        select(r.booking_id, r.attempt, r.platform_type, r.venue_platform_id, r.state,
+               r.external_id, r.raw_status, r.status, r.error_type, r.error_message,
+               r.attention, r.requested_at, r.updated_at)
+        .where(r.booking_id.in_(ids))
+        .order_by(r.booking_id, r.attempt)
+    ).all()  # fmt: skip
+    for row in rows:
+        grouped.setdefault(row.booking_id, []).append(
+            rec.AttemptInfo(
+                row.attempt,
+                row.platform_type,
+                row.venue_platform_id,
+                row.state,
+                row.external_id,
+                row.raw_status,
+                row.status,
+                row.error_type,
+                row.error_message,
+                row.attention,
+                None,
+                row.requested_at,
+                row.updated_at,
+            )
+        )
+    return grouped
+
+
+def _booking_from_row(row: Any, attempts: list[rec.AttemptInfo]) -> rec.BookingInfo:
+    return rec.BookingInfo(
+        id=row.id, reference=row.reference, idempotency_key=row.idempotency_key,
+        venue_slug=row.slug, status=row.status, status_detail=row.status_detail,
+        date=row.local_date, time=row.local_time, timezone=row.timezone,
+        starts_at=row.starts_at, party_size=row.party_size, first_name=row.first_name,
+        last_name=row.last_name, email=row.email, phone_e164=row.phone_e164, notes=row.notes,
+        force=row.force, cancel_reason=row.cancel_reason, cancelled_at=row.cancelled_at,
+        created_at=row.created_at, updated_at=row.updated_at, attempts=attempts,
+    )  # fmt: skip
 
 
 def show(store: Store, ref: str) -> rec.BookingInfo:
