@@ -39,7 +39,7 @@ LIVE_STATUSES = (B_PENDING, B_CONFIRMED, B_UNKNOWN)
 IN_FLIGHT_SECONDS = 120
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: lists build ten thousand of these, and frozen init is slow
 class AttemptInfo:
     attempt: int
     platform_type: str
@@ -56,7 +56,7 @@ class AttemptInfo:
     updated_at: dt.datetime
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen, for the same reason
 class BookingInfo:
     id: int
     reference: str
