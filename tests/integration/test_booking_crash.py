@@ -7,10 +7,14 @@ import json
 import subprocess
 import time
 
+import pytest
+
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, prima_executable, run_prima
 from tests.integration.conftest import cm_settings
 from tests.integration.test_bookings import GUEST, day
+
+pytestmark = pytest.mark.slow  # the default run skips these; .ci/run runs them
 
 
 def create_args(reference: str) -> list[str]:

@@ -10,10 +10,12 @@ import time
 from pathlib import Path
 
 import httpx
+import pytest
 
 from tests.conftest import prima_executable, run_prima
 
 
+@pytest.mark.slow
 def test_demo_on_an_empty_data_directory_twice(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     env = {**os.environ, "PRIMA_DATA_DIR": str(data)}

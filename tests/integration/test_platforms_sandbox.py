@@ -56,6 +56,16 @@ def test_failed_credential_test_saves_nothing(
 
 
 def test_unreachable_platform_is_exit_69_and_saves_nothing(venues: CLI) -> None:
+    import stamina
+
+    stamina.set_testing(True, attempts=2)  # the retries themselves are tested in tests/platforms
+    try:
+        _unreachable(venues)
+    finally:
+        stamina.set_testing(False)
+
+
+def _unreachable(venues: CLI) -> None:
     result = venues(
         "platforms",
         "add",
@@ -124,6 +134,7 @@ def test_platforms_test_needs_a_target(venues: CLI) -> None:
     assert venues("platforms", "test", "--all", "madrid").exit_code == 2
 
 
+@pytest.mark.slow
 def test_verbose_traces_never_show_secrets(sandbox: Sandbox, tmp_path) -> None:
     """The real entry point, --verbose and --json: HTTP traces on stderr, keys masked."""
     env = {"PRIMA_DATA_DIR": str(tmp_path)}

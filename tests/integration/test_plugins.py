@@ -65,6 +65,7 @@ def plugin_env(tmp_path: Path) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(site), "PRIMA_DATA_DIR": str(tmp_path / "data")}
 
 
+@pytest.mark.slow
 def test_third_party_adapter_is_a_first_class_platform(plugin_env, sandbox) -> None:
     import json
 

@@ -99,6 +99,7 @@ def test_dry_run_calls_and_writes_nothing(venues: CLI, sandbox: Sandbox) -> None
     assert venues.ok("platforms", "history", "--json").json() == []
 
 
+@pytest.mark.slow
 def test_overlapping_runs_second_exits_75(venues: CLI, slow_sandbox: Sandbox) -> None:
     connect_both(venues, slow_sandbox)
     first = subprocess.Popen(
@@ -231,6 +232,7 @@ def test_sync_reconciles_unknown_bookings(venues: CLI, sandbox: Sandbox) -> None
     assert len(sandbox.state.reservations()) == 1
 
 
+@pytest.mark.slow
 def test_killed_mid_run_then_the_next_run_completes(venues: CLI, slow_sandbox: Sandbox) -> None:
     connect_both(venues, slow_sandbox)
     proc = subprocess.Popen(

@@ -18,6 +18,8 @@ from tests.conftest import CLI, Result
 from tests.integration.conftest import cm_settings
 from tests.reliability.support import DOCUMENTED_EXIT_CODES, no_traceback
 
+pytestmark = pytest.mark.slow  # the default run skips these; .ci/run runs them
+
 # derandomize: CI must be reproducible; explore with --hypothesis-seed=N locally
 SETTINGS = settings(
     max_examples=50,

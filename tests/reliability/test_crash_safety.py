@@ -27,6 +27,8 @@ from tests.reliability.support import (
     no_traceback,
 )
 
+pytestmark = pytest.mark.slow  # the default run skips these; .ci/run runs them
+
 
 @pytest.fixture
 def cm(madrid: CLI, sandbox: Sandbox) -> CLI:
