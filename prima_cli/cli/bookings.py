@@ -81,10 +81,11 @@ def availability(
         out.table((Column("platform", "Platform"), Column("answer", f"{day} for {party}")),
                   table_rows)  # fmt: skip
     failures = [a.error for a in result.platforms if a.error]
-    if failures and len(failures) == len(result.platforms):
+    if failures and len(failures) == len(result.platforms):  # nobody could answer: say so
         from prima_cli.core.checks import TestResult
 
         report = TestReport([TestResult("", "", False, None, e.message, e) for e in failures])
+        out.error(failures[0])
         raise typer.Exit(report.exit_code)
 
 

@@ -186,7 +186,8 @@ def check_message(op: str, result: Result, as_json: bool) -> None:
     document (--json) on stderr, nothing on stdout. availability and sync report per
     platform: their document (stdout) names the failing connection once, as README's JSON
     shapes give it (`platforms[].error`, `results[].error`); in plain mode availability
-    shows it in its row, and sync under cron prints one warning plus its summary line.
+    shows it in its row, and when no platform could answer it also says so once on stderr;
+    sync under cron prints one warning plus its summary line.
     """
     no_traceback(result.stdout, result.stderr)
     if op in ("create", "cancel"):
@@ -200,8 +201,11 @@ def check_message(op: str, result: Result, as_json: bool) -> None:
             assert len(error_lines(result.stderr)) == 1, result.stderr
             assert not result.stderr.lstrip().startswith("{")
         return
-    if op == "availability":
-        assert result.stderr == ""
+    if op == "availability":  # every platform failed: the document, plus one error on stderr
+        if as_json:
+            json_error(result.stderr)
+        else:
+            assert len(error_lines(result.stderr)) == 1, result.stderr
         if as_json:
             platforms = result.json()["platforms"]
             assert [p["status"] for p in platforms] == ["error"]
