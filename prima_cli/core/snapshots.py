@@ -13,7 +13,7 @@ from prima_cli.errors import PlatformMalformedResponse
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from prima_cli.platforms.contract import Slot
+    from prima_cli.platforms.contract import DayAvailability
 
 
 @lru_cache(maxsize=2048)
@@ -21,12 +21,9 @@ def _hhmm(time: dt.time) -> str:
     return time.strftime("%H:%M")
 
 
-def encode(slots: Sequence[Slot]) -> dict[str, list[str]]:
-    """Party size (as a string) -> sorted bookable ``HH:MM`` times."""
-    by_size: dict[str, set[str]] = {}
-    for slot in slots:
-        by_size.setdefault(str(slot.party_size), set()).add(_hhmm(slot.time))
-    return {size: sorted(times) for size, times in sorted(by_size.items(), key=lambda i: int(i[0]))}
+def encode(day: DayAvailability) -> dict[str, list[str]]:
+    """Party size (as a string) -> sorted bookable ``HH:MM`` times (the stored form)."""
+    return {str(size): [_hhmm(t) for t in times] for size, times in sorted(day.items())}
 
 
 def check_complete(
@@ -47,7 +44,7 @@ def check_complete(
 def replace(
     session: Session,
     connection_id: int,
-    answer: Mapping[dt.date, Sequence[Slot]],
+    answer: Mapping[dt.date, DayAvailability],
     fetched_at: dt.datetime,
 ) -> int:
     """Replace the snapshot of exactly these dates (inside the caller's transaction)."""
@@ -71,7 +68,12 @@ def replace(
                 for day, slots in answer.items()
             ],
         )  # fmt: skip
-    return sum(len(s) for s in answer.values())
+    return count(answer)
+
+
+def count(answer: Mapping[dt.date, DayAvailability]) -> int:
+    """How many (date, party size, time) combinations a calendar holds."""
+    return sum(len(times) for day in answer.values() for times in day.values())
 
 
 @dataclass(frozen=True)

@@ -76,7 +76,7 @@ class ConnectionOutcome:
     error: PrimaError | None = None
     duration_ms: int = 0
     #: the new availability snapshot, written with the outcome in one transaction
-    snapshot: dict[dt.date, list[Any]] | None = None
+    snapshot: dict[dt.date, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -276,7 +276,7 @@ async def _availability(
         outcome.steps["availability"] = {"status": "refused", "days": 0}
         raise
     outcome.snapshot = {d: answer[d] for d in dates}
-    slots = sum(len(s) for s in outcome.snapshot.values())
+    slots = snapshots.count(outcome.snapshot)
     outcome.steps["availability"] = {"status": "ok", "days": len(dates), "slots": slots}
 
 

@@ -86,6 +86,11 @@ class Slot(NamedTuple):
     discount: str | None = None
 
 
+#: one day of a calendar: party size -> its bookable venue-local times, in order. Compact on
+#: purpose: a week's calendar is thousands of combinations per connection in every sync.
+DayAvailability = dict[int, list[dt.time]]
+
+
 @dataclass(frozen=True)
 class ReservationRequest:
     """What we ask a platform to book. Date and time are venue-local wall time."""
@@ -183,21 +188,22 @@ class PlatformAdapter(ABC):
         date_start: dt.date,
         date_end: dt.date,
         party_size: int | None = None,
-    ) -> dict[dt.date, list[Slot]]:
-        """Slots per venue-local date from ``date_start`` to ``date_end`` (for sync).
+    ) -> dict[dt.date, DayAvailability]:
+        """Bookable times per venue-local date from ``date_start`` to ``date_end`` (for sync).
 
         The default asks :meth:`check_availability` for each day and each of
         ``calendar_party_sizes``; platforms with a calendar endpoint override it. A date
         missing from the result is unknown, not "no availability".
         """
         sizes = (party_size,) if party_size else self.calendar_party_sizes
-        result: dict[dt.date, list[Slot]] = {}
+        result: dict[dt.date, DayAvailability] = {}
         day = date_start
         while day <= date_end:
-            slots: list[Slot] = []
+            times: DayAvailability = {}
             for size in sizes:
-                slots += await self.check_availability(connection, day, None, size)
-            result[day] = slots
+                for slot in await self.check_availability(connection, day, None, size):
+                    times.setdefault(slot.party_size, []).append(slot.time)
+            result[day] = {size: sorted(set(t)) for size, t in sorted(times.items())}
             day += dt.timedelta(days=1)
         return result
 

@@ -36,6 +36,7 @@ from prima_cli.platforms.contract import (
     CancelResult,
     ConfigField,
     Connection,
+    DayAvailability,
     ReservationRecord,
     ReservationRequest,
     ReservationResult,
@@ -281,8 +282,8 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         date_start: dt.date,
         date_end: dt.date,
         party_size: int | None = None,
-    ) -> dict[dt.date, list[Slot]]:
-        """Slots per date (``availability_calendar_total``), every party size or one.
+    ) -> dict[dt.date, DayAvailability]:
+        """Times per date and party size (``availability_calendar_total``), all sizes or one.
 
         Only dates the platform reported appear; a date inside the range but absent
         from the answer is "unknown", not "no availability".
@@ -304,13 +305,13 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             return {}
         if not isinstance(calendar, dict):
             raise self.malformed("no 'calendar' map", body)
-        result: dict[dt.date, list[Slot]] = {}
+        result: dict[dt.date, DayAvailability] = {}
         for key, day_body in calendar.items():
             day = _date(key)
             if day is None:
                 raise self.malformed(f"a calendar date {key!r} that is not YYYY-MM-DD")
             if date_start <= day <= date_end:
-                result[day] = self._slots(day, day_body, party_size)
+                result[day] = self._day(day_body, party_size)
         return dict(sorted(result.items()))
 
     # --- HTTP ------------------------------------------------------------------
@@ -385,19 +386,45 @@ class CoverManagerAdapter(HttpPlatformAdapter):
 
     # --- parsing ---------------------------------------------------------------
 
-    def _slots(self, day: dt.date, availability: Any, party_size: int | None) -> list[Slot]:
-        """Slots of ``availability.people`` (party size -> hour -> info)."""
+    def _people(self, availability: Any) -> dict[str, Any]:
+        """``availability.people`` (party size -> hour -> info), checked; {} when empty."""
         if availability in ([], None):
-            return []
+            return {}
         if not isinstance(availability, dict):
             raise self.malformed("an 'availability' that is not a map", availability)
         people = availability.get("people", [])
         if people == []:
-            return []
+            return {}
         if not isinstance(people, dict):
             raise self.malformed("an 'availability.people' that is not a map", people)
+        return people
+
+    def _day(self, availability: Any, party_size: int | None) -> DayAvailability:
+        """A calendar day as party size -> sorted times (no Slot objects: sync reads
+        thousands of these per connection)."""
+        day: DayAvailability = {}
+        for size_key, hours in self._people(availability).items():
+            size = parse_int(size_key)
+            if size is None:
+                raise self.malformed(f"a party size {size_key!r} that is not a number")
+            if (party_size is not None and size != party_size) or hours == []:
+                continue
+            if not isinstance(hours, dict):
+                raise self.malformed(f"hours for {size} people that are not a map", hours)
+            times = []
+            for hour_key in hours:
+                at = parse_hour(hour_key)
+                if at is None:
+                    raise self.malformed(f"an hour {hour_key!r} that is not HH:MM")
+                times.append(at)
+            times.sort()
+            day[size] = times
+        return dict(sorted(day.items()))
+
+    def _slots(self, day: dt.date, availability: Any, party_size: int | None) -> list[Slot]:
+        """Slots of ``availability.people`` (party size -> hour -> info)."""
         slots: list[Slot] = []
-        for size_key, hours in people.items():
+        for size_key, hours in self._people(availability).items():
             size = parse_int(size_key)
             if size is None:
                 raise self.malformed(f"a party size {size_key!r} that is not a number")

@@ -617,13 +617,11 @@ def test_calendar_posts_camel_case_and_parses_days(mock: respx.MockRouter) -> No
         "product_type": "0",
     }
     assert list(calendar) == [dt.date(2026, 12, 1), dt.date(2026, 12, 2)]
-    assert [(s.party_size, s.time) for s in calendar[dt.date(2026, 12, 1)]] == [
-        (2, dt.time(20, 0)),
-        (2, dt.time(20, 15)),
-        (4, dt.time(20, 0)),
-        (4, dt.time(20, 30)),
-    ]
-    assert calendar[dt.date(2026, 12, 2)] == []
+    assert calendar[dt.date(2026, 12, 1)] == {
+        2: [dt.time(20, 0), dt.time(20, 15)],
+        4: [dt.time(20, 0), dt.time(20, 30)],
+    }
+    assert calendar[dt.date(2026, 12, 2)] == {}
 
 
 def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:
