@@ -7,6 +7,7 @@ never return ``None``/``False``/``[]`` to mean that something went wrong.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import IntEnum
 
 
@@ -25,6 +26,19 @@ class ExitCode(IntEnum):
     TEMPFAIL = 75
     CONFIG = 78
     INTERRUPTED = 130
+
+
+def batch_exit_code(failures: Sequence[PrimaError | None], total: int) -> int:
+    """The exit code of a batch of ``total`` items of which ``failures`` failed.
+
+    0 when none failed; the common code when all failed the same way; 7 otherwise.
+    """
+    if not failures:
+        return int(ExitCode.OK)
+    codes = {err.exit_code if err else ExitCode.INTERNAL for err in failures}
+    if len(failures) < total or len(codes) > 1:
+        return int(ExitCode.PARTIAL)
+    return int(codes.pop())
 
 
 class PrimaError(Exception):

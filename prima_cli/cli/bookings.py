@@ -10,6 +10,7 @@ from prima_cli.cli import views
 from prima_cli.cli.options import JSON, VENUE, group
 from prima_cli.cli.output import Column
 from prima_cli.cli.state import current
+from prima_cli.errors import batch_exit_code
 
 app = group("Check availability, book, cancel and reconcile.")
 
@@ -32,7 +33,6 @@ def availability(
     """Bookable times for a party at a venue, per enabled platform (in priority order)."""
     from prima_cli.core import availability as core
     from prima_cli.core.booking_rules import parse_date, parse_time
-    from prima_cli.core.checks import TestReport
 
     state = current()
     out = state.use_json(json)
@@ -80,13 +80,10 @@ def availability(
             table_rows.append({"platform": row["platform_type"], "answer": shown})  # fmt: skip
         out.table((Column("platform", "Platform"), Column("answer", f"{day} for {party}")),
                   table_rows)  # fmt: skip
-    failures = [a.error for a in result.platforms if a.error]
+    failures = [a.error for a in result.platforms if a.error is not None]
     if failures and len(failures) == len(result.platforms):  # nobody could answer: say so
-        from prima_cli.core.checks import TestResult
-
-        report = TestReport([TestResult("", "", False, None, e.message, e) for e in failures])
         out.error(failures[0])
-        raise typer.Exit(report.exit_code)
+        raise typer.Exit(batch_exit_code(failures, len(result.platforms)))
 
 
 def _cached(venue: str, day: Any, party: int, at: Any, platform: str | None, json: bool) -> None:

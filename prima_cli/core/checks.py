@@ -12,7 +12,7 @@ from prima_cli.core import venues as venues_core
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.targets import Target, resolve
-from prima_cli.errors import ExitCode, InvalidInput, NotFound, PrimaError
+from prima_cli.errors import InvalidInput, NotFound, PrimaError, batch_exit_code
 
 if TYPE_CHECKING:
     from prima_cli.platforms.contract import Connection, PlatformAdapter
@@ -45,12 +45,7 @@ class TestReport:
     @property
     def exit_code(self) -> int:
         failed = [r.error for r in self.results if not r.ok]
-        if not failed:
-            return int(ExitCode.OK)
-        codes = {e.exit_code if e else ExitCode.INTERNAL for e in failed}
-        if len(failed) < len(self.results) or len(codes) > 1:
-            return int(ExitCode.PARTIAL)
-        return int(codes.pop())
+        return batch_exit_code(failed, len(self.results))
 
 
 def credential_tester(

@@ -28,7 +28,7 @@ from prima_cli.core import snapshots
 from prima_cli.core import targets as targets_core
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
-from prima_cli.errors import ExitCode, InvalidInput, PlatformUnsupported, PrimaError
+from prima_cli.errors import InvalidInput, PlatformUnsupported, PrimaError, batch_exit_code
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -131,13 +131,8 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
-        failed = [o for o in self.outcomes if o.status == FAILED]
-        if not failed:
-            return int(ExitCode.OK)
-        codes = {o.error.exit_code if o.error else ExitCode.INTERNAL for o in failed}
-        if len(failed) < len(self.outcomes) or len(codes) > 1:
-            return int(ExitCode.PARTIAL)
-        return int(codes.pop())
+        failed = [o.error for o in self.outcomes if o.status == FAILED]
+        return batch_exit_code(failed, len(self.outcomes))
 
 
 def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:
