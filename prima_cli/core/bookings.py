@@ -191,9 +191,10 @@ def _first_validation(plan: _Plan, request: ReservationRequest) -> None:
         first.adapter(None).validate_request(first.connection, request)  # type: ignore[arg-type]
 
 
-def _record(
+def record_state(
     session: Session, row: PlatformReservation, state: str, err: PrimaError | None = None
 ) -> None:
+    """Set an attempt's state (and the error that led there) inside the caller's session."""
     row.state = state
     if err is not None:
         row.error_type = err.type
@@ -220,7 +221,7 @@ def record_confirmed(
     row.status = status
     row.raw_response = raw
     row.error_type = row.error_message = None
-    _record(session, row, rec.CANCELLED if status == "cancelled" else rec.CONFIRMED)
+    record_state(session, row, rec.CANCELLED if status == "cancelled" else rec.CONFIRMED)
     holders = session.exec(
         select(Booking.reference)
         .join(PlatformReservation, col(PlatformReservation.booking_id) == col(Booking.id))
@@ -240,7 +241,8 @@ def record_confirmed(
         session.add(row)
 
 
-def _finish(session: Session, booking: Booking, detail: str | None) -> None:
+def refresh_status(session: Session, booking: Booking, detail: str | None) -> None:
+    """Derive the booking's status from its attempts, with a line saying why."""
     booking.status = rec.derive_status(rec.attempts_of(session, booking))
     booking.status_detail = detail
     booking.updated_at = utcnow()
@@ -322,18 +324,18 @@ async def _attempt_all(
             request = request_of(booking)
             if target.adapter is None or target.connection is None:
                 err = target.error or PrimaError("cannot use this connection")
-                _record(session, _new_attempt(session, booking, target, rec.PENDING),
+                record_state(session, _new_attempt(session, booking, target, rec.PENDING),
                         rec.FAILED, err)  # fmt: skip
-                _finish(session, booking, err.message)
+                refresh_status(session, booking, err.message)
                 if plan.platform:
                     return
                 continue
             try:
                 target.adapter(client).validate_request(target.connection, request)
             except InvalidInput as err:  # this platform can never take it: the next may
-                _record(session, _new_attempt(session, booking, target, rec.PENDING),
+                record_state(session, _new_attempt(session, booking, target, rec.PENDING),
                         rec.SKIPPED, err)  # fmt: skip
-                _finish(session, booking, err.message)
+                refresh_status(session, booking, err.message)
                 continue
         refusal = None if plan.force else await _slot_free(client, target, plan)
         with store.session() as session:
@@ -342,12 +344,12 @@ async def _attempt_all(
             row = _new_attempt(session, booking, target, rec.PENDING)
             if refusal is not None:
                 no_room = refusal.type == "platform_no_availability"
-                _record(session, row, rec.SKIPPED if no_room else rec.FAILED, refusal)
-                _finish(session, booking, refusal.message)
+                record_state(session, row, rec.SKIPPED if no_room else rec.FAILED, refusal)
+                refresh_status(session, booking, refusal.message)
                 if plan.platform:
                     return
                 continue
-            _finish(session, booking, f"sent to {target.platform_type}")
+            refresh_status(session, booking, f"sent to {target.platform_type}")
             row_id = row.id
         # the intent (booking + pending attempt) is committed: now the platform is called
         outcome: ReservationResult | PrimaError
@@ -371,15 +373,15 @@ def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_c
         if not isinstance(outcome, PrimaError):
             record_confirmed(session, row, outcome.external_id, outcome.raw_status,
                              outcome.status.value, dict(outcome.raw_response))  # fmt: skip
-            _finish(session, booking, f"confirmed on {target.platform_type}")
+            refresh_status(session, booking, f"confirmed on {target.platform_type}")
             return True
         if isinstance(outcome, PlatformAmbiguousOutcome):
-            _record(session, row, rec.UNKNOWN, outcome)
-            _finish(session, booking, outcome.message)
+            record_state(session, row, rec.UNKNOWN, outcome)
+            refresh_status(session, booking, outcome.message)
             return True  # never fail over: the first platform may hold the booking
         refused = isinstance(outcome, PlatformRejected)
-        _record(session, row, rec.REJECTED if refused else rec.FAILED, outcome)
-        _finish(session, booking, outcome.message)
+        record_state(session, row, rec.REJECTED if refused else rec.FAILED, outcome)
+        refresh_status(session, booking, outcome.message)
         return bool(plan.platform) or outcome.type not in FAILOVER_ERRORS
 
 
@@ -649,7 +651,7 @@ def _apply_cancel(store: Store, booking_id: int | None, outcomes: list[tuple[int
                 row.raw_status, row.status = outcome.raw_status, outcome.status.value
             else:
                 row.status = "cancelled"
-            _record(session, row, rec.CANCELLED)
+            record_state(session, row, rec.CANCELLED)
         if failure is None:
             booking.status = rec.B_CANCELLED
             booking.cancel_reason = reason

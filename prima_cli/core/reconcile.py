@@ -152,7 +152,7 @@ async def reconcile_async(
 
 def _apply(store: Store, booking_id: int, row_id: int, reference: str, attempt: int,
            target: targets_core.Target | None, answer: Any) -> ReconcileItem:  # fmt: skip
-    from prima_cli.core.bookings import _finish, _record, record_confirmed
+    from prima_cli.core.bookings import record_confirmed, record_state, refresh_status
     from prima_cli.platforms.contract import ReservationRecord
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
@@ -166,18 +166,16 @@ def _apply(store: Store, booking_id: int, row_id: int, reference: str, attempt: 
             session.add(row)
             return ReconcileItem(reference, ptype, attempt, MANUAL, row.attention)
         if isinstance(answer, PlatformUnsupported):
-            row.state = rec.UNKNOWN
             row.attention = _manual_note(booking, row)
-            row.updated_at = utcnow()
-            session.add(row)
-            _finish(session, booking, row.attention)
+            record_state(session, row, rec.UNKNOWN)
+            refresh_status(session, booking, row.attention)
             return ReconcileItem(reference, ptype, attempt, MANUAL, row.attention)
         if isinstance(answer, PrimaError):
             return ReconcileItem(reference, ptype, attempt, ERROR, answer.message, error=answer)
         if isinstance(answer, ReservationRecord):
             record_confirmed(session, row, answer.external_id, answer.raw_status,
                              answer.status.value, dict(answer.raw))  # fmt: skip
-            _finish(session, booking, f"found on {ptype} by reconciliation")
+            refresh_status(session, booking, f"found on {ptype} by reconciliation")
             return ReconcileItem(reference, ptype, attempt, FOUND,
                                  f"found as {answer.external_id}", answer.external_id)  # fmt: skip
         from prima_cli.errors import PlatformRejected
@@ -185,6 +183,6 @@ def _apply(store: Store, booking_id: int, row_id: int, reference: str, attempt: 
         lost = PlatformRejected(
             f"not on {ptype} when reconciled: the request never landed", platform=ptype
         )
-        _record(session, row, rec.REJECTED, lost)
-        _finish(session, booking, lost.message)
+        record_state(session, row, rec.REJECTED, lost)
+        refresh_status(session, booking, lost.message)
         return ReconcileItem(reference, ptype, attempt, NOT_FOUND, lost.message)
