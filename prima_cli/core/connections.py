@@ -326,24 +326,26 @@ def add(
                 f"venue {venue.slug} already has a {platform_type} connection",
                 hint=f"change it with `prima platforms edit {venue.slug} {platform_type}`",
             )
-        draft = build_configuration(adapter, given, secret_input=secret_input)
         if priority is None:
             highest = session.exec(
                 select(func.max(VenuePlatform.priority)).where(VenuePlatform.venue_id == venue.id)
             ).one()
             priority = (highest or 0) + 1
-        row = VenuePlatform(
-            venue_id=venue.id or 0,
-            platform_type=platform_type,
-            is_enabled=enabled,
-            priority=priority,
-            configuration=draft.configuration,
-        )
-        detail = test(adapter, adapter_connection(adapter, row, venue)) if test else None
+    # no transaction is held while the operator types a secret or the platform answers
+    draft = build_configuration(adapter, given, secret_input=secret_input)
+    row = VenuePlatform(
+        venue_id=venue.id or 0,
+        platform_type=platform_type,
+        is_enabled=enabled,
+        priority=priority,
+        configuration=draft.configuration,
+    )
+    detail = test(adapter, adapter_connection(adapter, row, venue)) if test else None
+    with store.session() as session:
         session.add(row)
         try:
             session.flush()
-        except IntegrityError:
+        except IntegrityError:  # another process connected it meanwhile
             raise Conflict(f"venue {venue.slug} already has a {platform_type} connection") from None
         return AddResult(_info(row, venue), draft.warnings, detail)
 
