@@ -342,13 +342,14 @@ def sync(
 
             stored = sync_history.show_run(state.store(), str(report.run_id))
             out.json(views.sync_run(stored, stored.results))
-    elif terminal.stdout_tty and not quiet:
+    elif terminal.stdout_tty and not quiet:  # the table shows each failure
         out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(o) for o in report.outcomes],
                   empty="no enabled connections to sync")  # fmt: skip
-    if not json:
-        failed = [o for o in report.outcomes if o.error]
-        for o in failed if not (terminal.stdout_tty and not quiet) else []:
-            out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message if o.error else ''}")
+        out.summary(line)
+    else:  # unattended: one warning per failed connection, then the summary
+        for o in report.outcomes:
+            if o.error is not None:
+                out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message}")
         out.summary(line)
     raise typer.Exit(report.exit_code)
 
