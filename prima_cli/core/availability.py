@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+from prima_cli.core import booking_rules as rules
 from prima_cli.core import snapshots
 from prima_cli.core import targets as targets_core
 from prima_cli.core import venues as venues_core
@@ -16,10 +17,11 @@ from prima_cli.core.platform_calls import open_client, run
 from prima_cli.errors import InvalidInput, NotFound, PlatformUnsupported, PrimaError
 
 if TYPE_CHECKING:
-    from prima_cli.platforms.contract import Slot
-    from prima_cli.store.store import Store
+    from sqlmodel import Session
 
-MAX_PARTY = 50
+    from prima_cli.platforms.contract import Slot
+    from prima_cli.store.models import Venue, VenuePlatform
+    from prima_cli.store.store import Store
 
 
 @dataclass(frozen=True)
@@ -56,22 +58,9 @@ def cached_availability(
     platform_type: str | None = None,
 ) -> CachedVenueAvailability:  # fmt: skip
     """Bookable times from the last sync's snapshots, without calling any platform."""
-    from sqlmodel import col, select
-
-    from prima_cli.store.models import VenuePlatform
-
-    if not 1 <= party_size <= MAX_PARTY:
-        raise InvalidInput(f"--party must be between 1 and {MAX_PARTY}, not {party_size}")
+    rules.require_party(party_size)
     with store.session() as session:
-        venue = venues_core.find(session, venue_ref)
-        query = select(VenuePlatform).where(
-            VenuePlatform.venue_id == venue.id, col(VenuePlatform.is_enabled).is_(True)
-        )
-        if platform_type:
-            query = query.where(VenuePlatform.platform_type == platform_type)
-        rows = session.exec(query.order_by(col(VenuePlatform.priority))).all()
-        if not rows:
-            raise NotFound(f"venue {venue.slug} has no enabled platform configured")
+        venue, rows = _enabled(session, venue_ref, platform_type)
         answers = snapshots.cached(
             session, [(r.id or 0, r.platform_type, r.priority) for r in rows], date, party_size
         )
@@ -86,26 +75,25 @@ def at_time(answer: PlatformAvailability, time: dt.time, count: int = 3) -> list
     return times[:count]
 
 
-def _targets(store: Store, venue_ref: str, platform_type: str | None) -> tuple[str, str, list]:
-    from sqlmodel import col, select
-
-    from prima_cli.store.models import VenuePlatform
-
-    with store.session() as session:
-        venue = venues_core.find(session, venue_ref)
-        query = select(VenuePlatform).where(
-            VenuePlatform.venue_id == venue.id,
-            VenuePlatform.is_enabled == True,  # noqa: E712
+def _enabled(
+    session: Session, venue_ref: str, platform_type: str | None
+) -> tuple[Venue, list[VenuePlatform]]:
+    """The venue and its enabled connections in priority order; none is its own error."""
+    venue = venues_core.find(session, venue_ref)
+    query = targets_core.connections_query(venue_ids=[venue.id], platform_type=platform_type)
+    rows = [row for row, _venue in session.exec(query).all()]
+    if not rows:
+        which = f"enabled {platform_type} connection" if platform_type else "enabled platform"
+        raise NotFound(
+            f"venue {venue.slug} has no {which} configured",
+            hint=f"connect one with `prima platforms add {venue.slug} TYPE ...`",
         )
-        if platform_type:
-            query = query.where(VenuePlatform.platform_type == platform_type)
-        rows = session.exec(query.order_by(col(VenuePlatform.priority))).all()
-        if not rows:
-            which = f"enabled {platform_type} connection" if platform_type else "enabled platform"
-            raise NotFound(
-                f"venue {venue.slug} has no {which} configured",
-                hint=f"connect one with `prima platforms add {venue.slug} TYPE ...`",
-            )
+    return venue, rows
+
+
+def _targets(store: Store, venue_ref: str, platform_type: str | None) -> tuple[str, str, list]:
+    with store.session() as session:
+        venue, rows = _enabled(session, venue_ref, platform_type)
         return venue.slug, venue.timezone, targets_core.resolve((row, venue) for row in rows)
 
 
@@ -135,8 +123,7 @@ def venue_availability(
     platform_type: str | None = None,
 ) -> VenueAvailability:
     """Bookable slots per enabled connection; a failing platform is a result, not a crash."""
-    if not 1 <= party_size <= MAX_PARTY:
-        raise InvalidInput(f"--party must be between 1 and {MAX_PARTY}, not {party_size}")
+    rules.require_party(party_size)
     slug, timezone, targets = _targets(store, venue_ref, platform_type)
     today = dt.datetime.now(ZoneInfo(timezone)).date()
     if date < today:

@@ -66,27 +66,22 @@ def credential_tester(
 def _targets(
     store: Store, venue_ref: str | None, platform_type: str | None, all_enabled: bool
 ) -> list[Target]:
-    from sqlmodel import col, select
-
-    from prima_cli.store.models import Venue, VenuePlatform
+    from prima_cli.core.targets import connections_query
 
     if all_enabled and (venue_ref or platform_type):
         raise InvalidInput("--all tests every enabled connection; do not name a venue with it")
     if not all_enabled and venue_ref is None:
         raise InvalidInput("name a VENUE (and optionally a TYPE), or pass --all")
     with store.session() as session:
-        query = select(VenuePlatform, Venue).join(
-            Venue, col(Venue.id) == col(VenuePlatform.venue_id)
-        )
         if all_enabled:
-            query = query.where(VenuePlatform.is_enabled == True)  # noqa: E712
-        else:
+            query = connections_query()
+        else:  # a named venue's connections, disabled ones too
             assert venue_ref is not None
             venue = venues_core.find(session, venue_ref)
-            query = query.where(VenuePlatform.venue_id == venue.id)
-            if platform_type:
-                query = query.where(VenuePlatform.platform_type == platform_type)
-        rows = session.exec(query.order_by(col(Venue.slug), col(VenuePlatform.priority))).all()
+            query = connections_query(
+                venue_ids=[venue.id], platform_type=platform_type, enabled_only=False
+            )
+        rows = session.exec(query).all()
         if not rows:
             what = "enabled connections" if all_enabled else "matching connections"
             raise NotFound(f"no {what} to test", hint="see `prima platforms list`")

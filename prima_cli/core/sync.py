@@ -152,22 +152,10 @@ def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:
 
 
 def _query(session: Session, options: SyncOptions) -> Any:
-    from sqlmodel import col, select
-
     from prima_cli.core import venues as venues_core
-    from prima_cli.store.models import Venue, VenuePlatform
 
-    query = (
-        select(VenuePlatform, Venue)
-        .join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
-        .where(col(VenuePlatform.is_enabled).is_(True))
-    )
-    if options.venues:
-        ids = [venues_core.find(session, ref).id for ref in options.venues]
-        query = query.where(col(VenuePlatform.venue_id).in_(ids))
-    if options.platform_type:
-        query = query.where(VenuePlatform.platform_type == options.platform_type)
-    return query.order_by(col(Venue.slug), col(VenuePlatform.priority))
+    ids = [venues_core.find(session, ref).id for ref in options.venues]
+    return targets_core.connections_query(venue_ids=ids, platform_type=options.platform_type)
 
 
 def _all_targets(store: Store, options: SyncOptions) -> list[targets_core.Target]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import connections as connections_core
 from prima_cli.errors import PrimaError
@@ -27,6 +27,27 @@ class Target:
     adapter: type[PlatformAdapter] | None
     connection: Connection | None
     error: PrimaError | None
+
+
+def connections_query(
+    *,
+    venue_ids: Sequence[int | None] = (),
+    platform_type: str | None = None,
+    enabled_only: bool = True,
+) -> Any:
+    """(VenuePlatform, Venue) rows, by venue slug then priority, optionally filtered."""
+    from sqlmodel import col, select
+
+    from prima_cli.store.models import Venue, VenuePlatform
+
+    query = select(VenuePlatform, Venue).join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
+    if enabled_only:
+        query = query.where(col(VenuePlatform.is_enabled).is_(True))
+    if venue_ids:
+        query = query.where(col(VenuePlatform.venue_id).in_(list(venue_ids)))
+    if platform_type:
+        query = query.where(VenuePlatform.platform_type == platform_type)
+    return query.order_by(col(Venue.slug), col(VenuePlatform.priority))
 
 
 def for_connection(session: Session, connection_id: int | None) -> tuple[Target, bool] | None:
