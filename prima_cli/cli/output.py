@@ -8,11 +8,12 @@ colour, no wrapping, no header). Every string passes through ``redact.scrub``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from typing import Any
+
+import orjson
 
 from prima_cli import redact
 from prima_cli.cli.terminal import Terminal
@@ -20,26 +21,19 @@ from prima_cli.errors import PrimaError
 
 
 def _json_default(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.isoformat()
-    if isinstance(value, dt.date | dt.time):
-        return value.isoformat()
-    if isinstance(value, Enum):
-        return value.value
-    if isinstance(value, set | frozenset | tuple):
+    # what orjson does not encode itself (datetimes, dates, times, enums and tuples it does)
+    if isinstance(value, set | frozenset):
         return list(value)
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+_JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
+
+
 def to_json(data: Any, *, pretty: bool = True) -> str:
-    """Indented for people; compact (the C encoder, several times faster) for pipes."""
-    if pretty:
-        text = json.dumps(data, default=_json_default, ensure_ascii=False, indent=2)
-    else:
-        text = json.dumps(data, default=_json_default, ensure_ascii=False, separators=(",", ":"))
-    return redact.scrub(text)
+    """Indented for people, compact for pipes; naive datetimes are UTC (the store's rule)."""
+    options = (_JSON_OPTIONS | orjson.OPT_INDENT_2) if pretty else _JSON_OPTIONS
+    return redact.scrub(orjson.dumps(data, default=_json_default, option=options).decode())
 
 
 def cell(value: Any) -> str:

@@ -23,7 +23,7 @@ def _hhmm(time: dt.time) -> str:
 
 def encode(day: DayAvailability) -> dict[str, list[str]]:
     """Party size (as a string) -> sorted bookable ``HH:MM`` times (the stored form)."""
-    return {str(size): [_hhmm(t) for t in times] for size, times in sorted(day.items())}
+    return {str(size): list(map(_hhmm, times)) for size, times in sorted(day.items())}
 
 
 def check_complete(
@@ -43,32 +43,39 @@ def check_complete(
 
 def replace(
     session: Session,
-    connection_id: int,
-    answer: Mapping[dt.date, DayAvailability],
+    answers: Mapping[int, Mapping[dt.date, DayAvailability]],
     fetched_at: dt.datetime,
-) -> int:
-    """Replace the snapshot of exactly these dates (inside the caller's transaction)."""
-    from sqlalchemy import insert
-    from sqlmodel import col, delete
+) -> None:
+    """Replace, per connection id, the snapshot of exactly the dates of its answer (inside
+    the caller's transaction). A sync writes a batch of connections at once: one DELETE per
+    distinct date range and one multi-row INSERT, not statements per connection."""
+    from sqlalchemy import delete, insert
 
     from prima_cli.store.sync_tables import AvailabilitySnapshot
 
-    session.exec(  # type: ignore[call-overload]
-        delete(AvailabilitySnapshot).where(
-            col(AvailabilitySnapshot.venue_platform_id) == connection_id,
-            col(AvailabilitySnapshot.local_date).in_(list(answer)),
+    table = AvailabilitySnapshot.__table__  # type: ignore[attr-defined]
+    by_dates: dict[tuple[dt.date, ...], list[int]] = {}
+    for connection_id, answer in answers.items():
+        if answer:
+            by_dates.setdefault(tuple(answer), []).append(connection_id)
+    if not by_dates:
+        return
+    conn = session.connection()
+    for dates, connection_ids in by_dates.items():
+        conn.execute(
+            delete(table).where(
+                table.c.venue_platform_id.in_(connection_ids), table.c.local_date.in_(dates)
+            )
         )
-    )
-    if answer:  # a core insert: thousands of rows per sync, no ORM objects needed
-        session.execute(
-            insert(AvailabilitySnapshot),
-            [
-                {"venue_platform_id": connection_id, "local_date": day,
-                 "slots": encode(slots), "fetched_at": fetched_at}
-                for day, slots in answer.items()
-            ],
-        )  # fmt: skip
-    return count(answer)
+    conn.execute(
+        insert(table),
+        [
+            {"venue_platform_id": connection_id, "local_date": day, "slots": encode(slots),
+             "fetched_at": fetched_at}
+            for connection_id, answer in answers.items()
+            for day, slots in answer.items()
+        ],
+    )  # fmt: skip
 
 
 def count(answer: Mapping[dt.date, DayAvailability]) -> int:

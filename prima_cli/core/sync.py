@@ -18,7 +18,6 @@ import asyncio
 import datetime as dt
 import time
 from collections.abc import Callable
-from contextlib import AsyncExitStack
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -38,8 +37,6 @@ if TYPE_CHECKING:
     from prima_cli.store.store import Store
 
 OK, FAILED = "ok", "failed"
-#: connections per HTTP client pool during a sync
-POOL_SHARD = 8
 #: connection outcomes written per transaction (a crash loses at most this many results)
 WRITE_BATCH = 25
 
@@ -382,9 +379,10 @@ def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> 
 
 def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int | None) -> None:
     """Each connection's snapshot, last-sync fields, lease release and result row, for a
-    batch of connections in one transaction (per-connection all-or-nothing is kept)."""
-    from sqlalchemy import insert, update
-    from sqlmodel import col
+    batch of connections in one transaction (per-connection all-or-nothing is kept).
+    Executemany statements: a sync writes thousands of rows, and per-row ORM statements
+    cost more CPU than the HTTP calls that produced them."""
+    from sqlalchemy import bindparam, insert, update
 
     from prima_cli.store.models import VenuePlatform
     from prima_cli.store.sync_tables import SyncResult
@@ -392,25 +390,22 @@ def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: in
     if not outcomes:
         return
     now = utcnow()
+    connections = VenuePlatform.__table__  # type: ignore[attr-defined]
     with store.session() as session:
-        for outcome in outcomes:
-            if outcome.snapshot is not None:
-                snapshots.replace(session, outcome.connection_id, outcome.snapshot, now)
-                outcome.snapshot = None  # written: do not keep thousands of slots per connection
-            session.execute(
-                update(VenuePlatform)
-                .where(col(VenuePlatform.id) == outcome.connection_id)
-                .values(
-                    last_synced_at=now,
-                    last_sync_status=outcome.status,
-                    last_error=outcome.error.message if outcome.error else None,
-                    lease_owner=None,
-                    lease_expires_at=None,
-                )
-            )
+        fresh = {o.connection_id: o.snapshot for o in outcomes if o.snapshot is not None}
+        snapshots.replace(session, fresh, now)
+        conn = session.connection()
+        conn.execute(
+            update(connections)
+            .where(connections.c.id == bindparam("connection_id"))
+            .values(last_synced_at=now, last_sync_status=bindparam("status"),
+                    last_error=bindparam("error"), lease_owner=None, lease_expires_at=None),
+            [{"connection_id": o.connection_id, "status": o.status,
+              "error": o.error.message if o.error else None} for o in outcomes],
+        )  # fmt: skip
         if run_id is not None:
-            session.execute(
-                insert(SyncResult),
+            conn.execute(
+                insert(SyncResult.__table__),  # type: ignore[attr-defined]
                 [
                     {"run_id": run_id, "venue_platform_id": o.connection_id,
                      "venue_slug": o.venue_slug, "platform_type": o.platform_type,
@@ -421,6 +416,8 @@ def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: in
                     for o in outcomes
                 ],
             )  # fmt: skip
+    for outcome in outcomes:
+        outcome.snapshot = None  # written: do not keep thousands of slots per connection
 
 
 # --- runs -------------------------------------------------------------------------------
@@ -485,36 +482,34 @@ Progress = Callable[[int, int, ConnectionOutcome], None]
 async def _sync_targets(store: Store, targets: list[targets_core.Target], options: SyncOptions,
                         http: HttpOptions, run_id: int, progress: Progress | None,
                         total: int, done: list[ConnectionOutcome]) -> None:  # fmt: skip
-    semaphore = asyncio.Semaphore(options.concurrency)
+    """``options.concurrency`` workers take connections from one queue; each worker owns a
+    client with a single kept-alive HTTP connection (a connection's steps run in order).
+    One shared pool would cost more CPU than the requests themselves: httpcore scans every
+    pooled connection on each request."""
     work = _work(store)
-    # httpcore's pool bookkeeping grows with the square of its size: several small pools
-    # cost far less CPU than one large one for the same number of connections
-    shards = -(-options.concurrency // POOL_SHARD)
-    pool = replace(http, max_connections=-(-options.concurrency // shards))
-    async with AsyncExitStack() as stack:
-        clients = [await stack.enter_async_context(open_client(pool)) for _ in range(shards)]
+    queue = iter(targets)  # shared by the workers: one event loop, so no lock is needed
+    pending: list[ConnectionOutcome] = []
 
-        pending: list[ConnectionOutcome] = []
+    def flush() -> None:
+        _record_outcomes(store, pending, run_id)
+        pending.clear()
 
-        def flush() -> None:
-            _record_outcomes(store, pending, run_id)
-            pending.clear()
-
-        async def one(index: int, target: targets_core.Target) -> None:
-            ctx = _Ctx(store, clients[index % shards], options, work)
-            async with semaphore:
+    async def worker() -> None:
+        async with open_client(replace(http, max_connections=1)) as client:
+            ctx = _Ctx(store, client, options, work)
+            for target in queue:
                 outcome = await _sync_one(ctx, target)
-            pending.append(outcome)
-            done.append(outcome)
-            if len(pending) >= WRITE_BATCH:
-                flush()
-            if progress:
-                progress(len(done), total, outcome)
+                pending.append(outcome)
+                done.append(outcome)
+                if len(pending) >= WRITE_BATCH:
+                    flush()
+                if progress:
+                    progress(len(done), total, outcome)
 
-        try:
-            await asyncio.gather(*(one(i, t) for i, t in enumerate(targets)))
-        finally:
-            flush()
+    try:
+        await asyncio.gather(*(worker() for _ in range(min(options.concurrency, len(targets)))))
+    finally:
+        flush()
 
 
 def plan(store: Store, options: SyncOptions) -> list[dict[str, Any]]:

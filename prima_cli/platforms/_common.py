@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
@@ -177,6 +177,32 @@ def _parse_hour_text(value: str) -> dt.time | None:
         return dt.time(hour, minute, second)
     except ValueError:
         return None
+
+
+#: valid hour keys seen so far; calendars repeat a few dozen of them thousands of times
+_KNOWN_HOURS: dict[str, dt.time] = {}
+
+
+def parse_hours(keys: Iterable[object]) -> list[dt.time]:
+    """Every key as a time (see :func:`parse_hour`); ``ValueError`` names the first bad one.
+
+    Known keys are looked up in C (``map`` over a dict): a week's calendar for one venue
+    holds over a thousand of them, and a sync reads one per connection.
+    """
+    keys = list(keys)
+    try:
+        return list(map(_KNOWN_HOURS.__getitem__, keys))  # type: ignore[arg-type]
+    except (KeyError, TypeError):
+        pass
+    times = []
+    for key in keys:
+        at = parse_hour(key)
+        if at is None:
+            raise ValueError(key)
+        if len(_KNOWN_HOURS) < 4096:
+            _KNOWN_HOURS[key] = at  # type: ignore[index]
+        times.append(at)
+    return times
 
 
 def parse_int(value: object) -> int | None:

@@ -24,6 +24,7 @@ from prima_cli.platforms import http
 from prima_cli.platforms._common import (
     HttpPlatformAdapter,
     parse_hour,
+    parse_hours,
     parse_int,
     require_party_size,
     require_whole_minute,
@@ -411,12 +412,10 @@ class CoverManagerAdapter(HttpPlatformAdapter):
                 continue
             if not isinstance(hours, dict):
                 raise self.malformed(f"hours for {size} people that are not a map", hours)
-            times = []
-            for hour_key in hours:
-                at = parse_hour(hour_key)
-                if at is None:
-                    raise self.malformed(f"an hour {hour_key!r} that is not HH:MM")
-                times.append(at)
+            try:
+                times = parse_hours(hours)
+            except ValueError as bad:
+                raise self.malformed(f"an hour {bad.args[0]!r} that is not HH:MM") from None
             times.sort()
             day[size] = times
         return dict(sorted(day.items()))
