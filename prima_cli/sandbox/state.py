@@ -108,6 +108,9 @@ class SandboxState:
         self._overrides: dict[tuple[str, str, str, str], int] = {}
         self._counters = {COVERMANAGER: 0, RESTOO: 0, "client": 0}
         self._clients: dict[str, str] = {}
+        #: free covers per (platform, venue, day, minute), emptied by every change: a sync
+        #: asks for the same venue-days thousands of times while nothing changes
+        self._free: dict[tuple[str, str, dt.date, dt.datetime], dict[str, int]] = {}
         if self._path is not None and self._path.exists():
             self._load(self._path)
 
@@ -139,15 +142,24 @@ class SandboxState:
 
     def free_covers(self, venue: Venue, day: dt.date) -> dict[str, int]:
         """Covers left per bookable time of ``day`` ("HH:MM" -> covers > 0)."""
+        now = self.now()
+        minute = now.replace(second=0, microsecond=0)  # grid times are whole minutes
         with self._lock:
-            return availability.remaining_covers(
-                venue,
-                day,
-                self.now(),
-                self.window_days,
-                self._booked(venue, day),
-                self._overrides_for(venue, day),
-            )
+            key = (venue.platform, venue.slug, day, minute)
+            free = self._free.get(key)
+            if free is None:
+                if len(self._free) >= 4096:
+                    self._free.clear()
+                free = availability.remaining_covers(
+                    venue,
+                    day,
+                    now,
+                    self.window_days,
+                    self._booked(venue, day),
+                    self._overrides_for(venue, day),
+                )
+                self._free[key] = free
+            return dict(free)
 
     def is_open(self, venue: Venue, day: dt.date, hhmm: str) -> bool:
         """A future service time within the booking window (whatever its capacity)."""
@@ -272,6 +284,7 @@ class SandboxState:
         return self._clients[key]
 
     def _save(self) -> None:
+        self._free.clear()  # every change goes through here; cached answers predate it
         if self._path is None:
             return
         data = {

@@ -315,3 +315,48 @@ def test_a_worker_on_sqlite_claims_with_leases_too(venues: CLI, sandbox: Sandbox
     assert first["trigger"] == "worker"
     second = venues.ok("platforms", "sync", "--worker", "--window", "3600", "--json").json()
     assert second["results"] == [] and second["status"] == "empty"
+
+
+def test_snapshots_are_replaced_per_connection_and_local_date(
+    migrated: CLI, sandbox: Sandbox
+) -> None:
+    """One batched write for connections whose local dates differ (UTC+14 and UTC-11):
+    each gets exactly its own dates, stale rows inside the range are replaced, rows
+    outside it are left alone, and a second run duplicates nothing."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    zones = {"kiritimati": "Pacific/Kiritimati", "pago": "Pacific/Pago_Pago"}
+    for slug, zone in zones.items():
+        migrated.ok("venues", "add", slug.title(), "--slug", slug, "--timezone", zone)
+        migrated.ok("platforms", "add", slug, "covermanager", *cm_settings(sandbox), "--no-test")
+    listed = migrated.ok("platforms", "list", "--json").json()
+    ids = {c["venue"]["slug"]: c["id"] for c in listed}
+    today = {s: dt.datetime.now(ZoneInfo(z)).date() for s, z in zones.items()}
+    assert today["kiritimati"] != today["pago"]
+    far = today["kiritimati"] + dt.timedelta(days=30)
+    from prima_cli.store.url import resolve
+
+    engine = sa.create_engine(resolve(migrated.db_url)[0])
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO availability_snapshots (venue_platform_id, local_date, slots,"
+                    " fetched_at) VALUES (:c, :d, '{\"1\": [\"00:00\"]}', '2020-01-01 00:00:00')"),
+            [{"c": ids["kiritimati"], "d": today["kiritimati"]},
+             {"c": ids["kiritimati"], "d": far}],
+        )  # fmt: skip
+    engine.dispose()
+    for _ in range(2):
+        proc = run_prima(["platforms", "sync", "--days", "2", "--json"])
+        assert proc.returncode == 0, proc.stderr
+    rows = snapshot_rows(migrated)
+    dates: dict[int, list[str]] = {}
+    for connection_id, local_date, slots, _fetched in rows:
+        dates.setdefault(connection_id, []).append(str(local_date))
+        value = json.loads(slots) if isinstance(slots, str) else slots
+        if str(local_date) != far.isoformat():
+            assert value != {"1": ["00:00"]}, "a stale row inside the range was kept"
+    for slug in zones:
+        own = [str(today[slug] + dt.timedelta(days=i)) for i in range(2)]
+        expected = own + ([far.isoformat()] if slug == "kiritimati" else [])
+        assert dates[ids[slug]] == expected

@@ -628,3 +628,18 @@ def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:
     mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(json={"resp": 1})
     with pytest.raises(PlatformMalformedResponse):
         call(CM, "availability_calendar", cm_connection(), DAY, DAY)
+
+
+@pytest.mark.parametrize("bad", ["8pm", "25:00", "", 7])
+def test_calendar_with_a_bad_hour_is_malformed_and_names_it(
+    mock: respx.MockRouter, bad: object
+) -> None:
+    # the good hours come first, so the fast path (known hours) has already been taken
+    hours = {"20:00": {"discount": False}, "20:15": {"discount": False}}
+    people = {"2": hours, "4": {"20:30": {}, str(bad): {}}} if bad != 7 else {"2": {7: {}}}
+    mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(
+        json={"resp": 1, "calendar": {DAY.isoformat(): {"people": people, "hours": {}}}}
+    )
+    with pytest.raises(PlatformMalformedResponse) as caught:
+        call(CM, "availability_calendar", cm_connection(), DAY, DAY)
+    assert f"an hour {str(bad)!r} that is not HH:MM" in caught.value.message

@@ -212,3 +212,52 @@ def test_httpx_own_log_is_scrubbed(
     assert messages, "httpx logs each request at INFO"
     assert all(CM_KEY not in m for m in messages)
     assert any(redact.mask(CM_KEY) in m for m in messages)
+
+
+class _Platform:
+    name = "covermanager"
+    display_name = "CoverManager"
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "expected"),
+    [
+        ('{"resp": 1, "name": "Café"}'.encode(), "application/json", {"resp": 1, "name": "Café"}),
+        # another declared charset: the bytes are not UTF-8, the text is still read right
+        ('{"name": "Café"}'.encode("latin-1"), "application/json; charset=latin-1",
+         {"name": "Café"}),
+        (b'{"price": NaN}', "application/json", None),  # Python's parser accepts NaN
+    ],
+)  # fmt: skip
+def test_decode_json_reads_utf8_other_charsets_and_what_python_accepts(
+    content: bytes, content_type: str, expected: object
+) -> None:
+    response = httpx.Response(200, content=content, headers={"Content-Type": content_type})
+    body = http.decode_json(response, _Platform())
+    if expected is None:
+        assert body["price"] != body["price"]  # NaN
+    else:
+        assert body == expected
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [(b"   ", "empty body"), (b"<html>Bad gateway</html>", "not JSON: '<html>Bad gateway")],
+)
+def test_decode_json_refuses_empty_and_non_json_bodies(content: bytes, fragment: str) -> None:
+    from prima_cli.errors import PlatformMalformedResponse
+
+    with pytest.raises(PlatformMalformedResponse) as caught:
+        http.decode_json(httpx.Response(502, content=content), _Platform())
+    assert fragment in caught.value.message
+    assert caught.value.http_status == 502
+
+
+def test_clients_share_one_tls_context() -> None:
+    first, second = http.build_client(), http.build_client()
+    try:
+        contexts = [c._transport._pool._ssl_context for c in (first, second)]  # type: ignore[attr-defined]
+        assert contexts[0] is contexts[1] is not None
+    finally:
+        asyncio.run(first.aclose())
+        asyncio.run(second.aclose())

@@ -139,3 +139,26 @@ def test_switch_specs() -> None:
     described = {name: default for name, default, _ in Switches.describe()}
     assert described["cm_duplicate_same_id"] is True
     assert described["cm_force_alias"] is False
+
+
+def test_free_covers_cache_follows_every_change_and_the_clock() -> None:
+    """Free covers are cached per minute; a booking, a cancellation or a capacity change
+    must show at once, and a slot must disappear the minute it starts."""
+    now = [dt.datetime(2030, 3, 12, 13, 59, 30, tzinfo=dt.timezone(dt.timedelta(hours=1)))]
+    with Sandbox(SandboxConfig(clock=lambda: now[0])) as sb, client() as http:
+        cm = CM(sb, http)
+        venue = sb.state.venue("covermanager", MADRID)
+        assert venue is not None
+        day = dt.date(2030, 3, 12)
+        before = sb.state.free_covers(venue, day)
+        assert before["14:00"] == venue.slot_capacity
+        booked = cm.book(date="2030-03-12", hour="14:00", people="4").json()["id_reserv"]
+        assert sb.state.free_covers(venue, day)["14:00"] == venue.slot_capacity - 4
+        sb.state.cancel_by_guest(booked)
+        assert sb.state.free_covers(venue, day)["14:00"] == venue.slot_capacity
+        sb.state.set_slot_capacity("covermanager", MADRID, day, "14:15", 0)
+        assert "14:15" not in sb.state.free_covers(venue, day)
+        sb.state.free_covers(venue, day)["14:30"] = 0  # a caller's copy, not the cache
+        assert sb.state.free_covers(venue, day)["14:30"] == venue.slot_capacity
+        now[0] += dt.timedelta(seconds=30)  # 14:00:00 local: that slot has started
+        assert "14:00" not in sb.state.free_covers(venue, day)
