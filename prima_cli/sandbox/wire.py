@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import orjson
+
 JSON_TYPE = "application/json; charset=utf-8"
 
 
@@ -48,5 +50,7 @@ class Response:
 
 def json_response(status: int, payload: Any, headers: Mapping[str, str] | None = None) -> Response:
     """A JSON response (compact, ASCII-escaped like PHP's ``json_encode``)."""
-    body = json.dumps(payload, separators=(",", ":")).encode()
+    body = orjson.dumps(payload)  # compact; about ten times faster for 70 KB calendars
+    if not body.isascii():  # orjson cannot escape: let the stdlib write the \uXXXX escapes
+        body = json.dumps(payload, separators=(",", ":")).encode()
     return Response(status, body, {"Content-Type": JSON_TYPE, **(headers or {})})
