@@ -1,56 +1,77 @@
 """Sync benchmark: N connections against the simulator with a fixed latency per request.
 
-Prints the wall time of `prima platforms sync`, the bound (requests / concurrency x latency),
-their ratio, the time of the same work one connection after another (as the reference system
-did; measured on a sample and scaled, unless --full-sequential), the speed-up, and the peak
-memory (max RSS) of the sync process. Goals: ratio <= 1.25, speed-up >= 30x, max RSS <= 150 MB.
+For ``prima platforms sync`` over N CoverManager connections (1,000 by default) it prints:
+the wall time; the requests the simulator actually served; the bound (requests /
+concurrency x latency) and the ratio to it; the time of the same work done one connection
+after another, as the reference system did (measured on a sample and scaled, unless
+--full-sequential); the speed-up; the sync process's CPU time and peak memory (max RSS).
 
-    python bench/sync.py [--connections 1000] [--latency-ms 50] [--concurrency 25]
+It also prints the *latency-free floor*: the same sync against a simulator that answers at
+once. That is what the work costs in CPU on this machine (client and simulator share its
+cores). When the floor is above the bound, no concurrency can reach the bound here.
+
+Goals (at the main --concurrency): ratio <= 1.25, speed-up >= 30x, max RSS <= 150 MB.
+``--sweep 10,25,40`` adds a row per concurrency (wall, bound, ratio, speed-up).
+
+    python bench/sync.py [--connections 1000] [--latency-ms 50] [--concurrency 50]
+                         [--sweep 10,25,40] [--sample 40] [--full-sequential] [--check]
+
+The simulator runs inside this script's process (threads), not in the measured one.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import resource
-import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
-BIN = Path(sys.executable).parent
-PRIMA = str(BIN / "prima")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import PYTHON, clean_env, prima_cmd, table
+
+from prima_cli.sandbox import Sandbox, SandboxConfig
+
+GOAL_RATIO, GOAL_SPEEDUP, GOAL_RSS_MB = 1.25, 30.0, 150.0
+
+# Runs argv[1:] with stdout to a file; prints exit code, peak RSS (KiB) and CPU seconds of
+# that child alone (a small wrapper, so this process's pages do not count).
+_WRAPPER = """
+import os, subprocess, sys
+with open(sys.argv[1], "wb") as out:
+    proc = subprocess.Popen(sys.argv[2:], stdout=out, stderr=subprocess.PIPE)
+    err = proc.stderr.read()
+    _pid, status, usage = os.wait4(proc.pid, 0)
+rss = usage.ru_maxrss // 1024 if sys.platform == "darwin" else usage.ru_maxrss
+print(os.waitstatus_to_exitcode(status), rss, usage.ru_utime + usage.ru_stime)
+sys.stderr.write(err.decode(errors="replace")[-2000:])
+"""
 
 
-def start_sandbox(latency_ms: int) -> tuple[subprocess.Popen[str], dict]:
-    proc = subprocess.Popen(
-        [PRIMA, "sandbox", "serve", "--port", "0", "--json", "--latency-ms", str(latency_ms)],
-        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )  # fmt: skip
-    assert proc.stdout is not None
-    text = ""
-    while True:
-        line = proc.stdout.readline()
-        if not line:
-            raise SystemExit("the sandbox did not start")
-        text += line
-        try:
-            return proc, json.loads(text)
-        except json.JSONDecodeError:
-            continue
+@dataclass(frozen=True)
+class Run:
+    wall: float
+    requests: int
+    rss_mb: float
+    cpu: float
+    ok: int
 
 
 def make_store(url: str, creds: dict, count: int) -> None:
     """Migrate, then insert venues and CoverManager connections in bulk (not N CLI calls)."""
-    subprocess.run([PRIMA, "--db", url, "db", "migrate"], check=True, capture_output=True)
+    import subprocess
+
     import sqlalchemy as sa
 
     from prima_cli.store.types import utcnow
 
+    subprocess.run([*prima_cmd(), "--db", url, "db", "migrate"], check=True,
+                   capture_output=True, env=clean_env())  # fmt: skip
     cm = creds["covermanager"]
-    restaurants = [r["restaurant_id"] if "restaurant_id" in r else r["slug"]
-                   for r in cm["restaurants"] if r["can_book"]]  # fmt: skip
+    restaurants = [r["slug"] for r in cm["restaurants"] if r["can_book"]]
     engine = sa.create_engine(url)
     now = utcnow().replace(tzinfo=None)
     with engine.begin() as conn:
@@ -73,74 +94,100 @@ def make_store(url: str, creds: dict, count: int) -> None:
     engine.dispose()
 
 
-def timed_sync(url: str, concurrency: int, venue_args: list[str]) -> tuple[float, float, dict]:
-    """Wall seconds, max RSS (MB) of the sync process, and its JSON run record."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    proc = subprocess.run(
-        [PRIMA, "--db", url, "platforms", "sync", "--days", "7", "--concurrency",
-         str(concurrency), "--json", *venue_args],
-        capture_output=True, text=True,
-    )  # fmt: skip
-    elapsed = time.perf_counter() - started
-    rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    if proc.returncode != 0:
-        raise SystemExit(f"sync exited {proc.returncode}: {proc.stderr[-2000:]}")
-    return elapsed, max(rss, before) / 1024, json.loads(proc.stdout)
+def timed_sync(sandbox: Sandbox, connections: int, concurrency: int) -> Run:
+    """One sync of ``connections`` fresh connections; the simulator counts the requests."""
+    import subprocess
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        make_store(url, sandbox.credentials().to_dict(), connections)
+        out = Path(tmp) / "run.json"
+        sandbox.clear_requests_log()
+        cmd = [*prima_cmd(), "--db", url, "platforms", "sync", "--days", "7",
+               "--concurrency", str(concurrency), "--json"]  # fmt: skip
+        started = time.perf_counter()
+        proc = subprocess.run([PYTHON, "-c", _WRAPPER, str(out), *cmd], env=clean_env(),
+                              capture_output=True, text=True)  # fmt: skip
+        wall = time.perf_counter() - started
+        requests = len(sandbox.requests_log)
+        code, rss, cpu = proc.stdout.split()
+        if int(code) != 0:
+            raise SystemExit(f"sync exited {code}: {proc.stderr}")
+        counts = json.loads(out.read_text())["counts"]
+    if counts["ok"] != connections:
+        raise SystemExit(f"not every connection synced: {counts}")
+    return Run(wall, requests, int(rss) / 1024, float(cpu), counts["ok"])
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--connections", type=int, default=1000)
     parser.add_argument("--latency-ms", type=int, default=50)
-    parser.add_argument("--concurrency", type=int, default=25)
+    parser.add_argument("--concurrency", type=int, default=50)
+    parser.add_argument("--sweep", default="", help="more concurrencies, comma-separated")
     parser.add_argument("--sample", type=int, default=40, help="connections for the sequential run")
     parser.add_argument("--full-sequential", action="store_true")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is missed")
     args = parser.parse_args()
-    sandbox, creds = start_sandbox(args.latency_ms)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-            make_store(url, creds, args.connections)
-            # requests per connection: restaurant/list, the calendar, get_reservs
-            per_connection = 3
-            requests = args.connections * per_connection
-            wall, rss, run = timed_sync(url, args.concurrency, [])
-            assert run["counts"]["ok"] == args.connections, run["counts"]
-            bound = requests / args.concurrency * args.latency_ms / 1000
-            sample = (
-                args.connections if args.full_sequential else min(args.sample, args.connections)
-            )
-            seq_url = f"sqlite:///{Path(tmp) / 'seq.db'}"
-            make_store(seq_url, creds, sample)
-            seq_wall, _rss, _run = timed_sync(seq_url, 1, [])
-            sequential = seq_wall * args.connections / sample
-    finally:
-        sandbox.terminate()
-        sandbox.wait(timeout=10)
-    ratio = wall / bound
-    speedup = sequential / wall
+    latency = args.latency_ms / 1000
+    sweep = [int(c) for c in args.sweep.split(",") if c.strip()]
+
+    with Sandbox(SandboxConfig(latency_ms=args.latency_ms)) as sandbox:
+        main_run = timed_sync(sandbox, args.connections, args.concurrency)
+        sample = args.connections if args.full_sequential else min(args.sample, args.connections)
+        seq = timed_sync(sandbox, sample, 1)
+        others = {c: timed_sync(sandbox, args.connections, c) for c in sweep}
+    with Sandbox(SandboxConfig(latency_ms=0)) as instant:
+        floor = timed_sync(instant, args.connections, args.concurrency)
+
+    sequential = seq.wall * args.connections / sample
+
+    def bound(run: Run, concurrency: int) -> float:
+        return run.requests / concurrency * latency
+
+    ratio = main_run.wall / bound(main_run, args.concurrency)
+    speedup = sequential / main_run.wall
+    checks = {"ratio": ratio <= GOAL_RATIO, "speedup": speedup >= GOAL_SPEEDUP,
+              "rss": main_run.rss_mb <= GOAL_RSS_MB}  # fmt: skip
 
     def verdict(ok: bool) -> str:
         return "PASS" if ok else "FAIL"
 
+    per_conn = main_run.requests / args.connections
     scaled = "measured" if sample == args.connections else f"measured on {sample}, scaled"
+    main_bound = bound(main_run, args.concurrency)
+    side = "below" if floor.wall > main_bound else "above"
     rows = [
         ("connections", f"{args.connections}", ""),
         ("latency per request", f"{args.latency_ms} ms", ""),
-        ("requests", f"{requests}", f"{per_connection} per connection"),
+        ("requests served", f"{main_run.requests}", f"{per_conn:.2f} per connection"),
         ("concurrency", f"{args.concurrency}", ""),
-        ("sync wall time", f"{wall:.2f} s", ""),
-        ("bound (requests / concurrency x latency)", f"{bound:.2f} s", ""),
-        ("ratio to the bound", f"{ratio:.2f}x", f"goal <= 1.25x {verdict(ratio <= 1.25)}"),
+        ("sync wall time", f"{main_run.wall:.2f} s", ""),
+        ("bound (requests / concurrency x latency)", f"{main_bound:.2f} s", ""),
+        ("ratio to the bound", f"{ratio:.2f}x",
+         f"goal <= {GOAL_RATIO}x {verdict(checks['ratio'])}"),
         ("one connection after another", f"{sequential:.1f} s", scaled),
-        ("speed-up", f"{speedup:.0f}x", f"goal >= 30x {verdict(speedup >= 30)}"),
-        ("max RSS of the sync process", f"{rss:.0f} MB", f"goal <= 150 MB {verdict(rss <= 150)}"),
-    ]
+        ("speed-up", f"{speedup:.1f}x",
+         f"goal >= {GOAL_SPEEDUP:.0f}x {verdict(checks['speedup'])}"),
+        ("max RSS of the sync process", f"{main_run.rss_mb:.0f} MB",
+         f"goal <= {GOAL_RSS_MB:.0f} MB {verdict(checks['rss'])}"),
+        ("CPU time of the sync process", f"{main_run.cpu:.2f} s",
+         f"{main_run.cpu / args.connections * 1000:.2f} ms per connection"),
+        ("latency-free floor (0 ms simulator)", f"{floor.wall:.2f} s",
+         f"sync CPU {floor.cpu:.2f} s; the bound is {side} this floor"),
+    ]  # fmt: skip
     width = max(len(r[0]) for r in rows)
     for name, value, note in rows:
         print(f"{name:<{width}}  {value:>10}  {note}")
-    return 0
+    if sweep:
+        print()
+        body = []
+        for c, run in sorted({args.concurrency: main_run, **others}.items()):
+            r, s = run.wall / bound(run, c), sequential / run.wall
+            body.append((c, f"{run.wall:.2f}", f"{bound(run, c):.2f}", f"{r:.2f}x",
+                         f"{s:.1f}x", verdict(r <= GOAL_RATIO and s >= GOAL_SPEEDUP)))  # fmt: skip
+        print(table(("concurrency", "wall s", "bound s", "ratio", "speed-up", "both goals"), body))
+    return 1 if args.check and not all(checks.values()) else 0
 
 
 if __name__ == "__main__":

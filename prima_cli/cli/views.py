@@ -149,7 +149,7 @@ def booking(b: BookingInfo, *, attempts: bool = True) -> dict[str, Any]:
         "status": b.status,
         "status_detail": b.status_detail,
         "date": b.date,
-        "time": b.time.strftime("%H:%M"),
+        "time": b.time.isoformat("minutes"),
         "timezone": b.timezone,
         "starts_at": b.starts_at,
         "party_size": b.party_size,

@@ -40,3 +40,22 @@ def test_keyset_pages_cover_every_row_once_in_order(migrated: CLI) -> None:
     pretty = migrated.ok("bookings", "list", "--limit", "2", "--json", tty=True, no_color=True)
     assert [b["reference"] for b in pretty.json()] == every[:2]
     assert migrated.ok("bookings", "list", "--status", "cancelled", "--json").json() == []
+
+
+def test_list_columns_are_the_record_fields_in_order() -> None:
+    """`bookings list` unpacks rows straight into the records (it is the 10,000-row path),
+    so the selected columns must be the records' fields, by name and in order."""
+    import dataclasses
+
+    from prima_cli.core import booking_records as rec
+    from prima_cli.core.bookings import _attempt_columns, _booking_columns
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.models import Venue
+
+    b, v = Booking.__table__.c, Venue.__table__.c  # type: ignore[attr-defined]
+    r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
+    booking_fields = [f.name for f in dataclasses.fields(rec.BookingInfo)]
+    assert [c.key for c in _booking_columns(b, v)] == booking_fields[:-1]
+    assert booking_fields[-1] == "attempts"
+    attempt_fields = [f.name for f in dataclasses.fields(rec.AttemptInfo)]
+    assert [c.key for c in _attempt_columns(r)] == attempt_fields

@@ -426,3 +426,47 @@ def test_availability_with_time_and_alternatives(madrid: CLI, sandbox: Sandbox) 
         "--json",
     ).json()
     assert unsupported["platforms"][0]["status"] == "unsupported"
+
+
+def test_bookings_list_pages_and_attempts_on_every_backend(
+    any_db_url: str, sandbox: Sandbox
+) -> None:
+    """Booking, failover attempts and the paged list read the same on SQLite, PostgreSQL
+    and MariaDB (PostgreSQL reads a page's attempts through one array parameter)."""
+    from prima_cli.core.bookings import BookingFilter, iter_bookings
+    from prima_cli.store.store import Store
+
+    cli = CLI(any_db_url)
+    cli.ok("db", "migrate")
+    cli.ok(
+        "venues",
+        "add",
+        "Madrid",
+        "--slug",
+        "madrid",
+        "--timezone",
+        "Europe/Madrid",
+        "--country",
+        "ES",
+    )
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    cli.ok("platforms", "add", "madrid", "restoo",
+           *restoo_settings(sandbox, account="prima-sbx-barcelona"), "--no-test")  # fmt: skip
+    placed = [book(cli, time=t).json() for t in ("20:00", "20:15", "20:30")]
+    sandbox.inject("503:covermanager")  # the primary is down: Restoo takes it
+    placed.append(book(cli, time="20:45").json())
+    sandbox.clear_faults()
+    assert [b["platform_type"] for b in placed] == ["covermanager"] * 3 + ["restoo"]
+    listed = cli.ok("bookings", "list", "--json").json()
+    assert [b["reference"] for b in listed] == [b["reference"] for b in placed]
+    assert [b["platform_type"] for b in listed] == [b["platform_type"] for b in placed]
+    assert [b["external_id"] for b in listed] == [b["external_id"] for b in placed]
+    store = Store(any_db_url)
+    try:
+        paged = list(iter_bookings(store, BookingFilter(limit=100), page_size=3))
+    finally:
+        store.dispose()
+    assert [b.reference for b in paged] == [b["reference"] for b in placed]
+    assert [[a.state for a in b.attempts] for b in paged] == [["confirmed"]] * 3 + [
+        ["failed", "confirmed"]
+    ]
