@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import re
@@ -230,6 +231,7 @@ def counting(engine: Any) -> Iterator[list[tuple[str, Any]]]:
 
 def measure_query(url: str, query: Query, runs: int, baseline: float) -> Figures:
     from prima_cli.cli import views
+    from prima_cli.cli.main import GC_THRESHOLDS
     from prima_cli.cli.output import to_json
     from prima_cli.core import bookings
     from prima_cli.store.store import Store
@@ -239,6 +241,8 @@ def measure_query(url: str, query: Query, runs: int, baseline: float) -> Figures
     rows = run_checked(cmd, env).stdout.count('"reference"')
     wall, _rss = measure(cmd, env, runs=runs, warmups=1)
 
+    # in-process figures under the collector settings the prima process runs with
+    gc.set_threshold(*GC_THRESHOLDS)
     store = Store(url)
     flt = bookings.BookingFilter(**query.filter)
     found: list[Any] = []

@@ -34,12 +34,16 @@ def configure_logging(terminal: Terminal, verbose: bool) -> None:
     logger.propagate = False
 
 
+#: the collector's thresholds for a prima process (see ``main``; benchmarks reuse them)
+GC_THRESHOLDS = (100_000, 50, 100)
+
+
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run prima with ``argv``; returns the exit code. Tests call this with a fake terminal."""
     # A short-lived process whose imports (SQLAlchemy, pydantic) leave ~500k objects that the
     # default collector rescans every 700 allocations; sync and long lists allocate millions.
     # Collecting less often cut a 1,000-connection sync from 10.4 s to 7.1 s (bench/sync.py).
-    gc.set_threshold(100_000, 50, 100)
+    gc.set_threshold(*GC_THRESHOLDS)
     import typer
     from typer._click.exceptions import ClickException  # typer vendors click since 0.26
     from typer.main import get_command
