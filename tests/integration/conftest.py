@@ -16,31 +16,19 @@ def sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
+#: the two venues most integration tests use: (name, slug, time zone, country)
+VENUES = (("Madrid", "madrid", "Europe/Madrid", "ES"), ("Lisboa", "lisboa", "Europe/Lisbon", "PT"))
+
+
+def add_venues(cli: CLI) -> CLI:
+    for name, slug, zone, country in VENUES:
+        cli.ok("venues", "add", name, "--slug", slug, "--timezone", zone, "--country", country)
+    return cli
+
+
 @pytest.fixture
 def venues(migrated: CLI) -> CLI:
-    migrated.ok(
-        "venues",
-        "add",
-        "Madrid",
-        "--slug",
-        "madrid",
-        "--timezone",
-        "Europe/Madrid",
-        "--country",
-        "ES",
-    )
-    migrated.ok(
-        "venues",
-        "add",
-        "Lisboa",
-        "--slug",
-        "lisboa",
-        "--timezone",
-        "Europe/Lisbon",
-        "--country",
-        "PT",
-    )
-    return migrated
+    return add_venues(migrated)
 
 
 def cm_settings(

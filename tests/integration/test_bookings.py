@@ -12,7 +12,7 @@ import stamina
 
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI
-from tests.integration.conftest import cm_settings, restoo_settings
+from tests.integration.conftest import add_venues, cm_settings, restoo_settings
 
 GUEST = ["--first-name", "Lucía", "--last-name", "Fernández Ruiz",
          "--email", "lucia.fernandez@gmail.com", "--phone", "612 48 39 07"]  # fmt: skip
@@ -438,17 +438,7 @@ def test_bookings_list_pages_and_attempts_on_every_backend(
 
     cli = CLI(any_db_url)
     cli.ok("db", "migrate")
-    cli.ok(
-        "venues",
-        "add",
-        "Madrid",
-        "--slug",
-        "madrid",
-        "--timezone",
-        "Europe/Madrid",
-        "--country",
-        "ES",
-    )
+    add_venues(cli)
     cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
     cli.ok("platforms", "add", "madrid", "restoo",
            *restoo_settings(sandbox, account="prima-sbx-barcelona"), "--no-test")  # fmt: skip
