@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prima_cli import redact
 from prima_cli.core import secrets
 from prima_cli.core import venues as venues_core
-from prima_cli.errors import Conflict, InvalidInput, NotFound
+from prima_cli.errors import Conflict, InvalidInput, NotFound, PrimaError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -341,13 +341,42 @@ def add(
         configuration=draft.configuration,
     )
     detail = test(adapter, adapter_connection(adapter, row, venue)) if test else None
-    with store.session() as session:
-        session.add(row)
-        try:
+    try:
+        with store.session() as session:
+            session.add(row)
             session.flush()
-        except IntegrityError:  # another process connected it meanwhile
-            raise Conflict(f"venue {venue.slug} already has a {platform_type} connection") from None
-        return AddResult(_info(row, venue), draft.warnings, detail)
+            return AddResult(_info(row, venue), draft.warnings, detail)
+    except IntegrityError:  # something changed while the secret was typed or tested
+        raise _not_saved(store, venue, platform_type) from None
+
+
+def _not_saved(store: Store, venue: Venue, platform_type: str) -> PrimaError:
+    """Why the store refused a new connection: say what another process changed."""
+    from sqlmodel import select
+
+    from prima_cli.store.models import Venue, VenuePlatform
+
+    with store.session() as session:
+        if session.get(Venue, venue.id) is None:
+            return NotFound(
+                f"venue {venue.slug} was removed while its {platform_type} connection was "
+                "being added; nothing was saved"
+            )
+        taken = session.exec(
+            select(VenuePlatform.id).where(
+                VenuePlatform.venue_id == venue.id, VenuePlatform.platform_type == platform_type
+            )
+        ).first()
+    if taken is not None:
+        return Conflict(
+            f"venue {venue.slug} already has a {platform_type} connection (added meanwhile)",
+            hint=f"change it with `prima platforms edit {venue.slug} {platform_type}`",
+        )
+    return Conflict(
+        f"the store refused the {platform_type} connection of venue {venue.slug}; "
+        "nothing was saved",
+        hint="run the command again",
+    )
 
 
 def edit(

@@ -313,3 +313,49 @@ def test_remove_confirms_and_removes(venue: CLI) -> None:
     assert venue.ok("platforms", "list", "--json").json() == []
     gone = venue("platforms", "remove", "pepe", "covermanager", "--yes")
     assert gone.exit_code == 3
+
+
+@pytest.mark.parametrize("meanwhile", ["venue removed", "connection added", "none"])
+def test_what_changed_while_credentials_were_tested_is_reported(
+    venue: CLI, meanwhile: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The credential test runs outside any transaction: a venue removed or the same
+    connection added by another process in that time is said as such, and nothing saved."""
+    from prima_cli.core import connections
+    from prima_cli.errors import Conflict, NotFound
+    from prima_cli.store.store import Store
+    from prima_cli.store.url import resolve
+
+    monkeypatch.setenv("CM_KEY", "cm_test_key_0123456789")
+    store = Store(resolve(None)[0])
+
+    def tester(_adapter: object, _connection: object) -> str:
+        if meanwhile == "venue removed":
+            venue.ok("venues", "remove", "pepe", "--yes")
+        elif meanwhile == "connection added":
+            add_cm(venue)
+        return "credentials accepted"
+
+    try:
+        if meanwhile == "none":
+            added = connections.add(
+                store, "pepe", "covermanager", ["restaurant_id=casa-pepe", "api_key=env:CM_KEY"],
+                priority=None, enabled=True, secret_input=None, test=tester,  # type: ignore[arg-type]
+            )  # fmt: skip
+            assert added.test_detail == "credentials accepted"
+            return
+        expected = NotFound if meanwhile == "venue removed" else Conflict
+        with pytest.raises(expected) as caught:
+            connections.add(
+                store, "pepe", "covermanager", ["restaurant_id=other", "api_key=env:CM_KEY"],
+                priority=None, enabled=True, secret_input=None, test=tester,  # type: ignore[arg-type]
+            )  # fmt: skip
+    finally:
+        store.dispose()
+    if meanwhile == "venue removed":
+        assert "was removed while its covermanager connection was being added" in str(caught.value)
+        assert venue.ok("platforms", "list", "--json").json() == []
+    else:
+        assert "added meanwhile" in str(caught.value)
+        listed = venue.ok("platforms", "list", "--json").json()
+        assert [c["configuration"]["restaurant_id"] for c in listed] == ["casa-pepe"]
