@@ -7,8 +7,9 @@ never return ``None``/``False``/``[]`` to mean that something went wrong.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from enum import IntEnum
+from functools import cache
 
 
 class ExitCode(IntEnum):
@@ -239,3 +240,43 @@ class PlatformUnsupported(PlatformError):
 
     exit_code = ExitCode.REJECTED
     type = "platform_unsupported"
+
+
+@cache
+def _types() -> dict[str, type[PrimaError]]:
+    found: dict[str, type[PrimaError]] = {}
+    pending: list[type[PrimaError]] = [PrimaError]
+    while pending:
+        kind = pending.pop()
+        found.setdefault(kind.type, kind)
+        pending.extend(kind.__subclasses__())
+    return found
+
+
+def from_dict(data: Mapping[str, object]) -> PrimaError:
+    """The error ``to_dict`` wrote (e.g. stored with a booking attempt), typed again.
+
+    Unknown types come back as ``PrimaError``; keys the type does not take stay in
+    ``details``, so nothing that was stored is dropped.
+    """
+
+    def text(key: str) -> str | None:
+        value = data.get(key)
+        return value if isinstance(value, str) else None
+
+    kind = _types().get(text("type") or "", PrimaError)
+    message, hint = text("message") or "", text("hint")
+    taken = {"type", "message", "hint"}
+    err: PrimaError
+    if issubclass(kind, PlatformError):
+        status = data.get("http_status")
+        err = kind(message, platform=text("platform") or "unknown", hint=hint,
+                   http_status=status if isinstance(status, int) else None,
+                   platform_message=text("platform_message"))  # fmt: skip
+        taken |= {"platform", "http_status", "platform_message"}
+    elif kind in (BookingNotPlaced, BookingOutcomeUnknown):  # they need their cause
+        err = PrimaError(message, hint=hint)
+    else:
+        err = kind(message, hint=hint)
+    err.details.update({k: v for k, v in data.items() if k not in taken})
+    return err

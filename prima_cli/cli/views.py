@@ -129,7 +129,9 @@ def _attempt(a: AttemptInfo, *, raw: bool) -> dict[str, Any]:
         "external_id": a.external_id,
         "raw_status": a.raw_status,
         "status": a.status,
-        "error": {"type": a.error_type, "message": a.error_message} if a.error_type else None,
+        "error": (a.error_details or {"type": a.error_type, "message": a.error_message})
+        if a.error_type
+        else None,
         "attention": a.attention,
         "requested_at": a.requested_at,
         "updated_at": a.updated_at,

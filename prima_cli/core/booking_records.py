@@ -54,6 +54,8 @@ class AttemptInfo:
     raw_response: dict[str, Any] | None
     requested_at: dt.datetime | None
     updated_at: dt.datetime
+    #: the whole error (``PrimaError.to_dict()``), where it was stored
+    error_details: dict[str, Any] | None = None
 
 
 @dataclass(slots=True)  # not frozen, for the same reason
@@ -208,6 +210,7 @@ def info(
             r.raw_response,
             r.requested_at,
             r.updated_at,
+            r.error_details,
         )
         for r in (rows if rows is not None else attempts_of(session, booking))
     ]

@@ -29,11 +29,11 @@ from prima_cli.errors import (
     InvalidInput,
     NotFound,
     PlatformAmbiguousOutcome,
-    PlatformError,
     PlatformNoAvailability,
     PlatformRejected,
     PrimaError,
     TryAgainLater,
+    from_dict,
 )
 from prima_cli.store.types import utcnow
 
@@ -199,6 +199,7 @@ def record_state(
     if err is not None:
         row.error_type = err.type
         row.error_message = err.message
+        row.error_details = err.to_dict()
     row.updated_at = utcnow()
     session.add(row)
 
@@ -220,7 +221,7 @@ def record_confirmed(
     row.raw_status = raw_status
     row.status = status
     row.raw_response = raw
-    row.error_type = row.error_message = None
+    row.error_type = row.error_message = row.error_details = None
     record_state(session, row, rec.CANCELLED if status == "cancelled" else rec.CONFIRMED)
     holders = session.exec(
         select(Booking.reference)
@@ -387,19 +388,12 @@ def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_c
 
 def last_error(info: rec.BookingInfo) -> PrimaError:
     """The error of the booking's most recent failed attempt, as its typed error."""
-    from prima_cli import errors
-
     for attempt in reversed(info.attempts):
-        if attempt.error_type:
-            kind = next(
-                (c for c in vars(errors).values()
-                 if isinstance(c, type) and issubclass(c, PrimaError)
-                 and c.type == attempt.error_type),
-                PrimaError,
-            )  # fmt: skip
-            if issubclass(kind, PlatformError):
-                return kind(attempt.error_message or "", platform=attempt.platform_type)
-            return kind(attempt.error_message or "")
+        if attempt.error_details:
+            return from_dict(attempt.error_details)
+        if attempt.error_type:  # stored before revision 0005 kept whole errors
+            return from_dict({"type": attempt.error_type, "message": attempt.error_message,
+                              "platform": attempt.platform_type})  # fmt: skip
     return PrimaError("no platform took the booking")
 
 
@@ -791,7 +785,8 @@ def _attempt_columns(r: Any) -> list[Any]:
 
     return [r.attempt, r.platform_type, r.venue_platform_id.label("connection_id"), r.state,
             r.external_id, r.raw_status, r.status, r.error_type, r.error_message, r.attention,
-            null().label("raw_response"), r.requested_at, r.updated_at]  # fmt: skip
+            null().label("raw_response"), r.requested_at, r.updated_at,
+            null().label("error_details")]  # fmt: skip
 
 
 def _attempts_of_page(session: Session, r: Any, ids: list[int]) -> dict[int, list[Any]]:

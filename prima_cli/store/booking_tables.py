@@ -80,6 +80,10 @@ class PlatformReservation(SQLModel, table=True):
     )
     error_type: str | None = Field(default=None, sa_type=sa.String(60))
     error_message: str | None = Field(default=None, sa_type=sa.Text)
+    #: the whole error as ``PrimaError.to_dict()`` (hint, HTTP status, platform message)
+    error_details: dict[str, Any] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON, nullable=True)
+    )
     attention: str | None = Field(default=None, sa_type=sa.Text)
     owner: str | None = Field(default=None, sa_type=sa.String(120))
     requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

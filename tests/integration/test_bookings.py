@@ -210,11 +210,17 @@ def test_failover_from_unreachable_primary(madrid: CLI, sandbox: Sandbox) -> Non
         ("covermanager", "failed"),
         ("restoo", "confirmed"),
     ]
-    assert booking["attempts"][0]["error"]["type"] == "platform_unavailable"
+    failed = booking["attempts"][0]["error"]
+    assert failed["type"] == "platform_unavailable"
+    # the whole error is kept with the attempt, not only its type and message
+    assert (failed["platform"], failed["http_status"]) == ("covermanager", 503)
     assert creates(sandbox, "restoo") == 1 and creates(sandbox, "covermanager") == 0
     only = book(madrid, "--platform", "covermanager", time="21:00")
     assert only.exit_code == 69
-    assert only.error()["type"] == "booking_not_placed"
+    error = only.error()
+    assert error["type"] == "booking_not_placed"
+    assert (error["cause"]["type"], error["cause"]["http_status"]) == ("platform_unavailable", 503)
+    assert error["hint"] and error["hint"] == error["cause"]["hint"]
 
 
 def test_repeating_a_create_that_never_landed_places_it(madrid: CLI, sandbox: Sandbox) -> None:
