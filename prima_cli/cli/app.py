@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
-from prima_cli import __version__
+from prima_cli import VERSION_LINE
 from prima_cli.cli.state import current
 
 
@@ -100,7 +100,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        current().output.text(f"prima {__version__}")
+        current().output.text(VERSION_LINE)
         raise typer.Exit(0)
 
 

@@ -103,8 +103,8 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
 def run() -> None:
     """Console script ``prima``."""
     if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
-        from prima_cli import __version__
+        from prima_cli import VERSION_LINE
 
-        sys.stdout.write(f"prima {__version__}\n")
+        sys.stdout.write(VERSION_LINE + "\n")
         sys.exit(0)
     sys.exit(main())
