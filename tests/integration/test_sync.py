@@ -360,3 +360,29 @@ def test_snapshots_are_replaced_per_connection_and_local_date(
         own = [str(today[slug] + dt.timedelta(days=i)) for i in range(2)]
         expected = own + ([far.isoformat()] if slug == "kiritimati" else [])
         assert dates[ids[slug]] == expected
+
+
+def test_sync_writes_the_same_on_every_backend(any_db_url: str, sandbox: Sandbox) -> None:
+    """The batched writes (snapshots, results, last-sync fields) on SQLite, PostgreSQL and
+    MariaDB: two runs, each connection's snapshot replaced, one result row per run."""
+    from tests.integration.conftest import add_venues
+
+    cli = CLI(any_db_url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    connect_both(cli, sandbox)
+    runs = [cli.ok("platforms", "sync", "--days", "2", "--json").json() for _ in range(2)]
+    assert [r["counts"]["ok"] for r in runs] == [2, 2]
+    listed = cli.ok("platforms", "list", "--json").json()
+    assert {(c["last_sync_status"], c["last_error"]) for c in listed} == {("ok", None)}
+    engine = sa.create_engine(normalise(any_db_url))
+    with engine.connect() as conn:
+        per_day = conn.execute(sa.text(
+            "SELECT venue_platform_id, local_date, COUNT(*) FROM availability_snapshots"
+            " GROUP BY venue_platform_id, local_date")).all()  # fmt: skip
+        results = conn.execute(sa.text("SELECT COUNT(*) FROM sync_results")).scalar_one()
+    engine.dispose()
+    assert len(per_day) == 4 and {row[2] for row in per_day} == {1}
+    assert results == 4
+    history = cli.ok("platforms", "history", "--json").json()
+    assert [r["id"] for r in history] == [r["id"] for r in reversed(runs)]
