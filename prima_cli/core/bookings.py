@@ -735,7 +735,10 @@ def _pages(store: Store, flt: BookingFilter, venue_id: int | None, start: dt.dat
     b = Booking.__table__.c  # type: ignore[attr-defined]
     v = venues_table.c
     r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
-    with store.session() as session:  # one transaction: a consistent view across pages
+    # One transaction: one snapshot across pages on SQLite and MariaDB (repeatable read);
+    # on PostgreSQL (read committed) each page is its own, which keyset paging tolerates:
+    # no row is listed twice, and only rows written meanwhile can appear or be missed.
+    with store.session() as session:
         query = select(*_booking_columns(b, v)).join(venues_table, v.id == b.venue_id)
         if venue_id is not None:
             query = query.where(b.venue_id == venue_id)
