@@ -735,9 +735,10 @@ def _pages(store: Store, flt: BookingFilter, venue_id: int | None, start: dt.dat
     b = Booking.__table__.c  # type: ignore[attr-defined]
     v = venues_table.c
     r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
-    # One transaction: one snapshot across pages on SQLite and MariaDB (repeatable read);
-    # on PostgreSQL (read committed) each page is its own, which keyset paging tolerates:
-    # no row is listed twice, and only rows written meanwhile can appear or be missed.
+    # One session, but one snapshot across pages only on MariaDB (repeatable read). On
+    # PostgreSQL (read committed) and SQLite (pysqlite begins transactions only before
+    # writes) each page is its own snapshot, which keyset paging tolerates: no row is
+    # listed twice, and only rows written meanwhile can appear or be missed.
     with store.session() as session:
         query = select(*_booking_columns(b, v)).join(venues_table, v.id == b.venue_id)
         if venue_id is not None:
