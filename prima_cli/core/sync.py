@@ -161,7 +161,22 @@ def _all_targets(store: Store, options: SyncOptions) -> list[targets_core.Target
 
 
 def _claim(store: Store, options: SyncOptions, me: str, limit: int) -> list[targets_core.Target]:
-    """Claim up to ``limit`` connections not yet synced in this window and not leased."""
+    """Claim up to ``limit`` connections not yet synced in this window and not leased.
+
+    Empty only when nothing is left to claim: where rows are not locked while read (SQLite,
+    MariaDB), another worker can take every row this one looked at; it then looks again.
+    """
+    for _round in range(100):  # each lost round means other workers took every row seen
+        looked, claimed = _claim_once(store, options, me, limit)
+        if claimed or not looked:
+            return claimed
+    return []
+
+
+def _claim_once(
+    store: Store, options: SyncOptions, me: str, limit: int
+) -> tuple[int, list[targets_core.Target]]:
+    """(how many due rows were seen, the targets this worker claimed among them)."""
     from sqlmodel import col, or_, update
 
     from prima_cli.store.models import VenuePlatform
@@ -191,7 +206,7 @@ def _claim(store: Store, options: SyncOptions, me: str, limit: int) -> list[targ
             )
             if result.rowcount == 1:
                 claimed.append((row, venue))
-        return targets_core.resolve(claimed)
+        return len(rows), targets_core.resolve(claimed)
 
 
 # --- one connection ------------------------------------------------------------------

@@ -253,9 +253,11 @@ def test_killed_mid_run_then_the_next_run_completes(venues: CLI, slow_sandbox: S
     assert {c["last_sync_status"] for c in conns} == {"ok"}
 
 
-def test_four_workers_on_postgres_sync_each_connection_once(
-    postgres_url: str, sandbox: Sandbox
-) -> None:
+def test_four_workers_sync_each_connection_once(any_db_url: str, sandbox: Sandbox) -> None:
+    """Workers share the connections on every backend: PostgreSQL skips rows other workers
+    hold; SQLite and MariaDB claim by conditional update, and a worker that loses a race
+    for every row it looked at looks again instead of stopping while work remains."""
+    postgres_url = any_db_url
     cli = CLI(postgres_url)
     cli.ok("db", "migrate")
     slugs = [f"v{n:02d}" for n in range(16)]
@@ -386,3 +388,39 @@ def test_sync_writes_the_same_on_every_backend(any_db_url: str, sandbox: Sandbox
     assert results == 4
     history = cli.ok("platforms", "history", "--json").json()
     assert [r["id"] for r in history] == [r["id"] for r in reversed(runs)]
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "mysql"])
+def test_a_worker_that_loses_every_row_it_saw_looks_again(
+    backend: str, request: pytest.FixtureRequest, migrated: CLI, sandbox: Sandbox
+) -> None:
+    """Where rows are not locked while read, another worker can lease every row this one
+    selected before its conditional updates run. It must claim the next due rows, not
+    report "nothing left" while connections wait (one worker then did all the work)."""
+    from prima_cli.core import sync as sync_core
+    from prima_cli.store.store import Store
+    from prima_cli.store.url import resolve
+
+    url = resolve(None)[0] if backend == "sqlite" else request.getfixturevalue("mysql_url")
+    cli = migrated if backend == "sqlite" else CLI(url)
+    if backend != "sqlite":
+        cli.ok("db", "migrate")
+    for slug in ("a1", "a2", "b1", "b2"):
+        cli.ok("venues", "add", slug.upper(), "--slug", slug, "--timezone", "Europe/Madrid")
+        cli.ok("platforms", "add", slug, "covermanager", *cm_settings(sandbox), "--no-test")
+    options = sync_core.SyncOptions(worker=True, window=3600)
+    mine, other = Store(url), Store(url)
+    raced: list[list[str]] = []
+
+    @sa.event.listens_for(mine.engine, "before_cursor_execute")
+    def other_worker_first(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE") and not raced:
+            raced.append([t.venue_slug for t in sync_core._claim(other, options, "other", 2)])
+
+    try:
+        claimed = [t.venue_slug for t in sync_core._claim(mine, options, "mine", 2)]
+    finally:
+        mine.dispose()
+        other.dispose()
+    assert raced == [["a1", "a2"]]  # the other worker took both rows this one had read
+    assert claimed == ["b1", "b2"]
