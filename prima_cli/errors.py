@@ -95,6 +95,14 @@ class TryAgainLater(PrimaError):
     type = "try_again_later"
 
 
+class DatabaseBusy(TryAgainLater):
+    """The database gave up on a transaction because of other writers (a deadlock, a lock
+    wait timeout, a serialization failure). Nothing of it was saved; running it again is
+    safe, and work that writes concurrently (sync workers) does so by itself."""
+
+    type = "database_busy"
+
+
 class BookingNotPlaced(PrimaError):
     """No platform took the booking; the exit code is that of the deciding error."""
 

@@ -17,9 +17,9 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
 from prima_cli.core import booking_records as rec
@@ -27,7 +27,13 @@ from prima_cli.core import snapshots
 from prima_cli.core import targets as targets_core
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
-from prima_cli.errors import InvalidInput, PlatformUnsupported, PrimaError, batch_exit_code
+from prima_cli.errors import (
+    DatabaseBusy,
+    InvalidInput,
+    PlatformUnsupported,
+    PrimaError,
+    batch_exit_code,
+)
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -37,6 +43,7 @@ if TYPE_CHECKING:
     from prima_cli.store.store import Store
 
 OK, FAILED = "ok", "failed"
+T = TypeVar("T")
 #: connection outcomes written per transaction (a crash loses at most this many results)
 WRITE_BATCH = 25
 
@@ -145,6 +152,19 @@ def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:
     return counts
 
 
+def _when_free(write: Callable[..., T], *args: Any) -> T:
+    """Run a transaction again when the database gave up on it because of other writers
+    (workers on one MariaDB or PostgreSQL store can deadlock on claims and batch writes).
+    Each of these transactions is all-or-nothing, so running it again is safe."""
+    import stamina
+
+    for attempt in stamina.retry_context(on=DatabaseBusy, attempts=6, wait_initial=0.05,
+                                         wait_max=1.0, wait_jitter=0.2):  # fmt: skip
+        with attempt:
+            return write(*args)
+    raise AssertionError("unreachable: stamina either returns or raises")
+
+
 # --- choosing connections -------------------------------------------------------------
 
 
@@ -167,10 +187,24 @@ def _claim(store: Store, options: SyncOptions, me: str, limit: int) -> list[targ
     MariaDB), another worker can take every row this one looked at; it then looks again.
     """
     for _round in range(100):  # each lost round means other workers took every row seen
-        looked, claimed = _claim_once(store, options, me, limit)
+        looked, claimed = _when_free(_claim_once, store, options, me, limit)
         if claimed or not looked:
             return claimed
     return []
+
+
+class _Claims:
+    """A worker's connections, claimed a few at a time as its tasks ask for more, so that a
+    long run keeps every task busy and leases are taken only just before the work."""
+
+    def __init__(self, store: Store, options: SyncOptions, me: str) -> None:
+        self.store, self.options, self.me = store, options, me
+        self.claimed = 0
+
+    def __iter__(self) -> Iterator[targets_core.Target]:
+        while batch := _claim(self.store, self.options, self.me, self.options.concurrency):
+            self.claimed += len(batch)
+            yield from batch
 
 
 def _claim_once(
@@ -494,19 +528,20 @@ def _finish_run(store: Store, run_id: int, outcomes: list[ConnectionOutcome]) ->
 Progress = Callable[[int, int, ConnectionOutcome], None]
 
 
-async def _sync_targets(store: Store, targets: list[targets_core.Target], options: SyncOptions,
-                        http: HttpOptions, run_id: int, progress: Progress | None,
-                        total: int, done: list[ConnectionOutcome]) -> None:  # fmt: skip
+async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
+                        options: SyncOptions, http: HttpOptions, run_id: int,
+                        progress: Progress | None, total: Callable[[], int],
+                        done: list[ConnectionOutcome]) -> None:  # fmt: skip
     """``options.concurrency`` workers take connections from one queue; each worker owns a
     client with a single kept-alive HTTP connection (a connection's steps run in order).
     One shared pool would cost more CPU than the requests themselves: httpcore scans every
-    pooled connection on each request."""
+    pooled connection on each request. ``targets`` may be lazy (a worker claims as it goes)."""
     work = _work(store)
     queue = iter(targets)  # shared by the workers: one event loop, so no lock is needed
     pending: list[ConnectionOutcome] = []
 
     def flush() -> None:
-        _record_outcomes(store, pending, run_id)
+        _when_free(_record_outcomes, store, pending, run_id)
         pending.clear()
 
     async def worker() -> None:
@@ -519,10 +554,11 @@ async def _sync_targets(store: Store, targets: list[targets_core.Target], option
                 if len(pending) >= WRITE_BATCH:
                     flush()
                 if progress:
-                    progress(len(done), total, outcome)
+                    progress(len(done), total(), outcome)
 
     try:
-        await asyncio.gather(*(worker() for _ in range(min(options.concurrency, len(targets)))))
+        count = len(targets) if isinstance(targets, list) else options.concurrency
+        await asyncio.gather(*(worker() for _ in range(min(options.concurrency, count))))
     finally:
         flush()
 
@@ -558,19 +594,20 @@ def sync(
     done: list[ConnectionOutcome] = []
     if options.worker:
         me = f"{rec.owner()}:{started.timestamp():.0f}"
-        run_id = _start_run(store, options)
+        run_id = _when_free(_start_run, store, options)
+        claims = _Claims(store, options, me)
         try:
-            while claimed := _claim(store, options, me, options.concurrency * 2):
-                run(_sync_targets(store, claimed, options, http, run_id, progress,
-                                  len(done) + len(claimed), done))  # fmt: skip
+            run(_sync_targets(store, claims, options, http, run_id, progress,
+                              lambda: claims.claimed, done))  # fmt: skip
         finally:
-            status = _finish_run(store, run_id, done)
+            status = _when_free(_finish_run, store, run_id, done)
         return SyncReport(run_id, status, started, utcnow(), done)
     with run_lock.exclusive(store, "sync", wait=options.wait):
         targets = _all_targets(store, options)
-        run_id = _start_run(store, options)
+        run_id = _when_free(_start_run, store, options)
         try:
-            run(_sync_targets(store, targets, options, http, run_id, progress, len(targets), done))
+            run(_sync_targets(store, targets, options, http, run_id, progress,
+                              lambda: len(targets), done))  # fmt: skip
         finally:
-            status = _finish_run(store, run_id, done)
+            status = _when_free(_finish_run, store, run_id, done)
     return SyncReport(run_id, status, started, utcnow(), done)

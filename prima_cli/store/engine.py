@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
-from prima_cli.errors import ConfigError, SchemaNotMigrated
+from prima_cli.errors import ConfigError, DatabaseBusy, SchemaNotMigrated
 from prima_cli.store.url import mask_password, sqlite_path
 
 _EXTRA_HINTS = {
@@ -111,6 +111,25 @@ def connect_error(url: str, exc: SQLAlchemyError) -> ConfigError:
     )
 
 
+#: MySQL/MariaDB: deadlock, lock wait timeout
+_MYSQL_BUSY = frozenset({1213, 1205})
+#: PostgreSQL SQLSTATEs: serialization failure, deadlock, lock not available
+_POSTGRES_BUSY = frozenset({"40001", "40P01", "55P03"})
+
+
+def is_busy(exc: SQLAlchemyError) -> bool:
+    """Whether the database refused a transaction because of concurrent writers."""
+    orig = getattr(exc, "orig", None)
+    if orig is None:
+        return False
+    if getattr(orig, "sqlstate", None) in _POSTGRES_BUSY:
+        return True
+    args = getattr(orig, "args", ())
+    if args and args[0] in _MYSQL_BUSY:
+        return True
+    return "database is locked" in str(orig)  # SQLite, after its busy timeout
+
+
 @contextmanager
 def session_scope(engine: Engine, url: str) -> Iterator[Session]:
     """A session committed on success and rolled back on error."""
@@ -120,6 +139,13 @@ def session_scope(engine: Engine, url: str) -> Iterator[Session]:
             session.commit()
         except OperationalError as exc:
             session.rollback()
+            if is_busy(exc):
+                reason = str(exc.orig).strip().splitlines()[0]
+                raise DatabaseBusy(
+                    f"the database gave up on a transaction because of other writers "
+                    f"({reason}); nothing of it was saved",
+                    hint="run the command again",
+                ) from exc
             raise connect_error(url, exc) from exc
         except BaseException:
             session.rollback()

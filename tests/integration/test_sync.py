@@ -253,11 +253,14 @@ def test_killed_mid_run_then_the_next_run_completes(venues: CLI, slow_sandbox: S
     assert {c["last_sync_status"] for c in conns} == {"ok"}
 
 
-def test_four_workers_sync_each_connection_once(any_db_url: str, sandbox: Sandbox) -> None:
+@pytest.mark.slow  # about 5 s a backend: four processes against a 400 ms simulator
+def test_four_workers_sync_each_connection_once(any_db_url: str, slow_sandbox: Sandbox) -> None:
     """Workers share the connections on every backend: PostgreSQL skips rows other workers
     hold; SQLite and MariaDB claim by conditional update, and a worker that loses a race
-    for every row it looked at looks again instead of stopping while work remains."""
-    postgres_url = any_db_url
+    for every row it looked at looks again instead of stopping while work remains. The
+    slow simulator (400 ms a request) keeps one worker from finishing all sixteen before
+    the others have started, so the sharing check does not depend on the machine's load."""
+    postgres_url, sandbox = any_db_url, slow_sandbox
     cli = CLI(postgres_url)
     cli.ok("db", "migrate")
     slugs = [f"v{n:02d}" for n in range(16)]
