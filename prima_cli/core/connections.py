@@ -316,16 +316,8 @@ def add(
     given = parse_pairs(pairs)
     with store.session() as session:
         venue = venues_core.find(session, venue_ref)
-        exists = session.exec(
-            select(VenuePlatform.id).where(
-                VenuePlatform.venue_id == venue.id, VenuePlatform.platform_type == platform_type
-            )
-        ).first()
-        if exists is not None:
-            raise Conflict(
-                f"venue {venue.slug} already has a {platform_type} connection",
-                hint=f"change it with `prima platforms edit {venue.slug} {platform_type}`",
-            )
+        if taken := _already_connected(session, venue, platform_type):
+            raise taken
         if priority is None:
             highest = session.exec(
                 select(func.max(VenuePlatform.priority)).where(VenuePlatform.venue_id == venue.id)
@@ -350,11 +342,31 @@ def add(
         raise _not_saved(store, venue, platform_type) from None
 
 
-def _not_saved(store: Store, venue: Venue, platform_type: str) -> PrimaError:
-    """Why the store refused a new connection: say what another process changed."""
+def _already_connected(
+    session: Session, venue: Venue, platform_type: str, *, meanwhile: bool = False
+) -> Conflict | None:
+    """The conflict to report when the venue already has a connection to that platform."""
     from sqlmodel import select
 
-    from prima_cli.store.models import Venue, VenuePlatform
+    from prima_cli.store.models import VenuePlatform
+
+    taken = session.exec(
+        select(VenuePlatform.id).where(
+            VenuePlatform.venue_id == venue.id, VenuePlatform.platform_type == platform_type
+        )
+    ).first()
+    if taken is None:
+        return None
+    return Conflict(
+        f"venue {venue.slug} already has a {platform_type} connection"
+        + (" (added meanwhile)" if meanwhile else ""),
+        hint=f"change it with `prima platforms edit {venue.slug} {platform_type}`",
+    )
+
+
+def _not_saved(store: Store, venue: Venue, platform_type: str) -> PrimaError:
+    """Why the store refused a new connection: say what another process changed."""
+    from prima_cli.store.models import Venue
 
     with store.session() as session:
         if session.get(Venue, venue.id) is None:
@@ -362,16 +374,8 @@ def _not_saved(store: Store, venue: Venue, platform_type: str) -> PrimaError:
                 f"venue {venue.slug} was removed while its {platform_type} connection was "
                 "being added; nothing was saved"
             )
-        taken = session.exec(
-            select(VenuePlatform.id).where(
-                VenuePlatform.venue_id == venue.id, VenuePlatform.platform_type == platform_type
-            )
-        ).first()
-    if taken is not None:
-        return Conflict(
-            f"venue {venue.slug} already has a {platform_type} connection (added meanwhile)",
-            hint=f"change it with `prima platforms edit {venue.slug} {platform_type}`",
-        )
+        if taken := _already_connected(session, venue, platform_type, meanwhile=True):
+            return taken
     return Conflict(
         f"the store refused the {platform_type} connection of venue {venue.slug}; "
         "nothing was saved",
