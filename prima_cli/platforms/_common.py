@@ -6,7 +6,6 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from typing import Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -161,14 +160,24 @@ def require_party_size(party_size: int) -> None:
 _HOUR = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
+#: valid hour strings seen so far: calendars repeat a few dozen of them thousands of times
+#: in a sync (bounded, so a hostile platform cannot grow it without end)
+_KNOWN_HOURS: dict[str, dt.time] = {}
+
+
 def parse_hour(value: object) -> dt.time | None:
     """``HH:MM`` or ``HH:MM:SS`` as a time; ``None`` if it is not one."""
-    return _parse_hour_text(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        return None
+    at = _KNOWN_HOURS.get(value)
+    if at is None:
+        at = _parse_hour_text(value)
+        if at is not None and len(_KNOWN_HOURS) < 4096:
+            _KNOWN_HOURS[value] = at
+    return at
 
 
-@lru_cache(maxsize=4096)
 def _parse_hour_text(value: str) -> dt.time | None:
-    # calendars repeat the same few dozen hours hundreds of thousands of times in a sync
     match = _HOUR.match(value.strip())
     if match is None:
         return None
@@ -179,15 +188,11 @@ def _parse_hour_text(value: str) -> dt.time | None:
         return None
 
 
-#: valid hour keys seen so far; calendars repeat a few dozen of them thousands of times
-_KNOWN_HOURS: dict[str, dt.time] = {}
-
-
 def parse_hours(keys: Iterable[object]) -> list[dt.time]:
     """Every key as a time (see :func:`parse_hour`); ``ValueError`` names the first bad one.
 
-    Known keys are looked up in C (``map`` over a dict): a week's calendar for one venue
-    holds over a thousand of them, and a sync reads one per connection.
+    Known keys are looked up in C (``map`` over the cache of :func:`parse_hour`): a week's
+    calendar for one venue holds over a thousand of them, and a sync reads one per connection.
     """
     keys = list(keys)
     try:
@@ -199,8 +204,6 @@ def parse_hours(keys: Iterable[object]) -> list[dt.time]:
         at = parse_hour(key)
         if at is None:
             raise ValueError(key)
-        if len(_KNOWN_HOURS) < 4096:
-            _KNOWN_HOURS[key] = at  # type: ignore[index]
         times.append(at)
     return times
 
