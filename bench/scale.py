@@ -28,17 +28,19 @@ import re
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # tests.scratch_databases
 
 from _common import clean_env, measure, median_call, ms, prima_cmd, run_checked, table
+
+from tests.scratch_databases import fresh_database
 
 GOAL_SECONDS = 0.3
 #: peak RSS may grow at most this much from 1,000 to 10,000 rows (streamed output)
@@ -57,24 +59,9 @@ def sqlite_store() -> Iterator[str]:
         yield f"sqlite:///{Path(tmp) / 'scale.db'}"
 
 
-@contextmanager
-def postgres_store(admin_url: str) -> Iterator[str]:
+def postgres_store(admin_url: str) -> AbstractContextManager[str]:
     """A fresh database on the server of ``admin_url``, dropped afterwards."""
-    import sqlalchemy as sa
-
-    from prima_cli.store.url import normalise
-
-    admin = sa.engine.make_url(normalise(admin_url))
-    name = f"prima_bench_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-        engine.dispose()
+    return fresh_database(admin_url, prefix="prima_bench")
 
 
 def _chunks(rows: list[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:

@@ -9,7 +9,6 @@ import os
 import shutil
 import subprocess
 import sys
-import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +19,7 @@ import pytest
 from prima_cli import redact
 from prima_cli.cli.main import main
 from prima_cli.cli.terminal import Terminal
+from tests.scratch_databases import fresh_database
 
 POSTGRES_ENV = "PRIMA_TEST_POSTGRES_URL"
 MYSQL_ENV = "PRIMA_TEST_MYSQL_URL"
@@ -130,27 +130,6 @@ def run_prima(
 # --- server databases --------------------------------------------------------------------
 
 
-def _fresh_database(admin_url: str) -> Iterator[str]:
-    import sqlalchemy as sa
-
-    from prima_cli.store.url import normalise
-
-    admin = sa.engine.make_url(normalise(admin_url))
-    name = f"prima_t_{uuid.uuid4().hex[:10]}"
-    engine = sa.create_engine(admin, isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        conn.execute(sa.text(f"CREATE DATABASE {name}"))
-    try:
-        yield admin.set(database=name).render_as_string(hide_password=False)
-    finally:
-        with engine.connect() as conn:
-            if admin.get_backend_name() == "postgresql":
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
-            else:
-                conn.execute(sa.text(f"DROP DATABASE IF EXISTS {name}"))
-        engine.dispose()
-
-
 def _server_url(env: str, what: str) -> str:
     admin = os.environ.get(env)
     if not admin:
@@ -162,12 +141,14 @@ def _server_url(env: str, what: str) -> str:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    yield from _fresh_database(_server_url(POSTGRES_ENV, "PostgreSQL"))
+    with fresh_database(_server_url(POSTGRES_ENV, "PostgreSQL")) as url:
+        yield url
 
 
 @pytest.fixture
 def mysql_url() -> Iterator[str]:
-    yield from _fresh_database(_server_url(MYSQL_ENV, "MariaDB/MySQL"))
+    with fresh_database(_server_url(MYSQL_ENV, "MariaDB/MySQL")) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgres", "mysql"])
