@@ -6,9 +6,15 @@ concurrency x latency) and the ratio to it; the time of the same work done one c
 after another, as the reference system did (measured on a sample and scaled, unless
 --full-sequential); the speed-up; the sync process's CPU time and peak memory (max RSS).
 
-It also prints the *latency-free floor*: the same sync against a simulator that answers at
-once. That is what the work costs in CPU on this machine (client and simulator share its
-cores). When the floor is above the bound, no concurrency can reach the bound here.
+It also prints two floors:
+
+* the *httpx floor*: the same requests (endpoints and count checked against the sync's) made
+  by bare httpx clients, one kept-alive connection each, against the same simulator, with
+  nothing of prima around them and no start-up (``bench/httpx_floor.py``, its own process).
+  When its ratio is above the goal, the goal is out of reach for the HTTP stack itself on
+  this machine, however little prima adds;
+* the *latency-free floor*: the same sync against a simulator that answers at once. That is
+  what the work costs in CPU on this machine (client and simulator share its cores).
 
 Goals (at the main --concurrency): ratio <= 1.25, speed-up >= 30x, max RSS <= 150 MB.
 ``--sweep 10,25,40`` adds a row per concurrency (wall, bound, ratio, speed-up).
@@ -26,6 +32,7 @@ import json
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,6 +65,17 @@ class Run:
     rss_mb: float
     cpu: float
     ok: int
+    endpoints: Counter[str]
+
+
+def endpoints(sandbox: Sandbox) -> Counter[str]:
+    """Requests the simulator served per CoverManager endpoint (``restaurant/list``...)."""
+    prefix = "/covermanager/api/"
+    return Counter(
+        "/".join(r.path.removeprefix(prefix).split("/")[:2])
+        for r in sandbox.requests_log
+        if r.path.startswith(prefix)
+    )
 
 
 def make_store(url: str, creds: dict, count: int) -> None:
@@ -110,13 +128,43 @@ def timed_sync(sandbox: Sandbox, connections: int, concurrency: int) -> Run:
                               capture_output=True, text=True)  # fmt: skip
         wall = time.perf_counter() - started
         requests = len(sandbox.requests_log)
+        served = endpoints(sandbox)
         code, rss, cpu = proc.stdout.split()
         if int(code) != 0:
             raise SystemExit(f"sync exited {code}: {proc.stderr}")
         counts = json.loads(out.read_text())["counts"]
     if counts["ok"] != connections:
         raise SystemExit(f"not every connection synced: {counts}")
-    return Run(wall, requests, int(rss) / 1024, float(cpu), counts["ok"])
+    return Run(wall, requests, int(rss) / 1024, float(cpu), counts["ok"], served)
+
+
+@dataclass(frozen=True)
+class Floor:
+    wall: float
+    cpu: float
+    requests: int
+
+
+def httpx_floor(sandbox: Sandbox, sync_run: Run, connections: int, concurrency: int) -> Floor:
+    """``bench/httpx_floor.py`` against ``sandbox``: the sync's requests, bare httpx only."""
+    import subprocess
+
+    cm = sandbox.credentials().to_dict()["covermanager"]
+    slugs = ",".join(r["slug"] for r in cm["restaurants"] if r["can_book"])
+    script = Path(__file__).resolve().parent / "httpx_floor.py"
+    sandbox.clear_requests_log()
+    proc = subprocess.run([PYTHON, str(script), "--base-url", cm["base_url"],
+                           "--api-key", cm["api_key"], "--restaurants", slugs,
+                           "--connections", str(connections), "--concurrency", str(concurrency)],
+                          env=clean_env(), capture_output=True, text=True)  # fmt: skip
+    if proc.returncode != 0:
+        raise SystemExit(f"httpx floor exited {proc.returncode}: {proc.stderr[-2000:]}")
+    out = json.loads(proc.stdout)
+    made = endpoints(sandbox)
+    if made != sync_run.endpoints:  # the floor must replay what the sync did
+        raise SystemExit(f"the httpx floor made {dict(made)}, the sync "
+                         f"{dict(sync_run.endpoints)}: update bench/httpx_floor.py")  # fmt: skip
+    return Floor(out["wall"], out["cpu"], out["requests"])
 
 
 def main() -> int:
@@ -137,6 +185,7 @@ def main() -> int:
         sample = args.connections if args.full_sequential else min(args.sample, args.connections)
         seq = timed_sync(sandbox, sample, 1)
         others = {c: timed_sync(sandbox, args.connections, c) for c in sweep}
+        stack = httpx_floor(sandbox, main_run, args.connections, args.concurrency)
     with Sandbox(SandboxConfig(latency_ms=0)) as instant:
         floor = timed_sync(instant, args.connections, args.concurrency)
 
@@ -157,6 +206,9 @@ def main() -> int:
     scaled = "measured" if sample == args.connections else f"measured on {sample}, scaled"
     main_bound = bound(main_run, args.concurrency)
     side = "below" if floor.wall > main_bound else "above"
+    stack_ratio = stack.wall / main_bound
+    reach = ("out of reach for httpx itself here" if stack_ratio > GOAL_RATIO
+             else "within reach of httpx here")  # fmt: skip
     rows = [
         ("connections", f"{args.connections}", ""),
         ("latency per request", f"{args.latency_ms} ms", ""),
@@ -173,6 +225,10 @@ def main() -> int:
          f"goal <= {GOAL_RSS_MB:.0f} MB {verdict(checks['rss'])}"),
         ("CPU time of the sync process", f"{main_run.cpu:.2f} s",
          f"{main_run.cpu / args.connections * 1000:.2f} ms per connection"),
+        ("httpx floor (same requests, bare httpx)", f"{stack.wall:.2f} s",
+         f"{stack_ratio:.2f}x the bound, CPU {stack.cpu:.2f} s: the ratio goal is {reach}"),
+        ("sync over the httpx floor", f"{main_run.wall / stack.wall:.2f}x",
+         "what prima adds: start-up, parsing, the store, retries"),
         ("latency-free floor (0 ms simulator)", f"{floor.wall:.2f} s",
          f"sync CPU {floor.cpu:.2f} s; the bound is {side} this floor"),
     ]  # fmt: skip
