@@ -14,6 +14,7 @@ from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, S
 from sqlmodel import Session
 
 from prima_cli.errors import ConfigError, DatabaseBusy, SchemaNotMigrated
+from prima_cli.store import json_codec
 from prima_cli.store.url import mask_password, sqlite_path
 
 _EXTRA_HINTS = {
@@ -78,7 +79,11 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
             f"the database URL {mask_password(url)!r} names no database",
             hint="end it with /DBNAME, e.g. postgresql://user@host/prima",
         )
-    kwargs: dict[str, Any] = {"pool_pre_ping": backend != "sqlite"}
+    kwargs: dict[str, Any] = {
+        "pool_pre_ping": backend != "sqlite",
+        "json_serializer": json_codec.dumps,
+        "json_deserializer": json_codec.loads,
+    }
     if backend == "sqlite":
         if create:
             _prepare_sqlite_file(url)
