@@ -140,8 +140,14 @@ def _server_url(env: str, what: str) -> str:
 
 
 @pytest.fixture
-def postgres_url() -> Iterator[str]:
-    with fresh_database(_server_url(POSTGRES_ENV, "PostgreSQL")) as url:
+def postgres_admin_url() -> str:
+    """The PostgreSQL server's own URL (for tools that make their own scratch database)."""
+    return _server_url(POSTGRES_ENV, "PostgreSQL")
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_url: str) -> Iterator[str]:
+    with fresh_database(postgres_admin_url) as url:
         yield url
 
 

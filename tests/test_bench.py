@@ -1,0 +1,46 @@
+"""The benchmark scripts still run, on tiny sizes (their figures are not checked here:
+goals are measured at full size by hand, see bench/README.md)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parent.parent / "bench"
+pytestmark = pytest.mark.slow
+
+
+def _bench(script: str, *args: str) -> str:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PRIMA_")}
+    proc = subprocess.run([sys.executable, str(BENCH / script), *args], env=env,
+                          capture_output=True, text=True, timeout=600)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_startup_bench_runs() -> None:
+    out = _bench("startup.py", "--runs", "1", "--warmups", "0", "--venues", "20")
+    for row in ("prima --version", "prima --help", "prima venues list --json (20 venues)"):
+        assert row in out
+
+
+def test_scale_bench_runs_on_sqlite_and_postgres(postgres_admin_url: str) -> None:
+    out = _bench("scale.py", "--bookings", "1500", "--venues", "7", "--runs", "1",
+                 "--postgres", postgres_admin_url)  # fmt: skip
+    assert "== SQLite: 1,500 bookings / 7 venues" in out
+    assert "== PostgreSQL: 1,500 bookings / 7 venues" in out
+    assert out.count("bookings list --limit 10000 --json") == 2
+
+
+def test_sync_bench_runs_and_its_httpx_floor_replays_the_sync() -> None:
+    out = _bench("sync.py", "--connections", "30", "--concurrency", "6", "--sample", "3",
+                 "--sweep", "3")  # fmt: skip
+    rows = {line.split("  ")[0]: line for line in out.splitlines()}
+    assert "3.00 per connection" in rows["requests served"]
+    assert "httpx floor (same requests, bare httpx)" in rows
+    assert "latency-free floor (0 ms simulator)" in rows
+    assert "both goals" in out  # the sweep table
