@@ -107,4 +107,11 @@ def run() -> None:
 
         sys.stdout.write(VERSION_LINE + "\n")
         sys.exit(0)
-    sys.exit(main())
+    code = main()
+    # At shutdown the collector makes a last full pass over every object the imports and the
+    # command left: 61 ms after `venues list --json` of 1,000 venues, 180 ms after a
+    # 1,000-connection sync, all spent after the output was written. Nothing of prima relies
+    # on that pass (files, locks and connections are closed by now; atexit handlers still
+    # run, objects are still freed by reference counting), so the survivors skip it.
+    gc.freeze()
+    sys.exit(code)

@@ -116,3 +116,30 @@ def test_version_fast_path_and_full_path_agree() -> None:
     fast = run_prima(["--version"])
     full = run_prima(["--db", "sqlite:////nonexistent/x.db", "--version"])
     assert fast.stdout == full.stdout == f"prima {__version__}\n"
+
+
+def test_a_large_json_output_arrives_whole_through_a_pipe(tmp_path) -> None:
+    """The entry point leaves without the collector's last pass: the output, far larger than
+    a pipe's buffer, must still arrive whole, with the exit code, and the store stay usable."""
+    import os
+
+    import sqlalchemy as sa
+
+    env = {**os.environ, "PRIMA_DATA_DIR": str(tmp_path)}
+    assert run_prima(["db", "migrate"], env=env).returncode == 0
+    (db,) = tmp_path.rglob("*.db")
+    engine = sa.create_engine(f"sqlite:///{db}")
+    with engine.begin() as conn:
+        conn.execute(
+            sa.text("INSERT INTO venues (name, slug, timezone, country, created_at, updated_at,"
+                    " uses_covermanager, covermanager_sync_enabled) VALUES (:name, :slug,"
+                    " 'Europe/Madrid', 'ES', '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0, 0)"),
+            [{"name": f"Venue {i}", "slug": f"venue-{i:04d}"} for i in range(2000)],
+        )  # fmt: skip
+    engine.dispose()
+    proc = run_prima(["venues", "list", "--json"], env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert len(proc.stdout) > 200_000 and proc.stdout.endswith("\n")
+    assert [v["slug"] for v in json.loads(proc.stdout)] == [f"venue-{i:04d}" for i in range(2000)]
+    again = run_prima(["venues", "show", "venue-1999", "--json"], env=env)
+    assert again.returncode == 0 and json.loads(again.stdout)["slug"] == "venue-1999"
