@@ -6,12 +6,11 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
-import phonenumbers
 
 from prima_cli import redact
 from prima_cli.errors import (
@@ -22,6 +21,9 @@ from prima_cli.errors import (
 )
 from prima_cli.platforms import http
 from prima_cli.platforms.contract import Connection, PlatformAdapter
+
+if TYPE_CHECKING:
+    import phonenumbers
 
 
 class HttpPlatformAdapter(PlatformAdapter):
@@ -129,6 +131,8 @@ def venue_zone(connection: Connection) -> ZoneInfo:
 
 def parse_phone(e164: str) -> phonenumbers.PhoneNumber:
     """A guest phone in E.164 form, or ``InvalidInput`` (exit 2) before any request."""
+    import phonenumbers  # only bookings need it; reads and syncs skip its 17 ms import
+
     try:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
@@ -143,12 +147,16 @@ def parse_phone(e164: str) -> phonenumbers.PhoneNumber:
 
 def split_phone(e164: str) -> tuple[str, str]:
     """(country calling code digits, national significant number): ``("44", "7700900123")``."""
+    import phonenumbers
+
     number = parse_phone(e164)
     return str(number.country_code), phonenumbers.national_significant_number(number)
 
 
 def normalise_phone(e164: str) -> str:
     """The guest phone re-formatted as strict E.164 (spaces and dashes removed)."""
+    import phonenumbers
+
     return phonenumbers.format_number(parse_phone(e164), phonenumbers.PhoneNumberFormat.E164)
 
 
