@@ -1,6 +1,6 @@
 """Five `prima platforms sync` processes started together on one store: exactly one runs, the
 others exit 75 at once, and exactly one run is recorded (SQLite lock file, PostgreSQL
-advisory lock)."""
+advisory lock, MariaDB GET_LOCK)."""
 
 from __future__ import annotations
 
@@ -91,3 +91,10 @@ def test_five_syncs_on_sqlite(tmp_path: Path, slow_sandbox: Sandbox) -> None:
 def test_five_syncs_on_postgres(postgres_url: str, slow_sandbox: Sandbox) -> None:
     cli = prepare(postgres_url, slow_sandbox)
     check_exactly_one_ran(cli, five_at_once(postgres_url))
+
+
+@pytest.mark.slow
+@pytest.mark.mysql
+def test_five_syncs_on_mariadb(mysql_url: str, slow_sandbox: Sandbox) -> None:
+    cli = prepare(mysql_url, slow_sandbox)
+    check_exactly_one_ran(cli, five_at_once(mysql_url))
