@@ -95,11 +95,14 @@ def _pg_lock(store: Store, name: str, wait: float) -> Iterator[None]:
 def _mysql_lock(store: Store, name: str, wait: float) -> Iterator[None]:
     with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         database = conn.execute(sa.text("SELECT DATABASE()")).scalar()
-        lock_name = f"prima.{database}.{name}"[:64]
-        got = conn.execute(
-            sa.text("SELECT GET_LOCK(:n, :t)"), {"n": lock_name, "t": int(wait)}
-        ).scalar()
-        if got != 1:
+        lock_name = f"prima.{database}.{name}"[:64]  # GET_LOCK names are server-wide
+        # polled like the others: GET_LOCK's own timeout is whole seconds on MySQL, so
+        # --wait 0.5 would not have waited at all
+        taken = _poll(
+            lambda: conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock_name}).scalar() == 1,
+            wait,
+        )
+        if not taken:
             raise _locked(name, wait)
         try:
             yield
