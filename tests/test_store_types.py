@@ -28,7 +28,9 @@ def test_aware_instants_read_back_in_utc_on_every_backend(any_db_url: str) -> No
     try:
         table.create(store.engine)
         with store.engine.begin() as conn:
-            conn.execute(table.insert(), [{"id": i, "at": at} for i, at in enumerate(GIVEN, start=1)])
+            conn.execute(
+                table.insert(), [{"id": i, "at": at} for i, at in enumerate(GIVEN, start=1)]
+            )
         with store.engine.connect() as conn:
             read = conn.execute(sa.select(table.c.at).order_by(table.c.id)).scalars().all()
             later = conn.execute(
@@ -49,3 +51,26 @@ def test_a_naive_datetime_is_refused_before_it_reaches_the_database() -> None:
     table.create(engine)
     with pytest.raises(sa.exc.StatementError, match="naive datetime"), engine.begin() as conn:
         conn.execute(table.insert(), [{"at": dt.datetime(2026, 1, 1)}])
+
+
+def test_postgres_sessions_read_utc_whatever_time_zone_the_server_gives(postgres_url: str) -> None:
+    """prima's connections ask for UTC (so reading needs no conversion); a session left in
+    another zone (a pooler may hand one out) still reads the same instants, in UTC."""
+    from prima_cli.store.store import Store
+
+    store = Store(postgres_url)
+    table = sa.Table("tz_probe", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                     sa.Column("at", UTCDateTime()))  # fmt: skip
+    try:
+        table.create(store.engine)
+        with store.engine.begin() as conn:
+            assert conn.execute(sa.text("SHOW TIME ZONE")).scalar() == "UTC"
+            conn.execute(table.insert(), [{"id": i, "at": at} for i, at in enumerate(GIVEN, 1)])
+        with store.engine.begin() as conn:
+            conn.execute(sa.text("SET LOCAL TIME ZONE 'America/Bogota'"))
+            read = conn.execute(sa.select(table.c.at).order_by(table.c.id)).scalars().all()
+        assert read == GIVEN
+        assert all(at is None or at.tzinfo is dt.UTC for at in read)
+    finally:
+        table.drop(store.engine, checkfirst=True)
+        store.dispose()

@@ -59,6 +59,16 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
+def _postgres_utc(dbapi_connection: Any, _record: Any) -> None:
+    # Instants come back in the session's time zone: in UTC, the driver hands out
+    # datetime.UTC itself and reading needs no conversion (types.UTCDateTime). Committed,
+    # or the pool's rollback at check-in would undo it.
+    cursor = dbapi_connection.cursor()
+    cursor.execute("SET TIME ZONE 'UTC'")
+    cursor.close()
+    dbapi_connection.commit()
+
+
 def create_engine(url: str, *, create: bool = False) -> Engine:
     """An engine for ``url``; configuration problems raise ConfigError (exit 78).
 
@@ -104,6 +114,8 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
         ) from exc
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+    elif backend == "postgresql":
+        event.listen(engine, "connect", _postgres_utc)
     return engine
 
 
