@@ -39,11 +39,16 @@ def mask(value: str | None) -> str:
 
 
 def register(*values: str | None) -> None:
-    """Remember secret values so that ``scrub`` removes them from any text."""
+    """Remember secret values so that ``scrub`` removes them from any text.
+
+    The stripped form too: a key read from a file with CRLF line endings arrives as
+    ``KEY\r``, and the adapters send (and errors then quote) the key without it.
+    """
     with _lock:
         for value in values:
-            if value and len(value) >= _MIN_SCRUB_LENGTH:
-                _secrets.add(value)
+            for form in (value, value.strip()) if value else ():
+                if len(form) >= _MIN_SCRUB_LENGTH:
+                    _secrets.add(form)
 
 
 def registered() -> frozenset[str]:

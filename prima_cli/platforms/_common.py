@@ -38,8 +38,9 @@ class HttpPlatformAdapter(PlatformAdapter):
         for name in self.secret_fields():
             value = connection.config.get(name)
             if value:
-                # the URL-encoded form too: it is what appears in a URL path
-                redact.register(value, quote(value, safe=""))
+                # the URL-encoded form too: it is what appears in a URL path, and of the
+                # stripped value, which is what ``setting`` sends
+                redact.register(value, quote(value, safe=""), quote(value.strip(), safe=""))
 
     def setting(self, connection: Connection, name: str) -> str:
         """A configuration value with the declared default; required and empty is an error."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 import pytest
 
 from prima_cli.sandbox import Sandbox
-from tests.conftest import run_prima
+from tests.conftest import CLI, run_prima
 from tests.reliability.support import GUEST, day
 
 GUEST_INTL = [*GUEST[:-1], "+34 612 48 39 07"]  # valid in Madrid and Lisboa
@@ -150,3 +150,28 @@ def test_env_and_stdin_keys_never_shown(sandbox: Sandbox, creds: tuple[str, str]
     assert "PRIMA_TEST_RST_KEY" in doctor
     run("platforms", "test", "lisboa", "restoo", "--json", code=78)
     run.assert_no_leak([cm_key, restoo_key, WRONG_CM_KEY])
+
+
+def test_a_key_with_surrounding_whitespace_is_masked_as_sent(
+    madrid: CLI, sandbox: Sandbox, creds: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A variable read from a file with CRLF endings holds `KEY\\r`; prima sends the key
+    stripped, so the stripped key is what error messages and traces quote: masked too."""
+    cm_key, _ = creds
+    cm = sandbox.credentials().covermanager
+    monkeypatch.setenv("PRIMA_TEST_CM_KEY", f" {cm_key}\r")
+    madrid.ok("platforms", "add", "madrid", "covermanager", "--set",
+              "restaurant_id=prima-sbx-madrid", "--set", "api_key=env:PRIMA_TEST_CM_KEY",
+              "--set", f"base_url={cm.base_url}")  # fmt: skip
+    # a wrong path: the platform's 404 quotes the URL path, which holds the key
+    madrid.ok("platforms", "edit", "madrid", "covermanager", "--set", f"base_url={cm.base_url}/v1")
+    outputs = [
+        madrid("--verbose", "platforms", "sync", "--json"),
+        madrid("platforms", "history", "1", "--json"),
+        madrid("platforms", "list", "--json"),
+        madrid("--verbose", "platforms", "test", "madrid", "covermanager", "--json"),
+    ]
+    assert outputs[0].exit_code != 0
+    shown = "".join(r.stdout + r.stderr for r in outputs)
+    assert "/restaurant/list/" in shown  # the path was quoted, so the check looks at it
+    assert not leaked(cm_key, shown)
