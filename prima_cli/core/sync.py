@@ -123,7 +123,7 @@ def _work(store: Store) -> _Work:
 @dataclass(frozen=True)
 class SyncReport:
     run_id: int | None
-    status: str  # ok | partial | failed | empty | dry_run
+    status: str  # ok | partial | failed | empty | interrupted | dry_run
     started_at: dt.datetime
     finished_at: dt.datetime
     outcomes: list[ConnectionOutcome]
@@ -152,7 +152,7 @@ def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:
     return counts
 
 
-def _when_free(write: Callable[..., T], *args: Any) -> T:
+def _when_free(write: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """Run a transaction again when the database gave up on it because of other writers
     (workers on one MariaDB or PostgreSQL store can deadlock on claims and batch writes).
     Each of these transactions is all-or-nothing, so running it again is safe."""
@@ -161,7 +161,7 @@ def _when_free(write: Callable[..., T], *args: Any) -> T:
     for attempt in stamina.retry_context(on=DatabaseBusy, attempts=6, wait_initial=0.05,
                                          wait_max=1.0, wait_jitter=0.2):  # fmt: skip
         with attempt:
-            return write(*args)
+            return write(*args, **kwargs)
     raise AssertionError("unreachable: stamina either returns or raises")
 
 
@@ -509,11 +509,16 @@ def _start_run(store: Store, options: SyncOptions) -> int:
         return run_row.id
 
 
-def _finish_run(store: Store, run_id: int, outcomes: list[ConnectionOutcome]) -> str:
+def _finish_run(
+    store: Store, run_id: int, outcomes: list[ConnectionOutcome], *, completed: bool = True
+) -> str:
+    """Record how the run ended; ``completed`` is False when it stopped before the end
+    (Ctrl-C, a database that stayed busy): "interrupted", whatever the outcomes so far."""
     from prima_cli.store.sync_tables import SyncRun
 
     failed = sum(o.status == FAILED for o in outcomes)
-    status = ("empty" if not outcomes else "ok" if not failed
+    status = ("interrupted" if not completed else "empty" if not outcomes
+              else "ok" if not failed
               else "failed" if failed == len(outcomes) else "partial")  # fmt: skip
     with store.session() as session:
         run_row = session.get(SyncRun, run_id)
@@ -596,18 +601,22 @@ def sync(
         me = f"{rec.owner()}:{started.timestamp():.0f}"
         run_id = _when_free(_start_run, store, options)
         claims = _Claims(store, options, me)
+        completed = False
         try:
             run(_sync_targets(store, claims, options, http, run_id, progress,
                               lambda: claims.claimed, done))  # fmt: skip
+            completed = True
         finally:
-            status = _when_free(_finish_run, store, run_id, done)
+            status = _when_free(_finish_run, store, run_id, done, completed=completed)
         return SyncReport(run_id, status, started, utcnow(), done)
     with run_lock.exclusive(store, "sync", wait=options.wait):
         targets = _all_targets(store, options)
         run_id = _when_free(_start_run, store, options)
+        completed = False
         try:
             run(_sync_targets(store, targets, options, http, run_id, progress,
                               lambda: len(targets), done))  # fmt: skip
+            completed = True
         finally:
-            status = _when_free(_finish_run, store, run_id, done)
+            status = _when_free(_finish_run, store, run_id, done, completed=completed)
     return SyncReport(run_id, status, started, utcnow(), done)

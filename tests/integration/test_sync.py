@@ -427,3 +427,26 @@ def test_a_worker_that_loses_every_row_it_saw_looks_again(
         other.dispose()
     assert raced == [["a1", "a2"]]  # the other worker took both rows this one had read
     assert claimed == ["b1", "b2"]
+
+
+@pytest.mark.slow
+def test_a_sync_stopped_with_ctrl_c_is_recorded_as_interrupted(
+    venues: CLI, slow_sandbox: Sandbox
+) -> None:
+    """Not "ok" from the connections done so far: the history must not show a clean run."""
+    import signal
+
+    connect_both(venues, slow_sandbox)
+    proc = subprocess.Popen([*prima_executable(), "platforms", "sync", "--days", "2", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    time.sleep(1.5)  # started, and inside its slow calls (400 ms each, three per connection)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err
+    (run,) = venues.ok("platforms", "history", "--json").json()
+    assert run["status"] == "interrupted"
+    again = run_prima(["platforms", "sync", "--days", "1", "--json"])  # the lock was let go
+    assert again.returncode == 0, again.stderr
+    assert [r["status"] for r in venues.ok("platforms", "history", "--json").json()] == [
+        "ok", "interrupted"]  # fmt: skip
