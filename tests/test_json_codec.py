@@ -98,3 +98,8 @@ def test_json_columns_go_through_the_codec_on_every_backend(any_db_url: str) -> 
     finally:
         table.drop(store.engine, checkfirst=True)
         store.dispose()
+
+
+def test_non_finite_numbers_are_written_as_null_not_as_invalid_json() -> None:
+    text = json_codec.dumps({"a": math.nan, "b": [math.inf, -math.inf], "c": 1.5})
+    assert json.loads(text) == {"a": None, "b": [None, None], "c": 1.5}

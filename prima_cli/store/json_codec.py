@@ -4,7 +4,9 @@ A sync writes a week of availability per connection and a steps map per result; 
 stdlib encoder was a fifth of the CPU of those writes. The text stored is ASCII only
 (``\\u`` escapes, as the stdlib writes), so tables in a non-UTF-8 character set cannot
 mangle it. Dates, dataclasses, non-string keys and subclasses of str or int still go to
-the stdlib, which refuses or writes them as before.
+the stdlib, which refuses or writes them as before. One difference: NaN and infinities
+(only the stdlib parser accepts them in a platform's body) are written as ``null``; the
+stdlib wrote ``NaN``, which is not JSON and which PostgreSQL refuses.
 """
 
 from __future__ import annotations
