@@ -334,6 +334,9 @@ def sync(
             f"of {run['connections']} connection(s); {run['availability_days']} availability "
             f"day(s), {run['reconciled']} reconciled, {run['pushed']} pushed, "
             f"{run['statuses_changed']} status change(s)")  # fmt: skip
+    if run["attention"]:
+        line += (f"; {run['attention']} booking(s) need the operator "
+                 "(see `prima bookings reconcile`)")  # fmt: skip
     if json:
         if report.run_id is None:
             out.json({"id": None, "status": report.status, "results": []})
@@ -350,6 +353,9 @@ def sync(
         for o in report.outcomes:
             if o.error is not None:
                 out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message}")
+            if manual := o.steps.get("reconcile", {}).get("manual", 0):
+                out.warn(f"{o.venue_slug}/{o.platform_type}: {manual} booking(s) whose outcome "
+                         "on the platform is unknown need the operator")  # fmt: skip
         out.summary(line)
     raise typer.Exit(report.exit_code)
 

@@ -29,6 +29,7 @@ from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.errors import (
     DatabaseBusy,
+    ExitCode,
     InvalidInput,
     PlatformUnsupported,
     PrimaError,
@@ -135,8 +136,13 @@ class SyncReport:
 
     @property
     def exit_code(self) -> int:
+        """As a batch; and 7 (partial) while bookings need the operator, as
+        ``bookings reconcile`` exits, so that cron does not take the run for a clean one."""
         failed = [o.error for o in self.outcomes if o.status == FAILED]
-        return batch_exit_code(failed, len(self.outcomes))
+        code = batch_exit_code(failed, len(self.outcomes))
+        if code == ExitCode.OK and self.counts["attention"]:
+            return int(ExitCode.PARTIAL)
+        return code
 
 
 def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:

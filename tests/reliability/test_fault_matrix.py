@@ -436,6 +436,14 @@ def test_restoo_lost_answer_stays_open_for_the_operator(
     no_traceback(rerun.stdout, rerun.stderr)
     sync = madrid("platforms", "sync", "--days", "1", "--json")
     no_traceback(sync.stdout, sync.stderr)
+    # under cron, too, the run must not look clean while a booking needs the operator
+    assert sync.exit_code == 7, sync.stdout + sync.stderr
+    assert sync.json()["status"] == "ok" and sync.json()["counts"]["attention"] == 1
+    unattended = madrid("platforms", "sync", "--days", "1")
+    assert unattended.exit_code == 7
+    assert "1 booking(s) whose outcome on the platform is unknown need the operator" in (
+        unattended.stderr)  # fmt: skip
+    assert "1 booking(s) need the operator" in unattended.stderr  # the summary line
     assert len(sandbox.state.reservations()) == 1
     assert_nothing_doubled(madrid, sandbox)
     assert [b["status"] for b in local_bookings(madrid)] == ["unknown"]
