@@ -311,15 +311,41 @@ async def _slot_free(
     )
 
 
-async def _attempt_all(
-    store: Store, booking_id: int, plan: _Plan, client: httpx.AsyncClient
-) -> None:
-    """Try the connections in priority order; stop at a confirmation, an unknown outcome or a
-    rejection that another platform would repeat."""
+class _ClaimLost(Exception):
+    """Another process wrote the booking since this one read it: it is placing it now."""
+
+
+def _claim(session: Session, booking_id: int, seen: int) -> int:
+    """Compare-and-set of the booking's version inside the caller's transaction; the new
+    version, or ``_ClaimLost``. Every write of a placing process goes through it, so of
+    two processes placing one booking (a retried create, a sync's outbox) the second to
+    write stops before it calls any platform."""
+    from sqlalchemy import update
+
     from prima_cli.store.booking_tables import Booking
 
+    claimed = session.exec(  # type: ignore[call-overload]
+        update(Booking)
+        .where(Booking.id == booking_id, Booking.version == seen)  # type: ignore[arg-type]
+        .values(version=seen + 1)
+    )
+    if claimed.rowcount != 1:
+        raise _ClaimLost()
+    return seen + 1
+
+
+async def _attempt_all(
+    store: Store, booking_id: int, plan: _Plan, client: httpx.AsyncClient, seen: int
+) -> None:
+    """Try the connections in priority order; stop at a confirmation, an unknown outcome or a
+    rejection that another platform would repeat. ``seen`` is the booking's version when
+    this process decided to place it (``_ClaimLost`` when another one has written since)."""
+    from prima_cli.store.booking_tables import Booking
+
+    version = seen
     for target in plan.targets:
         with store.session() as session:
+            version = _claim(session, booking_id, version)
             booking = session.get(Booking, booking_id)
             assert booking is not None
             request = request_of(booking)
@@ -340,6 +366,7 @@ async def _attempt_all(
                 continue
         refusal = None if plan.force else await _slot_free(client, target, plan)
         with store.session() as session:
+            version = _claim(session, booking_id, version)  # nobody placed it meanwhile
             booking = session.get(Booking, booking_id)
             assert booking is not None
             row = _new_attempt(session, booking, target, rec.PENDING)
@@ -449,7 +476,7 @@ def create(
                     hint="wait for it, then rerun to get its result",
                 ) from None
             booking_id = booking.id
-            replayed = False
+            replayed, seen = False, 0
         else:
             if existing.fingerprint != plan.fingerprint:
                 raise Conflict(
@@ -461,7 +488,8 @@ def create(
             replayed = True
     assert booking_id is not None
     if replayed:
-        if _replay_state(store, booking_id, now) == "done":
+        state, seen = _replay_state(store, booking_id, now)
+        if state == "done":
             return _outcome(_load(store, booking_id), True, plan.warnings)
         reconcile.reconcile_booking(store, booking_id, http, now=now)
         settled = _load(store, booking_id)
@@ -470,24 +498,36 @@ def create(
 
     async def place() -> None:
         async with open_client(http) as client:
-            await _attempt_all(store, booking_id, plan, client)
+            await _attempt_all(store, booking_id, plan, client, seen)
 
-    run(place())
+    try:
+        run(place())
+    except _ClaimLost:
+        raise TryAgainLater(
+            f"booking {_load(store, booking_id).reference} is being placed by another prima "
+            "process (a retry of the same create, or a sync)",
+            hint="wait a minute, then rerun the same command to get its result",
+        ) from None
     return _outcome(_load(store, booking_id), False, plan.warnings)
 
 
 async def push_async(
     store: Store, client: httpx.AsyncClient, booking_id: int, target: targets_core.Target
-) -> rec.BookingInfo:
+) -> rec.BookingInfo | None:
     """Place a booking that never reached ``target``'s platform (the sync outbox).
 
-    Only for bookings whose attempts all ended without landing; returns the new status.
+    Only for bookings whose attempts all ended without landing; returns the new status, or
+    None when it is no longer in the outbox (another process placed it, or is placing it).
     """
     from prima_cli.store.booking_tables import Booking
 
     with store.session() as session:
         booking = session.get(Booking, booking_id)
         assert booking is not None
+        rows = rec.attempts_of(session, booking)
+        if booking.status != rec.B_REJECTED or not all(_never_applied(r) for r in rows):
+            return None  # read again now: placed (or refused) since the outbox was listed
+        seen = booking.version
         guest = rules.Guest(booking.first_name, booking.last_name, booking.email,
                             booking.phone_e164)  # fmt: skip
         plan = _Plan(
@@ -495,7 +535,10 @@ async def push_async(
             booking.starts_at, booking.party_size, guest, booking.notes, booking.force,
             target.platform_type, booking.idempotency_key, booking.fingerprint, [target], [],
         )  # fmt: skip
-    await _attempt_all(store, booking_id, plan, client)
+    try:
+        await _attempt_all(store, booking_id, plan, client, seen)
+    except _ClaimLost:
+        return None
     return _load(store, booking_id)
 
 
@@ -516,8 +559,9 @@ def _by_key(key: str) -> Any:
     return select(Booking).where(Booking.idempotency_key == key)
 
 
-def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> str:
-    """What a repeated create finds: "done" (answer with it), or "resume" (reconcile, go on).
+def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> tuple[str, int]:
+    """What a repeated create finds: "done" (answer with it), or "resume" (reconcile, go on),
+    with the booking's version as read (see ``_claim``).
 
     Done: the booking is placed, cancelled, or a platform refused it (the same request would
     be refused again). Resume: nothing ever landed (platforms unreachable, no room then, or
@@ -536,10 +580,10 @@ def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> str:
                 hint="wait a minute, then rerun the same command",
             )
         if booking.status == rec.B_REJECTED and not all(_never_applied(r) for r in rows):
-            return "done"
+            return "done", booking.version
         if booking.status in (rec.B_CONFIRMED, rec.B_CANCELLED, rec.B_NO_SHOW):
-            return "done"
-        return "resume"
+            return "done", booking.version
+        return "resume", booking.version
 
 
 def _never_applied(row: PlatformReservation) -> bool:

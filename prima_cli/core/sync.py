@@ -333,6 +333,8 @@ async def _reconcile(
     pushed, push_errors = 0, []
     for booking_id in _outbox(store, outcome.connection_id):
         placed = await push_async(store, client, booking_id, target)
+        if placed is None:  # placed or being placed by another process meanwhile
+            continue
         if placed.status == rec.B_CONFIRMED:
             pushed += 1
         else:  # the operator must hear of it: the booking is still not on the platform

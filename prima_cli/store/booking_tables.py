@@ -47,6 +47,9 @@ class Booking(SQLModel, table=True):
     cancelled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    #: bumped by each write of the process placing the booking (``core.bookings._claim``):
+    #: two processes never place one booking at once
+    version: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
 
 
 class PlatformReservation(SQLModel, table=True):
