@@ -114,6 +114,22 @@ class BookingNotPlaced(PrimaError):
         self.details = {"booking": booking, "cause": cause.to_dict()}
 
 
+class BookingWaitlisted(PrimaError):
+    """The platform put the guest on its waiting list: recorded (and cancellable), but no
+    table is held. Exit 6, as for no availability."""
+
+    exit_code = ExitCode.REJECTED
+    type = "booking_waitlisted"
+
+    def __init__(self, message: str, *, booking: str) -> None:
+        super().__init__(
+            message,
+            hint=f"check it on the platform; `prima bookings cancel {booking}` takes it off the "
+            "list if the guest will not wait",
+        )
+        self.details = {"booking": booking}
+
+
 class BookingOutcomeUnknown(PrimaError):
     """A platform may have taken the booking but did not say so: reconcile, never resend."""
 
@@ -282,7 +298,7 @@ def from_dict(data: Mapping[str, object]) -> PrimaError:
                    http_status=status if isinstance(status, int) else None,
                    platform_message=text("platform_message"))  # fmt: skip
         taken |= {"platform", "http_status", "platform_message"}
-    elif kind in (BookingNotPlaced, BookingOutcomeUnknown):  # they need their cause
+    elif kind in (BookingNotPlaced, BookingOutcomeUnknown, BookingWaitlisted):  # need more
         err = PrimaError(message, hint=hint)
     else:
         err = kind(message, hint=hint)

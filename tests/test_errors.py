@@ -15,7 +15,8 @@ def _every_error() -> list[PrimaError]:
     for kind in errors._types().values():
         if issubclass(kind, PlatformError):
             made.append(kind("CoverManager answered HTTP 503", **platform))  # type: ignore[arg-type]
-        elif kind not in (errors.BookingNotPlaced, errors.BookingOutcomeUnknown):
+        elif kind not in (errors.BookingNotPlaced, errors.BookingOutcomeUnknown,
+                          errors.BookingWaitlisted):  # fmt: skip
             made.append(kind("something went wrong", hint="do this"))
     return made
 

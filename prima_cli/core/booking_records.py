@@ -33,8 +33,11 @@ B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED, B_NO_SHOW = (
     "cancelled",
     "no_show",
 )
-BOOKING_STATUSES = (B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED, B_NO_SHOW)
-LIVE_STATUSES = (B_PENDING, B_CONFIRMED, B_UNKNOWN)
+#: on a platform's waiting list: the platform holds it (cancel it there), but no table
+B_WAITLISTED = "waitlisted"
+BOOKING_STATUSES = (B_PENDING, B_CONFIRMED, B_WAITLISTED, B_REJECTED, B_UNKNOWN, B_CANCELLED,
+                    B_NO_SHOW)  # fmt: skip
+LIVE_STATUSES = (B_PENDING, B_CONFIRMED, B_WAITLISTED, B_UNKNOWN)
 #: a pending attempt younger than this may still be in flight in another process
 IN_FLIGHT_SECONDS = 120
 
@@ -124,6 +127,9 @@ def derive_status(rows: list[PlatformReservation], cancelled: bool = False) -> s
         return B_CANCELLED
     states = {r.state for r in rows}
     if CONFIRMED in states:
+        held = [r for r in rows if r.state == CONFIRMED]
+        if all(r.status == "waitlist" for r in held):
+            return B_WAITLISTED
         return B_CONFIRMED
     if UNKNOWN in states:
         return B_UNKNOWN

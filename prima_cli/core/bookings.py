@@ -25,6 +25,7 @@ from prima_cli.core.platform_calls import open_client, run
 from prima_cli.errors import (
     BookingNotPlaced,
     BookingOutcomeUnknown,
+    BookingWaitlisted,
     Conflict,
     InvalidInput,
     NotFound,
@@ -401,7 +402,14 @@ def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_c
         if not isinstance(outcome, PrimaError):
             record_confirmed(session, row, outcome.external_id, outcome.raw_status,
                              outcome.status.value, dict(outcome.raw_response))  # fmt: skip
-            refresh_status(session, booking, f"confirmed on {target.platform_type}")
+            if outcome.status.value == "waitlist":  # held by the platform, but no table:
+                detail = (
+                    f"on {target.platform_type}'s waiting list as "  # no failover, or
+                    f"{outcome.external_id}: no table is held"
+                )  # it would be doubled
+            else:
+                detail = f"confirmed on {target.platform_type}"
+            refresh_status(session, booking, detail)
             return True
         if isinstance(outcome, PlatformAmbiguousOutcome):
             record_state(session, row, rec.UNKNOWN, outcome)
@@ -427,6 +435,9 @@ def last_error(info: rec.BookingInfo) -> PrimaError:
 def _outcome(info: rec.BookingInfo, replayed: bool, warnings: list[str]) -> CreateResult:
     if info.status in (rec.B_CONFIRMED, rec.B_CANCELLED):
         return CreateResult(info, replayed, warnings)
+    if info.status == rec.B_WAITLISTED:
+        raise BookingWaitlisted(f"booking {info.reference} got no table: {info.status_detail}",
+                                booking=info.reference)  # fmt: skip
     if info.status in (rec.B_UNKNOWN, rec.B_PENDING):
         raise BookingOutcomeUnknown(
             f"booking {info.reference}: the platform may have taken it but did not say so "
@@ -581,7 +592,8 @@ def _replay_state(store: Store, booking_id: int, now: dt.datetime) -> tuple[str,
             )
         if booking.status == rec.B_REJECTED and not all(_never_applied(r) for r in rows):
             return "done", booking.version
-        if booking.status in (rec.B_CONFIRMED, rec.B_CANCELLED, rec.B_NO_SHOW):
+        if booking.status in (rec.B_CONFIRMED, rec.B_WAITLISTED, rec.B_CANCELLED,
+                              rec.B_NO_SHOW):  # fmt: skip
             return "done", booking.version
         return "resume", booking.version
 

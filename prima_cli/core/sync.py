@@ -428,6 +428,11 @@ def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> 
             elif record.status.value == "no_show":
                 booking.status = rec.B_NO_SHOW
                 booking.status_detail = f"no-show on {row.platform_type}"
+            elif booking.status == rec.B_WAITLISTED and record.status.value in (
+                "confirmed", "seated", "completed"):  # fmt: skip
+                booking.status = rec.B_CONFIRMED  # the platform found the guest a table
+                booking.status_detail = (f"confirmed on {row.platform_type} from its waiting "
+                                         f"list (raw status {record.raw_status})")  # fmt: skip
             booking.updated_at = utcnow()
             session.add(row)
             session.add(booking)
