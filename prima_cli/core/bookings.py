@@ -390,6 +390,18 @@ async def _attempt_all(
             return
 
 
+def _placed_detail(platform: str, placed: ReservationResult) -> str:
+    """The booking's status line once a platform holds it: says so when what the platform
+    holds is a waiting-list entry, or a request the restaurant has yet to accept."""
+    status = placed.status.value
+    if status == "waitlist":
+        return f"on {platform}'s waiting list as {placed.external_id}: no table is held"
+    if status == "pending":
+        return (f"requested on {platform} as {placed.external_id}: the restaurant has yet "
+                "to accept it")  # fmt: skip
+    return f"confirmed on {platform}"
+
+
 def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_core.Target,
             outcome: ReservationResult | PrimaError, plan: _Plan) -> bool:  # fmt: skip
     """Record one create's outcome; True when no further platform may be tried."""
@@ -402,15 +414,8 @@ def _settle(store: Store, booking_id: int, row_id: int | None, target: targets_c
         if not isinstance(outcome, PrimaError):
             record_confirmed(session, row, outcome.external_id, outcome.raw_status,
                              outcome.status.value, dict(outcome.raw_response))  # fmt: skip
-            if outcome.status.value == "waitlist":  # held by the platform, but no table:
-                detail = (
-                    f"on {target.platform_type}'s waiting list as "  # no failover, or
-                    f"{outcome.external_id}: no table is held"
-                )  # it would be doubled
-            else:
-                detail = f"confirmed on {target.platform_type}"
-            refresh_status(session, booking, detail)
-            return True
+            refresh_status(session, booking, _placed_detail(target.platform_type, outcome))
+            return True  # a waiting list too: failing over would book the guest twice
         if isinstance(outcome, PlatformAmbiguousOutcome):
             record_state(session, row, rec.UNKNOWN, outcome)
             refresh_status(session, booking, outcome.message)

@@ -95,3 +95,15 @@ def test_sync_confirms_a_waitlisted_booking_once_its_platform_lists_a_table(
     assert now["status"] == "confirmed" and now["platform_status"] == "confirmed"
     assert "from its waiting list" in now["status_detail"]
     store.dispose()
+
+
+def test_a_request_the_restaurant_must_accept_says_so(migrated: CLI, sandbox: Sandbox) -> None:
+    """Restoo accounts that accept by hand answer REQUESTED: held, and said to be a request."""
+    migrated.ok("venues", "add", "Lisboa", "--slug", "lisboa", "--timezone", "Europe/Lisbon",
+                "--country", "PT")  # fmt: skip
+    migrated.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sandbox))
+    created = migrated.ok("bookings", "create", "lisboa", "--date", day(3, "Europe/Lisbon"),
+                          "--time", "20:00", "--party", "2", *GUEST_A, "--json").json()  # fmt: skip
+    assert created["platform_status"] == "pending"
+    assert created["status_detail"].startswith("requested on restoo as ")
+    assert "yet to accept" in created["status_detail"]
