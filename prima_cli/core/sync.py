@@ -581,6 +581,20 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
         flush()
 
 
+def _run(store: Store, targets: Iterable[targets_core.Target], options: SyncOptions,
+         http: HttpOptions, run_id: int, progress: Progress | None, total: Callable[[], int],
+         done: list[ConnectionOutcome]) -> str:  # fmt: skip
+    """Sync ``targets`` as run ``run_id``, then record how the run ended, also when it was
+    stopped before the end; the run's status."""
+    completed = False
+    try:
+        run(_sync_targets(store, targets, options, http, run_id, progress, total, done))
+        completed = True
+    finally:
+        status = _when_free(_finish_run, store, run_id, done, completed=completed)
+    return status
+
+
 def plan(store: Store, options: SyncOptions) -> list[dict[str, Any]]:
     """What a run would do, without calling any platform or writing anything (--dry-run)."""
     return [
@@ -614,22 +628,12 @@ def sync(
         me = f"{rec.owner()}:{started.timestamp():.0f}"
         run_id = _when_free(_start_run, store, options)
         claims = _Claims(store, options, me)
-        completed = False
-        try:
-            run(_sync_targets(store, claims, options, http, run_id, progress,
-                              lambda: claims.claimed, done))  # fmt: skip
-            completed = True
-        finally:
-            status = _when_free(_finish_run, store, run_id, done, completed=completed)
+        status = _run(store, claims, options, http, run_id, progress,
+                      lambda: claims.claimed, done)  # fmt: skip
         return SyncReport(run_id, status, started, utcnow(), done)
     with run_lock.exclusive(store, "sync", wait=options.wait):
         targets = _all_targets(store, options)
         run_id = _when_free(_start_run, store, options)
-        completed = False
-        try:
-            run(_sync_targets(store, targets, options, http, run_id, progress,
-                              lambda: len(targets), done))  # fmt: skip
-            completed = True
-        finally:
-            status = _when_free(_finish_run, store, run_id, done, completed=completed)
+        status = _run(store, targets, options, http, run_id, progress,
+                      lambda: len(targets), done)  # fmt: skip
     return SyncReport(run_id, status, started, utcnow(), done)
