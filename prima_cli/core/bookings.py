@@ -500,7 +500,7 @@ def create(
                     "with different details",
                     hint="use a new --reference for a different booking",
                 )
-            booking_id = existing.id
+            booking_id, reference = existing.id, existing.reference
             replayed = True
     assert booking_id is not None
     if replayed:
@@ -520,8 +520,8 @@ def create(
         run(place())
     except _ClaimLost:
         raise TryAgainLater(
-            f"booking {_load(store, booking_id).reference} is being placed by another prima "
-            "process (a retry of the same create, or a sync)",
+            f"booking {reference} is being placed by another prima process (a retry of the "
+            "same create, or a sync)",
             hint="wait a minute, then rerun the same command to get its result",
         ) from None
     return _outcome(_load(store, booking_id), False, plan.warnings)
