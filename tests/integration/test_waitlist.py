@@ -27,18 +27,29 @@ def small_sandbox() -> Iterator[Sandbox]:
         yield sb
 
 
+#: the slot these tests book: time and party size
+WHEN = ["--time", "20:00", "--party", "2"]
+
+
+@pytest.fixture
+def full_slot(migrated: CLI, small_sandbox: Sandbox) -> list[str]:
+    """Bogotá on Restoo (an account with a waiting list), its 20:00 slot booked full; the
+    create arguments of that slot."""
+    migrated.ok("venues", "add", "Bogotá", "--slug", "bogota", "--timezone", "America/Bogota",
+                "--country", "CO")  # fmt: skip
+    migrated.ok("platforms", "add", "bogota", "restoo",
+                *restoo_settings(small_sandbox, account="prima-sbx-bogota"))  # fmt: skip
+    when = ["bookings", "create", "bogota", "--date", day(3, "America/Bogota"), *WHEN]
+    first = migrated.ok(*when, *GUEST_A, "--json").json()
+    assert first["status"] == "confirmed"  # the slot's two covers
+    return when
+
+
 def test_a_waiting_list_entry_is_not_reported_as_a_table(
-    migrated: CLI, small_sandbox: Sandbox
+    migrated: CLI, small_sandbox: Sandbox, full_slot: list[str]
 ) -> None:
     cli = migrated
-    cli.ok("venues", "add", "Bogotá", "--slug", "bogota", "--timezone", "America/Bogota",
-           "--country", "CO")  # fmt: skip
-    cli.ok("platforms", "add", "bogota", "restoo",
-           *restoo_settings(small_sandbox, account="prima-sbx-bogota"))  # fmt: skip
-    when = ["--date", day(3, "America/Bogota"), "--time", "20:00", "--party", "2"]
-    first = cli.ok("bookings", "create", "bogota", *when, *GUEST_A, "--json").json()
-    assert first["status"] == "confirmed"  # the slot's two covers
-    args = ["bookings", "create", "bogota", *when, *GUEST_B, "--reference", "wait-1", "--json"]
+    args = [*full_slot, *GUEST_B, "--reference", "wait-1", "--json"]
     second = cli(*args)
     assert second.exit_code == 6, second.stderr
     assert second.stdout == ""
@@ -62,7 +73,7 @@ def test_a_waiting_list_entry_is_not_reported_as_a_table(
 
 
 def test_sync_confirms_a_waitlisted_booking_once_its_platform_lists_a_table(
-    migrated: CLI, small_sandbox: Sandbox
+    migrated: CLI, full_slot: list[str]
 ) -> None:
     """Restoo cannot list reservations, so the step that reads statuses is driven directly
     with what a platform that can would list."""
@@ -74,13 +85,7 @@ def test_sync_confirms_a_waitlisted_booking_once_its_platform_lists_a_table(
     from prima_cli.store.url import resolve
 
     cli = migrated
-    cli.ok("venues", "add", "Bogotá", "--slug", "bogota", "--timezone", "America/Bogota",
-           "--country", "CO")  # fmt: skip
-    cli.ok("platforms", "add", "bogota", "restoo",
-           *restoo_settings(small_sandbox, account="prima-sbx-bogota"))  # fmt: skip
-    when = ["--date", day(3, "America/Bogota"), "--time", "20:00", "--party", "2"]
-    cli.ok("bookings", "create", "bogota", *when, *GUEST_A)
-    cli("bookings", "create", "bogota", *when, *GUEST_B, "--reference", "wait-2")
+    cli(*full_slot, *GUEST_B, "--reference", "wait-2")
     shown = cli.ok("bookings", "show", "wait-2", "--json").json()
     (attempt,) = shown["attempts"]
     store = Store(resolve(cli.db_url)[0])
@@ -103,7 +108,7 @@ def test_a_request_the_restaurant_must_accept_says_so(migrated: CLI, sandbox: Sa
                 "--country", "PT")  # fmt: skip
     migrated.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sandbox))
     created = migrated.ok("bookings", "create", "lisboa", "--date", day(3, "Europe/Lisbon"),
-                          "--time", "20:00", "--party", "2", *GUEST_A, "--json").json()  # fmt: skip
+                          *WHEN, *GUEST_A, "--json").json()  # fmt: skip
     assert created["platform_status"] == "pending"
     assert created["status_detail"].startswith("requested on restoo as ")
     assert "yet to accept" in created["status_detail"]
