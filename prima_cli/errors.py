@@ -103,6 +103,21 @@ class DatabaseBusy(TryAgainLater):
     type = "database_busy"
 
 
+class DatabaseUnavailable(TryAgainLater):
+    """The database cannot be reached or failed under us (server stopped, connection lost,
+    disk full). Nothing of the interrupted transaction was saved; what was done on a platform
+    before it is named in the message, with what to run once the database is back."""
+
+    type = "database_unavailable"
+
+
+class BookingChanged(TryAgainLater):
+    """Another process changed the booking between this command's read and its write (a
+    lost compare-and-set): this command changed nothing."""
+
+    type = "booking_changed"
+
+
 class BookingNotPlaced(PrimaError):
     """No platform took the booking; the exit code is that of the deciding error."""
 

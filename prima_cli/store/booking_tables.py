@@ -47,9 +47,16 @@ class Booking(SQLModel, table=True):
     cancelled_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    #: bumped by each write of the process placing the booking (``core.bookings._claim``):
-    #: two processes never place one booking at once
+    #: bumped by every transition (``core.booking_state.advance``), a compare-and-set: of
+    #: two processes acting on one booking, the second to write changes nothing
     version: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    #: the process placing the booking (``host:pid``) and when it last claimed it; cleared
+    #: when placing ends, so a set placer whose process is gone marks an orphaned intent
+    placer: str | None = Field(default=None, sa_type=sa.String(120))
+    placing_since: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    #: a cancel was asked for: set before any platform is called, so that a cancel whose
+    #: answer was lost is finished by reconcile, and nothing places the booking again
+    cancel_requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class PlatformReservation(SQLModel, table=True):
@@ -92,3 +99,26 @@ class PlatformReservation(SQLModel, table=True):
     requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+
+
+class BookingEvent(SQLModel, table=True):
+    """One transition of a booking (the audit trail): who, when, what, and the status after."""
+
+    model_config = DEFER
+
+    __tablename__ = "booking_events"
+    __table_args__ = (sa.Index("ix_booking_events_booking", "booking_id", "version"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    booking_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("bookings.id", ondelete="CASCADE"), nullable=False
+        )
+    )
+    version: int = Field(nullable=False)
+    at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    actor: str = Field(sa_type=sa.String(200), nullable=False)
+    action: str = Field(sa_type=sa.String(40), nullable=False)
+    status: str = Field(sa_type=sa.String(20), nullable=False)
+    attempt: int | None = Field(default=None)
+    note: str | None = Field(default=None, sa_type=sa.Text)
