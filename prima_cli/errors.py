@@ -47,6 +47,8 @@ class PrimaError(Exception):
 
     exit_code: ExitCode = ExitCode.INTERNAL
     type: str = "internal_error"
+    #: a create that ends in this error applied nothing, and the next platform may be tried
+    fails_over: bool = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -79,10 +81,12 @@ class Conflict(PrimaError):
 class ConfigError(PrimaError):
     exit_code = ExitCode.CONFIG
     type = "configuration_error"
+    fails_over = True
 
 
 class SchemaNotMigrated(ConfigError):
     type = "schema_not_migrated"
+    fails_over = False
 
 
 class PartialFailure(PrimaError):
@@ -197,6 +201,7 @@ class PlatformAuthError(PlatformError):
 
     exit_code = ExitCode.AUTH
     type = "platform_auth_failed"
+    fails_over = True
 
 
 class PlatformRejected(PlatformError):
@@ -213,6 +218,7 @@ class PlatformNoAvailability(PlatformRejected):
     """
 
     type = "platform_no_availability"
+    fails_over = True
 
 
 #: platform messages that mean "no room at that time" (English and Spanish wordings)
@@ -234,11 +240,13 @@ def rejection(message: str, platform_message: str | None, **kw: object) -> Platf
 class PlatformNotFound(PlatformError):
     exit_code = ExitCode.NOT_FOUND
     type = "platform_not_found"
+    fails_over = True
 
 
 class PlatformRateLimited(PlatformError):
     exit_code = ExitCode.TEMPFAIL
     type = "platform_rate_limited"
+    fails_over = True
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]
@@ -250,6 +258,7 @@ class PlatformUnavailable(PlatformError):
 
     exit_code = ExitCode.UNAVAILABLE
     type = "platform_unavailable"
+    fails_over = True
 
 
 class PlatformMalformedResponse(PlatformError):
@@ -257,6 +266,7 @@ class PlatformMalformedResponse(PlatformError):
 
     exit_code = ExitCode.UNAVAILABLE
     type = "platform_malformed_response"
+    fails_over = True
 
     def __init__(self, message: str, *, excerpt: str = "", **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]

@@ -187,6 +187,12 @@ def create(
 def cancel(
     booking: str = BOOKING,
     reason: str = typer.Option("OTHER", "--reason", help=f"One of {REASONS}."),
+    local: bool = typer.Option(
+        False,
+        "--local",
+        help="Drop it here without calling the platform: only when another booking holds "
+        "the same reservation, or its connection was removed.",
+    ),
     json: bool = JSON,
 ) -> None:
     """Cancel on the platform that holds it (even through a disabled connection), then locally."""
@@ -194,7 +200,9 @@ def cancel(
 
     state = current()
     out = state.use_json(json)
-    result = bookings.cancel(state.store(), booking, reason.upper(), state.http_options())
+    result = bookings.cancel(
+        state.store(), booking, reason.upper(), state.http_options(), local=local
+    )
     for warning in result.warnings:
         out.warn(warning)
     if json:
@@ -207,7 +215,9 @@ def cancel(
 def list_(
     venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
     status: str | None = typer.Option(
-        None, "--status", help="pending, confirmed, rejected, unknown or cancelled."
+        None,
+        "--status",
+        help="pending, confirmed, waitlisted, rejected, unknown, cancelled or no_show.",
     ),
     platform: str | None = typer.Option(None, "--platform", help="Only bookings tried there."),
     date_from: str | None = typer.Option(None, "--from", help="From this local date."),
@@ -244,6 +254,34 @@ def show(booking: str = BOOKING, json: bool = JSON) -> None:
         out.json(views.booking(b))
     else:
         out.record(views.booking_fields(b))
+
+
+@app.command("resolve")
+def resolve(
+    booking: str = BOOKING,
+    found: str | None = typer.Option(
+        None, "--found", metavar="EXTERNAL_ID", help="The platform holds it under this id."
+    ),
+    not_found: bool = typer.Option(False, "--not-found", help="The platform does not hold it."),
+    attempt: int | None = typer.Option(
+        None, "--attempt", help="Which open attempt (when there are several)."
+    ),
+    note: str | None = typer.Option(None, "--note", help="What you checked, for the record."),
+    json: bool = JSON,
+) -> None:
+    """Record what you found on the platform for an attempt whose outcome is unknown."""
+    from prima_cli.core import bookings
+
+    state = current()
+    out = state.use_json(json)
+    result = bookings.resolve(state.store(), booking, found=found, not_found=not_found,
+                              attempt=attempt, note=note)  # fmt: skip
+    b = result.booking
+    if json:
+        out.json(views.booking(b))
+        return
+    said = f"found as {result.found}" if result.found else "not found"
+    out.success(f"recorded attempt {result.attempt} of {b.reference} as {said} ({b.status})")
 
 
 @app.command("reconcile")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from prima_cli.cli.output import Column
 
 if TYPE_CHECKING:
-    from prima_cli.core.booking_records import AttemptInfo, BookingInfo
+    from prima_cli.core.booking_records import AttemptInfo, BookingInfo, EventInfo
     from prima_cli.core.connections import ConnectionInfo
     from prima_cli.core.venues import VenueInfo
     from prima_cli.platforms.contract import PlatformAdapter
@@ -168,13 +168,20 @@ def booking(b: BookingInfo, *, attempts: bool = True) -> dict[str, Any]:
         "platform_status": placed.status if placed else None,
         "needs_attention": b.needs_attention,
         "cancel_reason": b.cancel_reason,
+        "cancel_requested_at": b.cancel_requested_at,
         "cancelled_at": b.cancelled_at,
         "created_at": b.created_at,
         "updated_at": b.updated_at,
     }
     if attempts:
         data["attempts"] = [_attempt(a, raw=True) for a in b.attempts]
+        data["events"] = [_event(e) for e in b.events]
     return data
+
+
+def _event(e: EventInfo) -> dict[str, Any]:
+    return {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action,
+            "status": e.status, "attempt": e.attempt, "note": e.note}  # fmt: skip
 
 
 def booking_row(b: BookingInfo) -> dict[str, Any]:
@@ -217,6 +224,9 @@ def booking_fields(b: BookingInfo) -> list[tuple[str, Any]]:
         fields.append(("idempotency key", b.idempotency_key))
     if b.cancelled_at:
         fields.append(("cancelled", f"{b.cancelled_at.isoformat()} ({b.cancel_reason})"))
+    elif b.cancel_requested_at:
+        fields.append(("cancel asked", f"{b.cancel_requested_at.isoformat()} ({b.cancel_reason}): "
+                       "not confirmed by the platform yet"))  # fmt: skip
     for a in b.attempts:
         line = f"{a.platform_type}: {a.state}"
         if a.external_id:
@@ -226,6 +236,10 @@ def booking_fields(b: BookingInfo) -> list[tuple[str, Any]]:
         fields.append((f"attempt {a.attempt}", line))
         if a.attention:
             fields.append(("  attention", a.attention))
+    for e in b.events:
+        what = f"{e.action} -> {e.status}" + (f" (attempt {e.attempt})" if e.attempt else "")
+        note = f": {e.note}" if e.note else ""
+        fields.append((f"v{e.version}", f"{e.at.isoformat()} {e.actor} {what}{note}"))
     return fields
 
 

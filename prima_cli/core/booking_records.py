@@ -3,43 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from prima_cli.errors import NotFound
+from prima_cli.core.booking_state import LIVE_STATUSES, AttemptState, BookingStatus
+from prima_cli.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
-# Attempt states (platform_reservations.state)
-PENDING = "pending"  # written before the call; the call has not finished (or the process died)
-CONFIRMED = "confirmed"  # the platform holds the reservation (external id known)
-REJECTED = "rejected"  # the platform refused it, or reconciliation proved it never landed
-FAILED = "failed"  # nothing was applied: unreachable, credentials, configuration
-SKIPPED = "skipped"  # not sent: no availability at that time, or invalid for that platform
-UNKNOWN = "unknown"  # it may have landed; reconcile before anything else
-CANCELLED = "cancelled"
-
-# Booking statuses
-B_PENDING, B_CONFIRMED, B_REJECTED, B_UNKNOWN, B_CANCELLED, B_NO_SHOW = (
-    "pending",
-    "confirmed",
-    "rejected",
-    "unknown",
-    "cancelled",
-    "no_show",
-)
-#: on a platform's waiting list: the platform holds it (cancel it there), but no table
-B_WAITLISTED = "waitlisted"
-BOOKING_STATUSES = (B_PENDING, B_CONFIRMED, B_WAITLISTED, B_REJECTED, B_UNKNOWN, B_CANCELLED,
-                    B_NO_SHOW)  # fmt: skip
-LIVE_STATUSES = (B_PENDING, B_CONFIRMED, B_WAITLISTED, B_UNKNOWN)
-#: a pending attempt younger than this may still be in flight in another process
-IN_FLIGHT_SECONDS = 120
+#: every status a booking can have, for option checks and help
+BOOKING_STATUSES = tuple(s.value for s in BookingStatus)
 
 
 @dataclass(slots=True)  # not frozen: lists build ten thousand of these, and frozen init is slow
@@ -59,6 +35,19 @@ class AttemptInfo:
     updated_at: dt.datetime
     #: the whole error (``PrimaError.to_dict()``), where it was stored
     error_details: dict[str, Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class EventInfo:
+    """One transition of the booking's audit trail."""
+
+    version: int
+    at: dt.datetime
+    actor: str
+    action: str
+    status: str
+    attempt: int | None
+    note: str | None
 
 
 @dataclass(slots=True)  # not frozen, for the same reason
@@ -84,72 +73,49 @@ class BookingInfo:
     cancelled_at: dt.datetime | None
     created_at: dt.datetime
     updated_at: dt.datetime
+    cancel_requested_at: dt.datetime | None
     attempts: list[AttemptInfo]
+    #: the audit trail (``show`` reads it; lists leave it empty)
+    events: list[EventInfo] = field(default_factory=list)
 
     @property
     def confirmed_attempt(self) -> AttemptInfo | None:
-        return next((a for a in self.attempts if a.state in (CONFIRMED, CANCELLED)), None)
+        held = (AttemptState.CONFIRMED, AttemptState.CANCELLED)
+        return next((a for a in self.attempts if a.state in held), None)
 
     @property
     def needs_attention(self) -> bool:
         return any(a.attention for a in self.attempts)
 
 
-def owner() -> str:
-    """Who is making a call: host and process, to tell a crashed attempt from a live one."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
-def in_flight(row: PlatformReservation, now: dt.datetime) -> bool:
-    """A pending attempt that another live process may still be making."""
-    if row.state != PENDING:
-        return False
-    host, _, pid = (row.owner or "").rpartition(":")
-    if host == socket.gethostname() and pid.isdigit() and int(pid) != os.getpid():
-        return _process_alive(int(pid))
-    started = row.requested_at or row.created_at
-    return (now - started).total_seconds() < IN_FLIGHT_SECONDS
-
-
-def derive_status(rows: list[PlatformReservation], cancelled: bool = False) -> str:
-    """The booking status implied by its attempts."""
-    if cancelled:
-        return B_CANCELLED
-    states = {r.state for r in rows}
-    if CONFIRMED in states:
-        held = [r for r in rows if r.state == CONFIRMED]
-        if all(r.status == "waitlist" for r in held):
-            return B_WAITLISTED
-        return B_CONFIRMED
-    if UNKNOWN in states:
-        return B_UNKNOWN
-    if PENDING in states:
-        return B_PENDING
-    return B_REJECTED
+#: the largest id a booking can have on every backend (a signed 64-bit integer)
+_MAX_ID = 2**63 - 1
 
 
 def find_booking(session: Session, ref: str) -> Booking:
-    """A booking by id, by our reference (PRM-...) or by the operator's --reference key."""
+    """A booking by id, by our reference (PRM-...) or by the operator's --reference key.
+
+    An all-digit ``ref`` that is both one booking's id and another's key is refused rather
+    than guessed (keys made before all-digit keys were refused can still look like ids).
+    """
     from sqlmodel import select
 
     from prima_cli.store.booking_tables import Booking
 
     ref = ref.strip()
-    booking = session.get(Booking, int(ref)) if ref.isdigit() else None
-    if booking is None:
-        booking = session.exec(
-            select(Booking).where((Booking.reference == ref) | (Booking.idempotency_key == ref))
-        ).first()
+    by_id = None
+    if ref.isdigit() and int(ref) <= _MAX_ID:
+        by_id = session.get(Booking, int(ref))
+    by_name = session.exec(
+        select(Booking).where((Booking.reference == ref) | (Booking.idempotency_key == ref))
+    ).first()
+    if by_id is not None and by_name is not None and by_id.id != by_name.id:
+        raise Conflict(
+            f"{ref!r} is booking {by_id.reference}'s id and booking {by_name.reference}'s "
+            "--reference key",
+            hint=f"name it by its reference: {by_id.reference} or {by_name.reference}",
+        )
+    booking = by_id or by_name
     if booking is None:
         raise NotFound(f"no booking {ref!r}", hint="see `prima bookings list`")
     return booking
@@ -195,6 +161,8 @@ def info(
     booking: Booking,
     venue_slug: str | None = None,
     rows: list[PlatformReservation] | None = None,
+    *,
+    with_events: bool = False,
 ) -> BookingInfo:
     from prima_cli.store.models import Venue
 
@@ -243,8 +211,25 @@ def info(
         cancelled_at=booking.cancelled_at,
         created_at=booking.created_at,
         updated_at=booking.updated_at,
+        cancel_requested_at=booking.cancel_requested_at,
         attempts=attempts,
+        events=events_of(session, booking.id) if with_events else [],
     )
+
+
+def events_of(session: Session, booking_id: int) -> list[EventInfo]:
+    """The booking's audit trail, oldest first."""
+    from sqlmodel import col, select
+
+    from prima_cli.store.booking_tables import BookingEvent
+
+    rows = session.exec(
+        select(BookingEvent)
+        .where(BookingEvent.booking_id == booking_id)
+        .order_by(col(BookingEvent.version), col(BookingEvent.id))
+    ).all()
+    return [EventInfo(e.version, e.at, e.actor, e.action, e.status, e.attempt, e.note)
+            for e in rows]  # fmt: skip
 
 
 def live_count(
@@ -267,6 +252,8 @@ def live_count(
             PlatformReservation, col(PlatformReservation.booking_id) == col(Booking.id)
         ).where(
             PlatformReservation.venue_platform_id == connection_id,
-            col(PlatformReservation.state).in_((PENDING, CONFIRMED, UNKNOWN)),
+            col(PlatformReservation.state).in_(
+                (AttemptState.PENDING, AttemptState.CONFIRMED, AttemptState.UNKNOWN)
+            ),
         )
     return int(session.exec(query).one())

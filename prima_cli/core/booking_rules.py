@@ -142,13 +142,40 @@ def check_notes(notes: str) -> str:
 
 
 def check_key(key: str | None) -> str | None:
+    """An idempotency key as given, or InvalidInput. All-digit keys are refused: booking
+    ids are all digits, and a key must never be read as another booking's id."""
     if key is None:
         return None
     if not key or len(key) > MAX_KEY or not _KEY.match(key):
         raise InvalidInput(
             f"--reference must be 1 to {MAX_KEY} printable characters without spaces"
         )
+    if key.isdigit():
+        raise InvalidInput(
+            f"--reference {key} is all digits, which reads as a booking id",
+            hint=f"add a prefix, e.g. --reference order-{key}",
+        )
     return key
+
+
+QUARTER = 15
+_DAY_MINUTES = 24 * 60
+
+
+def snap_to_quarter(value: dt.time) -> dt.time:
+    """The nearest quarter hour (halfway rounds up: 20:07 -> 20:00, 20:08 -> 20:15).
+
+    Only for an operator who asked to snap (``--snap-to-quarter``). A time that would snap
+    past midnight (23:53) raises ``InvalidInput``: the date would change.
+    """
+    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
+    minutes = int((seconds / 60 + QUARTER / 2) // QUARTER * QUARTER)
+    if minutes >= _DAY_MINUTES:
+        raise InvalidInput(
+            f"{value:%H:%M} would snap to 00:00 of the next day",
+            hint="choose the time explicitly: 23:45, or 00:00 on the next date",
+        )
+    return dt.time(minutes // 60, minutes % 60)
 
 
 def fingerprint(**details: object) -> str:

@@ -22,9 +22,9 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, TypeVar
 from zoneinfo import ZoneInfo
 
-from prima_cli.core import booking_records as rec
 from prima_cli.core import snapshots
 from prima_cli.core import targets as targets_core
+from prima_cli.core.booking_state import AttemptState, BookingStatus, owner
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.errors import (
@@ -91,34 +91,45 @@ class _Work:
     open_attempts: frozenset[int]
     outbox: frozenset[int]
     upcoming: frozenset[int]
+    #: orphaned placements by the connection whose sync places them
+    orphans: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
 def _work(store: Store) -> _Work:
     from sqlmodel import col, select
 
+    from prima_cli.core.reconcile_attempts import orphan_owners
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
+    now = utcnow()
     with store.session() as session:
         rows = session.exec(
             select(PlatformReservation.venue_platform_id, PlatformReservation.state,
-                   PlatformReservation.error_message)
+                   Booking.cancel_requested_at, Booking.status)
             .join(Booking, col(Booking.id) == col(PlatformReservation.booking_id))
             .where(col(PlatformReservation.venue_platform_id).is_not(None),
-                   Booking.starts_at > utcnow() - dt.timedelta(days=1))
+                   Booking.starts_at > now - dt.timedelta(days=1))
         ).all()  # fmt: skip
+        orphans: dict[int, list[int]] = {}
+        for booking, _platform, owner in orphan_owners(session, now):
+            if owner is not None and booking.id is not None:
+                orphans.setdefault(owner, []).append(booking.id)
     open_: set[int] = set()
-    outbox: set[int] = set()
+    outbox: set[int] = set(orphans)
     upcoming: set[int] = set()
-    for connection_id, state, message in rows:
+    for connection_id, state, cancel_requested, status in rows:
         if connection_id is None:
             continue
-        if state in (rec.UNKNOWN, rec.PENDING):
+        if state in (AttemptState.UNKNOWN, AttemptState.PENDING):
             open_.add(connection_id)
-        elif state == rec.CONFIRMED:
+        elif state == AttemptState.CONFIRMED:
             upcoming.add(connection_id)
-        elif state == rec.REJECTED and message and "never landed" in message:
+            if cancel_requested is not None and status != BookingStatus.CANCELLED:
+                open_.add(connection_id)  # a cancel to finish
+        elif state == AttemptState.NOT_LANDED:
             outbox.add(connection_id)
-    return _Work(frozenset(open_), frozenset(outbox), frozenset(upcoming))
+    return _Work(frozenset(open_), frozenset(outbox), frozenset(upcoming),
+                 {k: tuple(v) for k, v in orphans.items()})  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -319,30 +330,39 @@ async def _reconcile(
     ctx: _Ctx, adapter: Any, target: targets_core.Target, outcome: ConnectionOutcome
 ) -> None:
     from prima_cli.core import reconcile
-    from prima_cli.core.bookings import last_error, push_async
+    from prima_cli.core.attempts import last_error
+    from prima_cli.core.placement import push_async
+    from prima_cli.core.reconcile_attempts import Outcome
 
     store, client, cid = ctx.store, ctx.client, outcome.connection_id
     if cid not in ctx.work.open_attempts and cid not in ctx.work.outbox:
         outcome.steps["reconcile"] = {"settled": 0, "manual": 0, "in_flight": 0, "errors": 0,
                                       "pushed": 0}  # fmt: skip
         return
-    report = await reconcile.reconcile_async(store, client, connection_id=cid)
-    by = {k: 0 for k in ("found", "not_found", "manual", "in_flight", "error")}
+    report = await reconcile.reconcile_async(store, client, connection_id=cid, orphans=False)
+    by = {k: 0 for k in Outcome}
     for item in report.items:
         by[item.outcome] += 1
     pushed, push_errors = 0, []
-    for booking_id in _outbox(store, outcome.connection_id):
-        placed = await push_async(store, client, booking_id, target)
+    todo: list[tuple[int, targets_core.Target | None]] = [(b, target) for b in _outbox(store, cid)]
+    todo += [(b, None) for b in ctx.work.orphans.get(cid, ())]
+    for booking_id, only in todo:
+        try:
+            placed = await push_async(store, client, booking_id, only)
+        except PrimaError as err:
+            push_errors.append(err)
+            continue
         if placed is None:  # placed or being placed by another process meanwhile
             continue
-        if placed.status == rec.B_CONFIRMED:
+        if placed.status == BookingStatus.CONFIRMED:
             pushed += 1
         else:  # the operator must hear of it: the booking is still not on the platform
             push_errors.append(last_error(placed))
-    outcome.steps["reconcile"] = {"settled": by["found"] + by["not_found"], "manual": by["manual"],
-                                  "in_flight": by["in_flight"], "errors": by["error"],
+    settled = by[Outcome.FOUND] + by[Outcome.NOT_FOUND] + by[Outcome.CANCELLED]
+    outcome.steps["reconcile"] = {"settled": settled, "manual": by[Outcome.MANUAL],
+                                  "in_flight": by[Outcome.IN_FLIGHT], "errors": by[Outcome.ERROR],
                                   "pushed": pushed}  # fmt: skip
-    failed = next((i for i in report.items if i.outcome == "error"), None)
+    failed = next((i for i in report.items if i.outcome == Outcome.ERROR), None)
     if failed is not None:  # the platform's own error, so the exit code says what happened
         raise failed.error or PrimaError(f"reconciliation failed for {failed.booking}")
     if push_errors:
@@ -350,7 +370,7 @@ async def _reconcile(
 
 
 def _outbox(store: Store, connection_id: int) -> list[int]:
-    """Upcoming bookings whose every attempt on this connection ended without landing and
+    """Upcoming bookings whose attempt on this connection proved never to have landed and
     that no platform holds: they were meant to be booked, so sync places them."""
     from sqlmodel import col, select
 
@@ -359,13 +379,12 @@ def _outbox(store: Store, connection_id: int) -> list[int]:
     with store.session() as session:
         lost = select(PlatformReservation.booking_id).where(
             PlatformReservation.venue_platform_id == connection_id,
-            PlatformReservation.error_type == "platform_rejected",
-            col(PlatformReservation.error_message).contains("never landed"),
+            PlatformReservation.state == AttemptState.NOT_LANDED,
         )
         rows = session.exec(
             select(Booking.id).where(
                 col(Booking.id).in_(lost),
-                Booking.status == rec.B_REJECTED,
+                Booking.status == BookingStatus.REJECTED,
                 Booking.starts_at > utcnow(),
             )
         ).all()
@@ -395,8 +414,11 @@ async def _statuses(
 
 
 def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> int:
+    """Write what the platform lists onto the bookings it holds, each a transition on the
+    version read here (a booking another process changed meanwhile is left to the next run)."""
     from sqlmodel import col, select
 
+    from prima_cli.core.booking_state import Lost, Step, claim, record_event
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     changed = 0
@@ -406,7 +428,7 @@ def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> 
             .join(Booking, col(Booking.id) == col(PlatformReservation.booking_id))
             .where(
                 PlatformReservation.venue_platform_id == connection_id,
-                PlatformReservation.state == rec.CONFIRMED,
+                PlatformReservation.state == AttemptState.CONFIRMED,
                 col(PlatformReservation.external_id).in_(list(by_id)),
             )
         ).all()
@@ -414,29 +436,43 @@ def _apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> 
             record = by_id[row.external_id or ""]
             if (row.raw_status, row.status) == (record.raw_status, record.status.value):
                 continue
+            assert booking.id is not None
+            try:
+                version = claim(session, booking.id, booking.version)
+            except Lost:
+                continue
             changed += 1
             row.raw_status, row.status = record.raw_status, record.status.value
             row.updated_at = utcnow()
-            if record.status.value == "cancelled":
-                row.state = rec.CANCELLED
-                booking.status = rec.B_CANCELLED
-                booking.cancelled_at = utcnow()
-                booking.cancel_reason = "ON_PLATFORM"
-                booking.status_detail = (
-                    f"cancelled on {row.platform_type} (raw status {record.raw_status})"
-                )
-            elif record.status.value == "no_show":
-                booking.status = rec.B_NO_SHOW
-                booking.status_detail = f"no-show on {row.platform_type}"
-            elif booking.status == rec.B_WAITLISTED and record.status.value in (
-                "confirmed", "seated", "completed"):  # fmt: skip
-                booking.status = rec.B_CONFIRMED  # the platform found the guest a table
-                booking.status_detail = (f"confirmed on {row.platform_type} from its waiting "
-                                         f"list (raw status {record.raw_status})")  # fmt: skip
-            booking.updated_at = utcnow()
+            _status_from_platform(booking, row, record)
             session.add(row)
-            session.add(booking)
+            step = Step(session, booking, version, "status_refresh", attempt=row.attempt,
+                        note=f"{row.platform_type} lists it as {record.raw_status}")  # fmt: skip
+            booking.version = version
+            record_event(step)
     return changed
+
+
+def _status_from_platform(booking: Any, row: Any, record: Any) -> None:
+    from prima_cli.core.booking_state import set_state, set_status
+
+    now = utcnow()
+    if record.status.value == "cancelled":
+        set_state(row, AttemptState.CANCELLED)
+        why = f"cancelled on {row.platform_type} (raw status {record.raw_status})"
+        set_status(booking, BookingStatus.CANCELLED, why)
+        if booking.cancelled_at is None:
+            booking.cancelled_at = now
+            booking.cancel_reason = booking.cancel_reason or "ON_PLATFORM"
+    elif record.status.value == "no_show":
+        if booking.status != BookingStatus.CANCELLED:
+            set_status(booking, BookingStatus.NO_SHOW, f"no-show on {row.platform_type}")
+    elif booking.status == BookingStatus.WAITLISTED and record.status.value in (
+            "confirmed", "seated", "completed"):  # fmt: skip
+        # the platform found the guest a table
+        set_status(booking, BookingStatus.CONFIRMED, f"confirmed on {row.platform_type} from "
+                   f"its waiting list (raw status {record.raw_status})")  # fmt: skip
+    booking.updated_at = now
 
 
 def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int | None) -> None:
@@ -506,7 +542,7 @@ def _start_run(store: Store, options: SyncOptions) -> int:
         )  # fmt: skip
         run_row = SyncRun(
             trigger="worker" if options.worker else options.trigger,
-            worker=rec.owner(),
+            worker=owner(),
             status="running",
             options={
                 "venues": list(options.venues),
@@ -625,7 +661,7 @@ def sync(
         return SyncReport(None, "dry_run", started, utcnow(), [], plan(store, options))
     done: list[ConnectionOutcome] = []
     if options.worker:
-        me = f"{rec.owner()}:{started.timestamp():.0f}"
+        me = f"{owner()}:{started.timestamp():.0f}"
         run_id = _when_free(_start_run, store, options)
         claims = _Claims(store, options, me)
         status = _run(store, claims, options, http, run_id, progress,

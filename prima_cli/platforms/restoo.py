@@ -82,22 +82,6 @@ def nearest_quarters(value: dt.time) -> tuple[dt.time, dt.time]:
     return _at_minute(before), _at_minute(before + QUARTER)
 
 
-def snap_to_quarter(value: dt.time) -> dt.time:
-    """The nearest quarter hour (halfway rounds up: 20:07 -> 20:00, 20:08 -> 20:15).
-
-    Only for an operator who asked to snap. A time that would snap past midnight
-    (23:53) raises ``InvalidInput``: the date would change.
-    """
-    seconds = value.hour * 3600 + value.minute * 60 + value.second + value.microsecond / 1e6
-    minutes = int((seconds / 60 + QUARTER / 2) // QUARTER * QUARTER)
-    if minutes >= _DAY_MINUTES:
-        raise InvalidInput(
-            f"{value:%H:%M} would snap to 00:00 of the next day",
-            hint="choose the time explicitly: 23:45, or 00:00 on the next date",
-        )
-    return _at_minute(minutes)
-
-
 def require_quarter(value: dt.time) -> None:
     """``InvalidInput`` (exit 2) naming the two nearest quarter hours for an off-grid time."""
     if _on_grid(value):

@@ -48,14 +48,14 @@ def test_list_columns_are_the_record_fields_in_order() -> None:
     import dataclasses
 
     from prima_cli.core import booking_records as rec
-    from prima_cli.core.bookings import _attempt_columns, _booking_columns
+    from prima_cli.core.booking_queries import attempt_columns, booking_columns
     from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.models import Venue
 
     b, v = Booking.__table__.c, Venue.__table__.c  # type: ignore[attr-defined]
     r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
     booking_fields = [f.name for f in dataclasses.fields(rec.BookingInfo)]
-    assert [c.key for c in _booking_columns(b, v)] == booking_fields[:-1]
-    assert booking_fields[-1] == "attempts"
+    assert [c.key for c in booking_columns(b, v)] == booking_fields[:-2]
+    assert booking_fields[-2:] == ["attempts", "events"]
     attempt_fields = [f.name for f in dataclasses.fields(rec.AttemptInfo)]
-    assert [c.key for c in _attempt_columns(r)] == attempt_fields
+    assert [c.key for c in attempt_columns(r)] == attempt_fields

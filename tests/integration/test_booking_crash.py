@@ -73,5 +73,5 @@ def test_killed_before_the_platform_booked(venues: CLI, sandbox: Sandbox) -> Non
     booking = json.loads(rerun.stdout)
     assert booking["status"] == "confirmed"
     assert len(sandbox.state.reservations()) == 1
-    assert [a["state"] for a in booking["attempts"]] == ["rejected", "confirmed"]
+    assert [a["state"] for a in booking["attempts"]] == ["not_landed", "confirmed"]
     assert "never landed" in booking["attempts"][0]["error"]["message"]

@@ -8,6 +8,7 @@ import httpx
 import pytest
 import respx
 
+from prima_cli.core.booking_rules import snap_to_quarter
 from prima_cli.errors import (
     ConfigError,
     InvalidInput,
@@ -25,7 +26,6 @@ from prima_cli.platforms.restoo import (
     RestooAdapter,
     booking_at,
     nearest_quarters,
-    snap_to_quarter,
     status_from_text,
 )
 from tests.platforms.adapter_support import (

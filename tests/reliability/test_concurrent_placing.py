@@ -63,7 +63,7 @@ def test_a_stale_claim_is_refused_on_every_backend(any_db_url: str) -> None:
     is refused, whatever the database."""
     import datetime as dt
 
-    from prima_cli.core.bookings import _claim, _ClaimLost
+    from prima_cli.core.booking_state import Lost, claim
     from prima_cli.store.booking_tables import Booking
     from prima_cli.store.models import Venue
     from prima_cli.store.store import Store
@@ -86,10 +86,10 @@ def test_a_stale_claim_is_refused_on_every_backend(any_db_url: str) -> None:
         booking_id = booking.id
         assert booking_id is not None and booking.version == 0
     with store.session() as session:  # the first writer
-        assert _claim(session, booking_id, 0) == 1
-    with pytest.raises(_ClaimLost), store.session() as session:  # read 0 too: refused
-        _claim(session, booking_id, 0)
+        assert claim(session, booking_id, 0) == 1
+    with pytest.raises(Lost), store.session() as session:  # read 0 too: refused
+        claim(session, booking_id, 0)
     with store.session() as session:
-        assert _claim(session, booking_id, 1) == 2
+        assert claim(session, booking_id, 1) == 2
         assert session.get(Booking, booking_id).version == 2  # type: ignore[union-attr]
     store.dispose()
