@@ -56,10 +56,14 @@ class PrimaError(Exception):
         self.hint = hint
         #: extra facts for scripts (e.g. the booking reference), shown in JSON errors
         self.details: dict[str, object] = {}
+        #: what the command said before it failed (printed before the error)
+        self.warnings: list[str] = []
 
     def to_dict(self) -> dict[str, object]:
         data: dict[str, object] = {"type": self.type, "message": self.message, "hint": self.hint}
         data.update(self.details)
+        if self.warnings:
+            data["warnings"] = list(self.warnings)
         return data
 
 

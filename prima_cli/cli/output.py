@@ -192,6 +192,8 @@ class Output:
             self.terminal.stderr.write(to_json(payload) + "\n")
             self.terminal.stderr.flush()
             return
+        for warning in err.warnings:
+            self.warn(warning)
         self._stderr(f"error: {err.message}", "bold red")
         if err.hint:
             self._stderr(f"hint: {err.hint}", "dim")

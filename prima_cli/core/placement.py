@@ -488,9 +488,13 @@ def create(
                 found = session.get_one(Booking, booking_id)
                 plan.targets, skipped = _usable(plan.targets, att.request_of(found))
             plan.warnings.extend(skipped)
-    if go:
-        _run_placement(store, booking_id, reference, plan, seen, http)
-    return _outcome(_load(store, booking_id), replayed and not go, plan.warnings)
+    try:
+        if go:
+            _run_placement(store, booking_id, reference, plan, seen, http)
+        return _outcome(_load(store, booking_id), replayed and not go, plan.warnings)
+    except PrimaError as err:
+        err.warnings[:0] = plan.warnings
+        raise
 
 
 def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, seen: int,

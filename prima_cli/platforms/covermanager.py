@@ -231,7 +231,8 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         by_ref = [r for r in records if r.reference == request.reference]
         if by_ref:
             return by_ref[0]
-        guest = [r for r in records if _same_guest_and_time(r, request)]
+        # a reservation that carries a reference is that booking's, never a match by guest
+        guest = [r for r in records if not r.reference and _same_guest_and_time(r, request)]
         if len(guest) > 1:
             raise PlatformAmbiguousOutcome(
                 f"{len(guest)} CoverManager reservations match the guest and time "

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+import stamina
 
 from prima_cli.sandbox import Sandbox, SandboxConfig
 from tests.conftest import CLI
@@ -57,3 +58,23 @@ def restoo_settings(
         "--set",
         f"base_url={creds.base_url}",
     ]
+
+
+@pytest.fixture
+def instant_retries() -> Iterator[None]:
+    with stamina.set_testing(True, attempts=2):
+        yield
+
+
+@pytest.fixture
+def madrid(venues: CLI, sandbox: Sandbox) -> CLI:
+    """madrid: CoverManager first, Restoo (Barcelona account, same zone) second."""
+    venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
+    venues.ok(
+        "platforms",
+        "add",
+        "madrid",
+        "restoo",
+        *restoo_settings(sandbox, account="prima-sbx-barcelona"),
+    )
+    return venues

@@ -43,3 +43,23 @@ def test_an_id_held_by_another_booking_is_flagged(venues: CLI) -> None:
     refused = venues("bookings", "cancel", refs[1])
     assert refused.exit_code == 4
     assert "also held by" in refused.stderr and refs[0] in refused.stderr
+    # the duplicate is dropped here, without a call: the reservation stays with the first
+    dropped = venues("bookings", "cancel", refs[1], "--local", "--json")
+    assert dropped.exit_code == 0, dropped.stderr
+    assert dropped.json()["status"] == "cancelled"
+    assert "dropped locally" in dropped.json()["status_detail"]
+    # a local drop of the last holder would leave the table booked: refused, nothing changed
+    before = venues.ok("bookings", "show", refs[0], "--json").json()
+    kept = venues("bookings", "cancel", refs[0], "--local")
+    assert kept.exit_code == 4 and "would leave reservation DUP123" in kept.stderr
+    assert venues.ok("bookings", "show", refs[0], "--json").json() == before
+    # the last live holder's cancel goes to the platform and cascades to the dropped one
+    with respx.mock(assert_all_called=True) as mock:
+        cancel = mock.post(f"{BASE}/reserv/cancel_client").mock(
+            return_value=Response(200, json={"resp": 1, "status": "-1"})
+        )
+        done = venues("bookings", "cancel", refs[0], "--json")
+        assert done.exit_code == 0, done.stderr
+        assert cancel.call_count == 1
+    dup = venues.ok("bookings", "show", refs[1], "--json").json()
+    assert [a["state"] for a in dup["attempts"]] == ["cancelled"]

@@ -4,42 +4,22 @@ lost answers and reconciliation, cancellation through the recorded connection.""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from zoneinfo import ZoneInfo
 
 import pytest
-import stamina
 
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI
 from tests.integration.conftest import add_venues, cm_settings, restoo_settings
 
+pytestmark = pytest.mark.usefixtures("instant_retries")
+
 GUEST = ["--first-name", "Lucía", "--last-name", "Fernández Ruiz",
          "--email", "lucia.fernandez@gmail.com", "--phone", "612 48 39 07"]  # fmt: skip
 
 
-@pytest.fixture(autouse=True)
-def instant_retries() -> Iterator[None]:
-    with stamina.set_testing(True, attempts=2):
-        yield
-
-
 def day(tz: str = "Europe/Madrid", ahead: int = 3) -> str:
     return (dt.datetime.now(ZoneInfo(tz)).date() + dt.timedelta(days=ahead)).isoformat()
-
-
-@pytest.fixture
-def madrid(venues: CLI, sandbox: Sandbox) -> CLI:
-    """madrid: CoverManager first, Restoo (Barcelona account, same zone) second."""
-    venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
-    venues.ok(
-        "platforms",
-        "add",
-        "madrid",
-        "restoo",
-        *restoo_settings(sandbox, account="prima-sbx-barcelona"),
-    )
-    return venues
 
 
 def book(cli: CLI, *extra: str, time: str = "20:00", venue: str = "madrid") -> object:
