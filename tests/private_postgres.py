@@ -238,6 +238,11 @@ class PrivatePostgres:
         self._run("createdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", name)
         return self.url_for(name)
 
+    def drop_database(self, name: str) -> None:
+        """Drop database ``name``, closing its sessions (the server must be running)."""
+        self._run("dropdb", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres",
+                  "--force", "--if-exists", name)  # fmt: skip
+
 
 def _alive(pid: int) -> bool:
     try:
