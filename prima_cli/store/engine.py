@@ -171,6 +171,7 @@ def connect_error(url: str, exc: SQLAlchemyError) -> PrimaError:
 
 
 def busy_error(exc: SQLAlchemyError) -> DatabaseBusy:
+    """The DatabaseBusy (exit 75) for a transaction the database gave up on (see is_busy)."""
     return DatabaseBusy(
         f"the database gave up on a transaction because of other writers "
         f"({driver_message(exc)}); nothing of it was saved",
@@ -179,6 +180,8 @@ def busy_error(exc: SQLAlchemyError) -> DatabaseBusy:
 
 
 def unavailable_error(url: str, exc: SQLAlchemyError) -> DatabaseUnavailable:
+    """The DatabaseUnavailable (exit 75) for the database at ``url`` (see is_unavailable),
+    with a hint about disk space when the driver's message is about the disk."""
     reason = driver_message(exc)
     if _DISK_PROBLEM.search(reason):
         hint = ("free some disk space (or make the file system writable) where the database "
