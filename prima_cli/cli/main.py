@@ -84,20 +84,93 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return int(ExitCode.INTERRUPTED)
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
-            import traceback
-
             from prima_cli import redact
 
-            terminal.stderr.write(redact.scrub(traceback.format_exc()))
-        internal = PrimaError(
-            f"internal error: {type(exc).__name__}: {exc}",
-            hint="rerun with --verbose for the traceback and report it",
-        )
-        state.output.error(internal)
-        return int(ExitCode.INTERNAL)
+            terminal.stderr.write(redact.scrub(traceback_text(exc)))
+        shown = last_resort_error(exc, state)
+        state.output.error(shown)
+        return int(shown.exit_code)
     finally:
         state.close()
         set_current(None)
+
+
+def _database_error(exc: BaseException) -> bool:
+    # SQLAlchemy is loaded by then if it raised: never imported here just to check
+    if "sqlalchemy" not in sys.modules:
+        return False
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError)
+
+
+def _database_url(state: AppState) -> str:
+    if state.store_url is not None:
+        return state.store_url
+    from prima_cli.store.url import resolve
+
+    try:
+        return resolve(state.db)[0]
+    except PrimaError:
+        return "--db"
+
+
+def last_resort_error(exc: Exception, state: AppState) -> PrimaError:
+    """The error to show for an exception that no layer mapped.
+
+    A database that is unreachable or busy is still "try again later" (exit 75), wherever
+    the call was made. Anything else is an internal error (exit 1), named by its class and
+    its first line; for database errors the driver's first line, since SQLAlchemy's own
+    message carries the SQL statement and its parameters (guests' details).
+    """
+    if _database_error(exc):
+        from prima_cli.store.engine import connect_error, describe, is_busy, is_unavailable
+
+        if is_unavailable(exc) or is_busy(exc):  # type: ignore[arg-type]
+            mapped = connect_error(_database_url(state), exc)  # type: ignore[arg-type]
+            mapped.__cause__ = exc
+            return mapped
+        summary = describe(exc)
+    else:
+        summary = f"{type(exc).__name__}: {exc}"
+    return PrimaError(
+        f"internal error: {summary}",
+        hint="rerun with --verbose for the traceback and report it",
+    )
+
+
+def traceback_text(exc: BaseException) -> str:
+    """The traceback of ``exc`` and its causes, as Python prints it, except that database
+    errors show the driver's first line instead of the SQL statement and its parameters."""
+    import traceback
+
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and all(current is not seen for seen in chain):
+        chain.append(current)
+        cause = current.__cause__
+        current = (
+            cause if cause is not None or current.__suppress_context__ else current.__context__
+        )
+    parts: list[str] = []
+    for position, item in enumerate(reversed(chain)):
+        if position:
+            parts.append(
+                "\nThe above exception was the direct cause of the following exception:\n\n"
+                if item.__cause__ is not None
+                else "\nDuring handling of the above exception, another exception occurred:\n\n"
+            )
+        parts.append("Traceback (most recent call last):\n")
+        parts.extend(traceback.format_tb(item.__traceback__))
+        if _database_error(item):
+            from prima_cli.store.engine import driver_message
+
+            message = driver_message(item)
+        else:
+            message = str(item)
+        kind = type(item)
+        parts.append(f"{kind.__module__}.{kind.__qualname__}: {message}\n")
+    return "".join(parts)
 
 
 def run() -> None:

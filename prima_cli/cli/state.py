@@ -45,6 +45,11 @@ class AppState:
             self._store.require_schema()
         return self._store
 
+    @property
+    def store_url(self) -> str | None:
+        """The URL of the store this run opened, if it opened one."""
+        return self._store.url if self._store is not None else None
+
     def http_options(self) -> HttpOptions:
         from prima_cli.core.http_options import HttpOptions
 

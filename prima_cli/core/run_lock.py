@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import time
 import zlib
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
@@ -15,6 +15,8 @@ import sqlalchemy as sa
 from prima_cli.errors import ConfigError, TryAgainLater
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from prima_cli.store.store import Store
 
 POLL_SECONDS = 0.2
@@ -65,46 +67,98 @@ def _file_lock(store: Store, name: str, wait: float) -> Iterator[None]:
         lock.release()
 
 
-def _poll(try_once: object, wait: float) -> bool:
+def _poll(try_once: Callable[[], bool], wait: float) -> bool:
     deadline = time.monotonic() + wait
     while True:
-        if try_once():  # type: ignore[operator]
+        if try_once():
             return True
         if time.monotonic() >= deadline:
             return False
         time.sleep(POLL_SECONDS)
 
 
+#: on one kept connection: (try to take the lock once, release it)
+_Calls = tuple[Callable[[], bool], Callable[[], object]]
+
+
+@contextmanager
+def _session_lock(
+    store: Store, name: str, wait: float, prepare: Callable[[Connection], _Calls]
+) -> Iterator[None]:
+    """Hold a lock that lives with one database session for the block.
+
+    A database that cannot be reached while the lock is taken is DatabaseUnavailable
+    (exit 75), as anywhere else. If the server goes away while the block runs, the lock
+    went with its session: a failing release does not hide the block's own error, and after
+    a block that succeeded, a lost connection is no failure either.
+    """
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from prima_cli.store.engine import connect_error, is_unavailable
+
+    try:
+        conn = store.engine.connect()
+    except SQLAlchemyError as exc:
+        raise connect_error(store.url, exc) from exc
+    try:
+        conn.execution_options(isolation_level="AUTOCOMMIT")
+        try:
+            take, release = prepare(conn)
+            taken = _poll(take, wait)
+        except SQLAlchemyError as exc:
+            raise connect_error(store.url, exc) from exc
+        if not taken:
+            raise _locked(name, wait)
+        body_failed = True
+        try:
+            yield
+            body_failed = False
+        finally:
+            try:
+                release()
+            except SQLAlchemyError as exc:
+                if not body_failed and not is_unavailable(exc):
+                    raise connect_error(store.url, exc) from exc
+    finally:
+        with suppress(SQLAlchemyError):
+            conn.close()
+
+
+def _pg_calls(key: int) -> Callable[[Connection], _Calls]:
+    def prepare(conn: Connection) -> _Calls:
+        def take() -> bool:
+            return bool(
+                conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar()
+            )
+
+        return take, lambda: conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+
+    return prepare
+
+
 @contextmanager
 def _pg_lock(store: Store, name: str, wait: float) -> Iterator[None]:
     key = zlib.crc32(f"prima.{name}".encode())
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        taken = _poll(
-            lambda: conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar(),
-            wait,
-        )
-        if not taken:
-            raise _locked(name, wait)
-        try:
-            yield
-        finally:
-            conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+    with _session_lock(store, name, wait, _pg_calls(key)):
+        yield
+
+
+def _mysql_calls(name: str) -> Callable[[Connection], _Calls]:
+    def prepare(conn: Connection) -> _Calls:
+        database = conn.execute(sa.text("SELECT DATABASE()")).scalar()
+        lock_name = f"prima.{database}.{name}"[:64]  # GET_LOCK names are server-wide
+
+        def take() -> bool:
+            # polled like the others: GET_LOCK's own timeout is whole seconds on MySQL, so
+            # --wait 0.5 would not have waited at all
+            return conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock_name}).scalar() == 1
+
+        return take, lambda: conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": lock_name})
+
+    return prepare
 
 
 @contextmanager
 def _mysql_lock(store: Store, name: str, wait: float) -> Iterator[None]:
-    with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        database = conn.execute(sa.text("SELECT DATABASE()")).scalar()
-        lock_name = f"prima.{database}.{name}"[:64]  # GET_LOCK names are server-wide
-        # polled like the others: GET_LOCK's own timeout is whole seconds on MySQL, so
-        # --wait 0.5 would not have waited at all
-        taken = _poll(
-            lambda: conn.execute(sa.text("SELECT GET_LOCK(:n, 0)"), {"n": lock_name}).scalar() == 1,
-            wait,
-        )
-        if not taken:
-            raise _locked(name, wait)
-        try:
-            yield
-        finally:
-            conn.execute(sa.text("SELECT RELEASE_LOCK(:n)"), {"n": lock_name})
+    with _session_lock(store, name, wait, _mysql_calls(name)):
+        yield

@@ -3,17 +3,32 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    InterfaceError,
+    NoSuchModuleError,
+    OperationalError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlmodel import Session
 
-from prima_cli.errors import ConfigError, DatabaseBusy, SchemaNotMigrated
+from prima_cli.errors import (
+    ConfigError,
+    DatabaseBusy,
+    DatabaseUnavailable,
+    PrimaError,
+    SchemaNotMigrated,
+)
 from prima_cli.store import json_codec
 from prima_cli.store.url import mask_password, sqlite_path
 
@@ -77,7 +92,7 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
     """
     try:
         parsed = sa.engine.make_url(url)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:  # ValueError: e.g. a port that is no number
         raise ConfigError(
             f"invalid database URL {mask_password(url)!r}",
             hint="use e.g. sqlite:///path/prima.db, postgresql://user@host/db or "
@@ -93,6 +108,8 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
         "pool_pre_ping": backend != "sqlite",
         "json_serializer": json_codec.dumps,
         "json_deserializer": json_codec.loads,
+        # a statement's parameters are guests' names, e-mails and phones: never in an error
+        "hide_parameters": True,
     }
     if backend == "sqlite":
         if create:
@@ -119,13 +136,112 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
     return engine
 
 
-def connect_error(url: str, exc: SQLAlchemyError) -> ConfigError:
-    """A one-sentence ConfigError for a failure to reach the database."""
-    reason = str(getattr(exc, "orig", exc)).strip().splitlines()[0] if str(exc) else type(exc)
+def driver_message(exc: BaseException) -> str:
+    """The first line of the driver's own message for a database error.
+
+    Never ``str(exc)`` of a SQLAlchemy statement error: that carries the SQL statement and
+    its parameters. Empty messages become the exception class's name.
+    """
+    cause: BaseException = exc
+    if isinstance(exc, StatementError):
+        if exc.orig is None:
+            return type(exc).__name__
+        cause = exc.orig
+    lines = [line.strip() for line in str(cause).splitlines() if line.strip()]
+    return lines[0] if lines else type(cause).__name__
+
+
+def describe(exc: BaseException) -> str:
+    """``Class: first line of the driver's message``, for errors that are nobody's fault but
+    prima's (the last-resort handler): enough to report, never a statement or parameters."""
+    return f"{type(exc).__name__}: {driver_message(exc)}"
+
+
+def connect_error(url: str, exc: SQLAlchemyError) -> PrimaError:
+    """The one-sentence error for a failed database call: DatabaseBusy or DatabaseUnavailable
+    (exit 75) when running it again later can succeed, else a ConfigError (exit 78)."""
+    if is_busy(exc):
+        return busy_error(exc)
+    if is_unavailable(exc):
+        return unavailable_error(url, exc)
     return ConfigError(
-        f"cannot use the database at {mask_password(url)}: {reason}",
+        f"cannot use the database at {mask_password(url)}: {driver_message(exc)}",
         hint="check --db / PRIMA_DATABASE_URL and that the server is running",
     )
+
+
+def busy_error(exc: SQLAlchemyError) -> DatabaseBusy:
+    """The DatabaseBusy (exit 75) for a transaction the database gave up on (see is_busy)."""
+    return DatabaseBusy(
+        f"the database gave up on a transaction because of other writers "
+        f"({driver_message(exc)}); nothing of it was saved",
+        hint="run the command again",
+    )
+
+
+def unavailable_error(url: str, exc: SQLAlchemyError) -> DatabaseUnavailable:
+    """The DatabaseUnavailable (exit 75) for the database at ``url`` (see is_unavailable),
+    with a hint about disk space when the driver's message is about the disk."""
+    reason = driver_message(exc)
+    if _DISK_PROBLEM.search(reason):
+        hint = ("free some disk space (or make the file system writable) where the database "
+                "lives, then run the command again")  # fmt: skip
+    else:
+        hint = "check that the database server is running and reachable, then run the command again"
+    return DatabaseUnavailable(
+        f"the database at {mask_password(url)} is unavailable: {reason}", hint=hint
+    )
+
+
+#: PostgreSQL SQLSTATE classes of a server that is gone or cannot go on: connection
+#: exception, insufficient resources (disk full, out of memory, too many connections),
+#: operator intervention (administrator shutdown, crash shutdown, cannot connect now),
+#: system error (I/O)
+_POSTGRES_UNAVAILABLE_CLASSES = ("08", "53", "57", "58")
+#: a read-only transaction: the server is a standby, e.g. during a failover
+_POSTGRES_READ_ONLY = "25006"
+#: MySQL/MariaDB client and server errors of the same kinds: cannot connect (2002, 2003),
+#: gone away / lost (2006, 2013, 2055), shutdown in progress (1053), connection killed
+#: (1927), disk full (1021), too many connections (1040), read-only (1290, 1836)
+_MYSQL_UNAVAILABLE = frozenset({2002, 2003, 2006, 2013, 2055, 1053, 1927, 1021, 1040, 1290,
+                                1836})  # fmt: skip
+#: SQLite primary result codes: read-only, I/O error, disk full
+_SQLITE_UNAVAILABLE = frozenset({8, 10, 13})
+#: driver messages of connections that failed or dropped (psycopg reports most of these
+#: without a SQLSTATE)
+_UNREACHABLE = re.compile(
+    r"connection refused|server closed the connection|connection is (closed|lost)"
+    r"|consuming input failed|terminating connection|timeout expired|timed out"
+    r"|no route to host|network is unreachable|connection reset|broken pipe"
+    r"|lost connection|gone away|ssl syscall error|eof detected"
+    r"|the database system is (shutting down|starting up|in recovery)",
+    re.IGNORECASE,
+)
+_DISK_PROBLEM = re.compile(r"disk|no space|read-?only|i/o error", re.IGNORECASE)
+
+
+def is_unavailable(exc: SQLAlchemyError) -> bool:
+    """Whether the database could not be reached or failed under the command (connection
+    refused or lost, server shut down, disk full or read-only): a later run can succeed."""
+    if not isinstance(exc, DBAPIError):
+        return False
+    if exc.connection_invalidated:
+        return True
+    orig = exc.orig
+    sqlstate = getattr(orig, "sqlstate", None)
+    if isinstance(sqlstate, str) and (
+        sqlstate.startswith(_POSTGRES_UNAVAILABLE_CLASSES) or sqlstate == _POSTGRES_READ_ONLY
+    ):
+        return True
+    code = getattr(orig, "sqlite_errorcode", None)
+    if isinstance(code, int) and code & 0xFF in _SQLITE_UNAVAILABLE:
+        return True
+    args = getattr(orig, "args", ())
+    if args and isinstance(args[0], int) and args[0] in _MYSQL_UNAVAILABLE:
+        return True
+    if not isinstance(exc, (OperationalError, InterfaceError)):
+        return False
+    return bool(_UNREACHABLE.search(str(orig)))
 
 
 #: MySQL/MariaDB: deadlock, lock wait timeout
@@ -147,23 +263,32 @@ def is_busy(exc: SQLAlchemyError) -> bool:
     return "database is locked" in str(orig)  # SQLite, after its busy timeout
 
 
+def _rollback_quietly(session: Session) -> None:
+    """Roll back on the way out of a failed block. On a connection that is gone the
+    rollback fails too, and the server has already discarded the transaction: the block's
+    own error is the one to report."""
+    with suppress(SQLAlchemyError):
+        session.rollback()
+
+
 @contextmanager
 def session_scope(engine: Engine, url: str) -> Iterator[Session]:
-    """A session committed on success and rolled back on error."""
+    """A session committed on success and rolled back on error.
+
+    A database that is busy (DatabaseBusy), unreachable or failing (DatabaseUnavailable)
+    raises that typed error, with SQLAlchemy's as ``__cause__``; other operational errors
+    are a ConfigError. Errors that callers handle themselves (IntegrityError...) pass as
+    they are.
+    """
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
             session.commit()
-        except OperationalError as exc:
-            session.rollback()
-            if is_busy(exc):
-                reason = str(exc.orig).strip().splitlines()[0]
-                raise DatabaseBusy(
-                    f"the database gave up on a transaction because of other writers "
-                    f"({reason}); nothing of it was saved",
-                    hint="run the command again",
-                ) from exc
-            raise connect_error(url, exc) from exc
+        except DBAPIError as exc:
+            _rollback_quietly(session)
+            if isinstance(exc, (OperationalError, InterfaceError)) or is_unavailable(exc):
+                raise connect_error(url, exc) from exc
+            raise
         except BaseException:
-            session.rollback()
+            _rollback_quietly(session)
             raise

@@ -32,15 +32,20 @@ def _stored_revision(conn: Connection) -> str | None:
     """Like current_revision, without reflection (every command runs this; it must be cheap)."""
     from sqlalchemy.exc import OperationalError, ProgrammingError
 
+    from prima_cli.store.engine import is_busy, is_unavailable
+
     try:
         rows = conn.execute(sa.text(f"SELECT version_num FROM {VERSION_TABLE}")).scalars().all()
-    except (OperationalError, ProgrammingError):  # no such table: never migrated
-        return None
+    except (OperationalError, ProgrammingError) as exc:
+        if is_unavailable(exc) or is_busy(exc):  # a server gone mid-check is not "no schema"
+            raise
+        return None  # no such table: never migrated
     return rows[0] if rows else None
 
 
 def require_head(engine: Engine, url_for_messages: str) -> None:
-    """Raise SchemaNotMigrated (exit 78) unless the database is at ``HEAD``."""
+    """Raise SchemaNotMigrated (exit 78) unless the database is at ``HEAD``; a database that
+    cannot be reached raises DatabaseUnavailable (exit 75)."""
     from prima_cli.store.engine import connect_error
 
     try:

@@ -57,9 +57,14 @@ def normalise(value: str) -> str:
     return f"{_DRIVER_DEFAULTS.get(scheme.lower(), scheme)}://{rest}"
 
 
+_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pwd)=)[^&#]*", re.IGNORECASE)
+
+
 def mask_password(url: str) -> str:
-    """The URL with its password replaced by ``***`` (no SQLAlchemy needed)."""
-    return re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+    """The URL with its password replaced by ``***``, in the user part and in the query
+    string (``?password=``, as psycopg and PyMySQL accept it); no SQLAlchemy needed."""
+    masked = re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+    return _QUERY_PASSWORD.sub(r"\1***", masked)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -243,7 +243,8 @@ def test_environment_variable_and_flag_select_the_database(
     ("url", "needle"),
     [
         ("nonsense://x", "no database driver"),
-        ("postgresql://u:hunter2secret@127.0.0.1:1/none", "cannot use the database"),
+        ("postgresql://u:hunter2secret@127.0.0.1:notaport/x", "invalid database URL"),
+        ("postgresql://u:hunter2secret@127.0.0.1:5432", "names no database"),
     ],
 )
 def test_bad_database_urls_are_configuration_errors(url: str, needle: str) -> None:
@@ -251,6 +252,21 @@ def test_bad_database_urls_are_configuration_errors(url: str, needle: str) -> No
     assert result.exit_code == 78
     assert needle in result.stderr
     assert "hunter2secret" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://u:hunter2secret@127.0.0.1:1/none",
+     "postgresql://u@127.0.0.1:1/none?password=hunter2secret"],
+)  # fmt: skip
+def test_a_server_that_refuses_connections_is_try_again_later(url: str) -> None:
+    """Nothing listens on port 1: the URL is fine, the server is not there (yet)."""
+    result = CLI(url)("venues", "list", "--json")
+    assert result.exit_code == 75
+    error = result.error()
+    assert error["type"] == "database_unavailable"
+    assert "postgresql+psycopg://u" in error["message"] and "Connection refused" in error["message"]
+    assert "hunter2secret" not in result.stderr and "***" in error["message"]
 
 
 def test_head_constant_matches_the_shipped_revisions() -> None:
