@@ -300,7 +300,6 @@ def test_create_with_the_database_stopped_after_the_platform_booked_is_75_withou
     assert "Lucía" not in result.stderr and "612" not in result.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="needs the booking state machine")
 def test_create_with_the_database_stopped_after_the_platform_booked_names_it_and_reconciles(
     pg: PrivatePostgres, pg_url: str, pg_cli: CLI, sandbox: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
