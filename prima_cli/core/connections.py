@@ -137,6 +137,7 @@ def build_configuration(
             )
         if is_secret and not secrets.is_reference(value):
             redact.register(value)
+            secrets.check_value(key, value, where=f"{adapter.name} configuration")
         config[key] = value
     missing = [
         f
@@ -155,6 +156,7 @@ def build_configuration(
         if not value:
             raise InvalidInput(f"{spec.name} is empty")
         redact.register(value)
+        secrets.check_value(spec.name, value, where=f"{adapter.name} configuration")
         config[spec.name] = value
     return ConfigDraft(config, warnings)
 
