@@ -58,8 +58,11 @@ def normalise(value: str) -> str:
 
 
 def mask_password(url: str) -> str:
-    """The URL with its password replaced by ``***`` (no SQLAlchemy needed)."""
-    return re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
+    """The URL with its password replaced by ``***``, in the userinfo and in a ``password=``
+    query parameter (no SQLAlchemy needed)."""
+    from prima_cli.redact import mask_url_passwords
+
+    return mask_url_passwords(url)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -8,7 +8,7 @@ import pytest
 
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, Result
-from tests.integration.conftest import restoo_settings
+from tests.integration.conftest import cm_settings, restoo_settings
 from tests.reliability.support import no_traceback
 from tests.reliability.test_secrets import leaked
 
@@ -95,3 +95,54 @@ def test_a_non_ascii_header_value_is_a_configuration_error(lisboa: CLI, sandbox:
                     *restoo_settings(sandbox, account="prima-sbx-lisbõa"), "--json")  # fmt: skip
     assert refused(result, 78)["type"] == "configuration_error"
     assert lisboa.ok("platforms", "list", "--json").json() == []
+
+
+# --- a password inside a platform's base_url ------------------------------------------------
+
+BASE_URL_PASSWORD = "hunter2-base-url-pw"
+
+
+def test_a_password_in_a_base_url_is_masked_everywhere(lisboa: CLI, sandbox: Sandbox) -> None:
+    base = sandbox.credentials().covermanager.base_url
+    with_password = base.replace("http://", f"http://prima:{BASE_URL_PASSWORD}@")
+    settings = cm_settings(sandbox)
+    settings[-1] = f"base_url={with_password}"
+    outputs = [
+        lisboa.ok("--verbose", "platforms", "add", "lisboa", "covermanager", *settings, "--json"),
+        lisboa.ok("platforms", "list"),
+        lisboa.ok("platforms", "list", tty=True),
+        lisboa.ok("platforms", "list", "--json"),
+        lisboa.ok("platforms", "show", "lisboa", "covermanager"),
+        lisboa.ok("platforms", "show", "lisboa", "covermanager", "--json"),
+        lisboa.ok("--verbose", "platforms", "test", "lisboa", "--json"),
+        lisboa("--verbose", "platforms", "sync", "--days", "1", "--json"),
+    ]
+    shown = "".join(r.stdout + r.stderr for r in outputs)
+    assert BASE_URL_PASSWORD not in shown
+    assert "prima:***@127.0.0.1" in shown
+    assert "prima.http: GET http://prima:***@" in shown  # the trace was on and masked
+    configuration = outputs[5].json()["configuration"]
+    assert configuration["base_url"] == with_password.replace(BASE_URL_PASSWORD, "***")
+
+
+DB_PASSWORD = "s3cr3t-db-pw"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://prima@127.0.0.1:1/prima?password={DB_PASSWORD}",
+        f"postgresql://prima@127.0.0.1:1/prima?sslmode=disable&password={DB_PASSWORD}",
+        f"mysql://prima@127.0.0.1:1/prima?charset=utf8mb4&password={DB_PASSWORD}",
+        f"mariadb://prima:{DB_PASSWORD}@127.0.0.1:1/prima?password={DB_PASSWORD}",
+    ],
+)
+@pytest.mark.parametrize("command", [["venues", "list"], ["db", "migrate"], ["doctor"]])
+def test_a_database_password_in_the_query_string_is_masked(url: str, command: list[str]) -> None:
+    """Port 1 on the loopback: refused at once, no name to resolve."""
+    for args in ([*command, "--json"], command, ["--verbose", *command]):
+        result = CLI(url)(*args)
+        shown = result.stdout + result.stderr
+        assert result.exit_code == 78, result.stderr
+        assert DB_PASSWORD not in shown
+        assert "password=***" in shown
