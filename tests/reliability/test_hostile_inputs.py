@@ -4,6 +4,8 @@ error with a documented exit code (never 1), shows no secret, and changes nothin
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from prima_cli.sandbox import Sandbox
@@ -146,3 +148,70 @@ def test_a_database_password_in_the_query_string_is_masked(url: str, command: li
         assert result.exit_code == 78, result.stderr
         assert DB_PASSWORD not in shown
         assert "password=***" in shown
+
+
+# --- database URLs ----------------------------------------------------------------------------
+
+LONG = "a" * 5000
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://prima@127.0.0.1:notaport/prima",
+        "postgresql://prima@[::1/prima",
+        "mysql://prima@127.0.0.1:1/prima?charset=nope",
+        "mysql://prima@127.0.0.1:1/prima?port=abc",
+        "sqlite:///prima.db?foo=bar",
+        "sqlite:///prima.db?mode=bogus",
+        LONG,
+        f"sqlite:///{LONG}.db",
+        "/tmp/" + "a/" * 3000 + "prima.db",
+    ],
+    ids=lambda u: u[:40],
+)
+@pytest.mark.parametrize("command", [["venues", "list"], ["db", "migrate"]])
+def test_a_malformed_database_url_is_a_configuration_error(
+    url: str, command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    error = refused(CLI(url)(*command, "--json"), 78)
+    assert error["type"] == "configuration_error"
+    assert len(str(error["message"])) < 400  # a 5,000-character path is not echoed whole
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize(
+    "value", ["prima:s3cr3tpw@db.internal/prima", "prima@db.internal/prima", "db.internal:5432"]
+)
+def test_a_url_without_its_scheme_does_not_become_a_sqlite_file(
+    value: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    for command in (["db", "migrate"], ["venues", "add", "Madrid"], ["db", "status"]):
+        result = CLI(value)(*command, "--json")
+        assert "s3cr3tpw" not in result.stdout + result.stderr
+        assert "no scheme" in refused(result, 78)["message"]
+    monkeypatch.setenv("PRIMA_DATABASE_URL", value)
+    assert "PRIMA_DATABASE_URL" in refused(CLI()("db", "migrate", "--json"), 78)["message"]
+    assert list(tmp_path.iterdir()) == []  # no folder named after the user and password
+
+
+def test_a_sqlite_url_with_mode_ro_is_opened_read_only(tmp_path: Path) -> None:
+    path = tmp_path / "prima.db"
+    writable = CLI(f"sqlite:///{path}")
+    writable.ok("db", "migrate")
+    writable.ok("venues", "add", "Madrid", "--timezone", "Europe/Madrid")
+    before = store_state(writable)
+    read_only = CLI(f"sqlite:///{path}?mode=ro")
+    assert read_only.ok("venues", "list", "--json").json() == before[0]
+    assert read_only.ok("db", "status", "--json").json()["up_to_date"] is True
+    for command in (["venues", "add", "Lisboa"], ["venues", "remove", "madrid", "--yes"],
+                    ["db", "migrate"], ["platforms", "sync"]):  # fmt: skip
+        error = refused(read_only(*command, "--json"), 78)
+        assert "mode=ro" in str(error["message"]) + str(error["hint"])
+    assert store_state(writable) == before
+    # a read-only URL never creates the file either
+    missing = tmp_path / "missing.db"
+    refused(CLI(f"sqlite:///{missing}?mode=ro")("db", "migrate", "--json"), 78)
+    assert not missing.exists()
