@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -67,8 +68,10 @@ class SyncOptions:
             raise InvalidInput("--days must be between 1 and 60")
         if not 1 <= self.concurrency <= 200:
             raise InvalidInput("--concurrency must be between 1 and 200")
-        if self.wait < 0 or self.window < 10 or self.lease < 10:
-            raise InvalidInput("--wait must be >= 0; --window and --lease at least 10 seconds")
+        if not 0 <= self.wait < math.inf or self.window < 10 or self.lease < 10:  # NaN: False
+            raise InvalidInput(
+                "--wait must be a finite number of seconds >= 0; --window and --lease at least 10"
+            )
 
 
 @dataclass

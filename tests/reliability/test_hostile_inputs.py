@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from prima_cli.sandbox import Sandbox
-from tests.conftest import CLI, Result
+from tests.conftest import CLI, Result, run_prima
 from tests.integration.conftest import cm_settings, restoo_settings
 from tests.reliability.support import no_traceback
 from tests.reliability.test_secrets import leaked
@@ -215,3 +215,64 @@ def test_a_sqlite_url_with_mode_ro_is_opened_read_only(tmp_path: Path) -> None:
     missing = tmp_path / "missing.db"
     refused(CLI(f"sqlite:///{missing}?mode=ro")("db", "migrate", "--json"), 78)
     assert not missing.exists()
+
+
+# --- numbers, dates and names out of range ------------------------------------------------------
+
+
+@pytest.fixture
+def bogota(migrated: CLI, sandbox: Sandbox) -> CLI:
+    """A venue west of UTC, connected to the simulator."""
+    migrated.ok("venues", "add", "Bogotá", "--slug", "bogota", "--timezone", "America/Bogota",
+                "--country", "CO")  # fmt: skip
+    migrated.ok("platforms", "add", "bogota", "covermanager", *cm_settings(sandbox))
+    return migrated
+
+
+GUEST_CO = ["--first-name", "Ana", "--last-name", "Ruiz", "--email", "ana@example.org",
+            "--phone", "+57 301 234 5678"]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["bookings", "create", "bogota", "--date", "9999-12-31", "--time", "20:00",
+         "--party", "2", *GUEST_CO],
+        ["bookings", "create", "bogota", "--date", "9999-12-31", "--time", "19:00",
+         "--party", "2", *GUEST_CO, "--reference", "far-future"],
+        ["venues", "show", "99999999999999999999999"],
+        ["venues", "edit", "99999999999999999999999", "--name", "X"],
+        ["venues", "remove", "99999999999999999999999", "--yes"],
+        ["venues", "show", "²"],
+        ["platforms", "show", "99999999999999999999999", "covermanager"],
+        ["platforms", "history", "99999999999999999999999"],
+        ["platforms", "history", "²"],
+        ["platforms", "sync", "--wait", "nan"],
+        ["platforms", "sync", "--wait", "inf"],
+        ["platforms", "sync", "--wait", "-1"],
+        ["venues", "add", "Far", "--timezone", LONG],
+        ["venues", "edit", "bogota", "--timezone", "Europe/" * 800],
+    ],
+    ids=lambda a: " ".join(a)[:60],
+)  # fmt: skip
+def test_out_of_range_input_is_a_clear_error_that_changes_nothing(
+    bogota: CLI, sandbox: Sandbox, args: list[str]
+) -> None:
+    before = store_state(bogota)
+    sandbox.clear_requests_log()
+    result = bogota(*args, "--json")
+    no_traceback(result.stdout, result.stderr)
+    assert result.exit_code in (2, 3), result.stderr  # usage, or no such row
+    assert result.error()["message"] and len(result.error()["message"]) < 400
+    assert store_state(bogota) == before
+    assert [r.path for r in sandbox.requests_log if "reserv/reserv" in r.path] == []
+
+
+def test_sandbox_serve_refuses_a_state_file_it_cannot_write(tmp_path: Path) -> None:
+    not_a_folder = tmp_path / "file"
+    not_a_folder.write_text("")
+    for state in (not_a_folder / "state.json", tmp_path / LONG):
+        result = run_prima(["sandbox", "serve", "--port", "0", "--state", str(state)], timeout=30)
+        no_traceback(result.stderr)
+        assert result.returncode == 2, result.stderr
+        assert "cannot write the sandbox state file" in result.stderr
