@@ -88,10 +88,6 @@ class BookingInfo:
         return any(a.attention for a in self.attempts)
 
 
-#: the largest id a booking can have on every backend (a signed 64-bit integer)
-_MAX_ID = 2**63 - 1
-
-
 def find_booking(session: Session, ref: str) -> Booking:
     """A booking by id, by our reference (PRM-...) or by the operator's --reference key.
 
@@ -102,10 +98,11 @@ def find_booking(session: Session, ref: str) -> Booking:
 
     from prima_cli.store.booking_tables import Booking
 
+    from prima_cli.core.ids import as_id
+
     ref = ref.strip()
-    by_id = None
-    if ref.isdigit() and int(ref) <= _MAX_ID:
-        by_id = session.get(Booking, int(ref))
+    booking_id = as_id(ref)
+    by_id = session.get(Booking, booking_id) if booking_id is not None else None
     by_name = session.exec(
         select(Booking).where((Booking.reference == ref) | (Booking.idempotency_key == ref))
     ).first()

@@ -67,7 +67,13 @@ def local_start(date: dt.date, time: dt.time, timezone: str) -> dt.datetime:
     """The instant of a venue-local wall time; a time skipped by a DST change is invalid."""
     zone = ZoneInfo(timezone)
     local = dt.datetime.combine(date, time, tzinfo=zone)
-    back = local.astimezone(dt.UTC).astimezone(zone)
+    try:
+        back = local.astimezone(dt.UTC).astimezone(zone)
+    except OverflowError:  # 9999-12-31 west of UTC is in the year 10000 there
+        raise InvalidInput(
+            f"{date} {time:%H:%M} in {timezone} falls outside the years 1 to 9999 in UTC",
+            hint="pick a date within the calendar prima can store",
+        ) from None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise InvalidInput(
             f"{date} {time:%H:%M} does not exist in {timezone} (the clocks move forward then)"
