@@ -161,7 +161,17 @@ def check_key(key: str | None) -> str | None:
             f"--reference {key} is all digits, which reads as a booking id",
             hint=f"add a prefix, e.g. --reference order-{key}",
         )
+    if key.upper().startswith(REFERENCE_PREFIX):
+        raise InvalidInput(
+            f"--reference {key} looks like a booking reference ({REFERENCE_PREFIX}...), which "
+            "prima gives its bookings",
+            hint="use a key of your own system, e.g. --reference order-1234",
+        )
     return key
+
+
+#: how the references prima gives its bookings begin
+REFERENCE_PREFIX = "PRM-"
 
 
 QUARTER = 15
