@@ -7,10 +7,13 @@ the output layer and the HTTP trace logger pass everything they write through it
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterable, Mapping
 
 MASK = "****"
+#: how a password inside a URL is shown (database URLs, a platform's base_url)
+URL_PASSWORD_MASK = "***"
 #: header names whose values are always masked, whatever they hold
 SENSITIVE_HEADERS = frozenset(
     {"authorization", "apikey", "api-key", "x-api-key", "proxy-authorization", "cookie"}
@@ -20,6 +23,10 @@ SENSITIVE_KEYS = frozenset(
     {"api_key", "apikey", "apiKey", "token", "password", "secret", "authorization"}
 )
 _MIN_SCRUB_LENGTH = 4
+#: the password of a URL's userinfo: ``scheme://user:PASSWORD@host``
+_USERINFO_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@?#\"']*):[^\s@\"'<>]*@")
+#: a password given as a query or connection-string parameter (``?password=...``)
+_PASSWORD_PARAMETER = re.compile(r"((?<![A-Za-z0-9_])(?:password|passwd|pwd)=)[^&\s#'\"]*", re.I)
 
 _lock = threading.Lock()
 _secrets: set[str] = set()
@@ -62,8 +69,19 @@ def forget_all() -> None:
         _secrets.clear()
 
 
+def mask_url_passwords(text: str) -> str:
+    """``text`` with every password inside a URL shown as ``***``: the userinfo's
+    (``https://user:***@host``) and ``password=`` parameters (``?password=***``)."""
+    if "@" in text:
+        text = _USERINFO_PASSWORD.sub(rf"\1:{URL_PASSWORD_MASK}@", text)
+    if "=" in text:
+        text = _PASSWORD_PARAMETER.sub(rf"\g<1>{URL_PASSWORD_MASK}", text)
+    return text
+
+
 def scrub(text: str) -> str:
-    """Replace every registered secret in ``text`` by its masked form."""
+    """Replace every registered secret in ``text`` by its masked form, and mask the
+    passwords of the URLs it quotes."""
     if not text:
         return text
     with _lock:
@@ -71,7 +89,7 @@ def scrub(text: str) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, mask(secret))
-    return text
+    return mask_url_passwords(text)
 
 
 def headers(items: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:

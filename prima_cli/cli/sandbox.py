@@ -53,7 +53,10 @@ def serve(
         state_path=state_file,
         log_requests=log_requests,
     )
-    sandbox = Sandbox(config)
+    try:
+        sandbox = Sandbox(config)
+    except ValueError as exc:  # a state file that cannot be read or written
+        raise InvalidInput(str(exc), hint="pass another --state FILE") from None
     try:
         sandbox.start()
     except OSError as exc:

@@ -68,6 +68,7 @@ def connection(c: ConnectionInfo) -> dict[str, Any]:
         "configuration": dict(c.configuration),
         "defaults": dict(c.defaults),
         "last_synced_at": c.last_synced_at,
+        "last_sync_attempt_at": c.last_sync_attempt_at,
         "last_sync_status": c.last_sync_status,
         "last_error": c.last_error,
         "created_at": c.created_at,
@@ -85,6 +86,7 @@ def connection_row(c: ConnectionInfo) -> dict[str, Any]:
         "configuration": c.configuration,
         "last_sync": c.last_sync_status,
         "last_synced_at": c.last_synced_at,
+        "last_sync_attempt_at": c.last_sync_attempt_at,
     }
 
 
@@ -97,6 +99,7 @@ CONNECTION_COLUMNS = (
     Column("configuration", "Configuration"),
     Column("last_sync", "Last sync"),
     Column("last_synced_at", "Synced at"),
+    Column("last_sync_attempt_at", "Last attempt"),
 )
 
 
@@ -113,6 +116,7 @@ def connection_fields(c: ConnectionInfo) -> list[tuple[str, Any]]:
     fields += [
         ("last sync", c.last_sync_status),
         ("last synced at", c.last_synced_at),
+        ("last attempt at", c.last_sync_attempt_at),
         ("last error", c.last_error),
         ("created at", c.created_at),
         ("updated at", c.updated_at),

@@ -88,10 +88,6 @@ class BookingInfo:
         return any(a.attention for a in self.attempts)
 
 
-#: the largest id a booking can have on every backend (a signed 64-bit integer)
-_MAX_ID = 2**63 - 1
-
-
 def find_booking(session: Session, ref: str) -> Booking:
     """A booking by id, by our reference (PRM-...) or by the operator's --reference key.
 
@@ -100,22 +96,24 @@ def find_booking(session: Session, ref: str) -> Booking:
     """
     from sqlmodel import select
 
+    from prima_cli.core.ids import as_id
     from prima_cli.store.booking_tables import Booking
 
     ref = ref.strip()
-    by_id = None
-    if ref.isdigit() and int(ref) <= _MAX_ID:
-        by_id = session.get(Booking, int(ref))
-    by_name = session.exec(
+    booking_id = as_id(ref)
+    by_id = session.get(Booking, booking_id) if booking_id is not None else None
+    named = session.exec(
         select(Booking).where((Booking.reference == ref) | (Booking.idempotency_key == ref))
-    ).first()
-    if by_id is not None and by_name is not None and by_id.id != by_name.id:
+    ).all()
+    found = {b.id: b for b in [by_id, *named] if b is not None}
+    if len(found) > 1:
+        refs = sorted(b.reference for b in found.values())
         raise Conflict(
-            f"{ref!r} is booking {by_id.reference}'s id and booking {by_name.reference}'s "
-            "--reference key",
-            hint=f"name it by its reference: {by_id.reference} or {by_name.reference}",
+            f"{ref!r} names {len(found)} bookings ({', '.join(refs)}): an id, a reference or "
+            "a --reference key of each",
+            hint=f"name one by its reference: {' or '.join(refs)}",
         )
-    booking = by_id or by_name
+    booking = next(iter(found.values()), None)
     if booking is None:
         raise NotFound(f"no booking {ref!r}", hint="see `prima bookings list`")
     return booking

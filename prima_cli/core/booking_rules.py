@@ -67,7 +67,13 @@ def local_start(date: dt.date, time: dt.time, timezone: str) -> dt.datetime:
     """The instant of a venue-local wall time; a time skipped by a DST change is invalid."""
     zone = ZoneInfo(timezone)
     local = dt.datetime.combine(date, time, tzinfo=zone)
-    back = local.astimezone(dt.UTC).astimezone(zone)
+    try:
+        back = local.astimezone(dt.UTC).astimezone(zone)
+    except OverflowError:  # 9999-12-31 west of UTC is in the year 10000 there
+        raise InvalidInput(
+            f"{date} {time:%H:%M} in {timezone} falls outside the years 1 to 9999 in UTC",
+            hint="pick a date within the calendar prima can store",
+        ) from None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise InvalidInput(
             f"{date} {time:%H:%M} does not exist in {timezone} (the clocks move forward then)"
@@ -155,7 +161,17 @@ def check_key(key: str | None) -> str | None:
             f"--reference {key} is all digits, which reads as a booking id",
             hint=f"add a prefix, e.g. --reference order-{key}",
         )
+    if key.upper().startswith(REFERENCE_PREFIX):
+        raise InvalidInput(
+            f"--reference {key} looks like a booking reference ({REFERENCE_PREFIX}...), which "
+            "prima gives its bookings",
+            hint="use a key of your own system, e.g. --reference order-1234",
+        )
     return key
+
+
+#: how the references prima gives its bookings begin
+REFERENCE_PREFIX = "PRM-"
 
 
 QUARTER = 15

@@ -96,7 +96,8 @@ ATTEMPT_TRANSITIONS: dict[AttemptState, frozenset[AttemptState]] = {
     A.REJECTED: frozenset(),
     A.FAILED: frozenset(),
     A.SKIPPED: frozenset(),
-    A.NOT_LANDED: frozenset(),
+    # the platform's own late answer outranks a look-up that came too early
+    A.NOT_LANDED: frozenset({A.CONFIRMED, A.CANCELLED}),
     A.CANCELLED: frozenset(),
 }  # fmt: skip
 
@@ -191,20 +192,47 @@ def alive(who: str | None, since: dt.datetime | None, now: dt.datetime) -> bool:
     return (now - since).total_seconds() < IN_FLIGHT_SECONDS
 
 
+#: what this process is doing right now: a sync places and reconciles in concurrent tasks of
+#: one process, so "this pid" alone does not tell a live attempt from an abandoned one
+_PLACING: set[int] = set()
+_MAKING: set[int] = set()
+
+
+@contextmanager
+def placing_here(booking_id: int) -> Iterator[set[int]]:
+    """Mark ``booking_id`` as being placed by this process; yields the set in which the
+    placer registers each attempt while its call is in flight."""
+    _PLACING.add(booking_id)
+    mine: set[int] = set()
+    try:
+        yield mine
+    finally:
+        _PLACING.discard(booking_id)
+        _MAKING.difference_update(mine)
+
+
+def making(mine: set[int], row_id: int) -> None:
+    """Register an attempt whose create call this process is about to make."""
+    mine.add(row_id)
+    _MAKING.add(row_id)
+
+
 def attempt_in_flight(row: PlatformReservation, now: dt.datetime) -> bool:
-    """A pending attempt that another live process may still be making."""
+    """A pending attempt that a live process (this one included) may still be making."""
     if row.state != A.PENDING:
         return False
     if row.owner == owner():
-        return False  # this process: whatever it left pending, it is not making it now
+        return row.id in _MAKING
     return alive(row.owner, row.requested_at or row.created_at, now)
 
 
 def being_placed(booking: Booking, now: dt.datetime) -> bool:
-    """Another live process is placing the booking (between its writes, even before any
-    attempt row exists)."""
-    if booking.placer is None or booking.placer == owner():
+    """A live process (another, or a task of this one) is placing the booking, between its
+    writes too, even before any attempt row exists."""
+    if booking.placer is None:
         return False
+    if booking.placer == owner():
+        return booking.id in _PLACING
     return alive(booking.placer, booking.placing_since, now)
 
 

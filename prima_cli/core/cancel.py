@@ -303,7 +303,7 @@ def _record(session: Session, booking: Booking, outcomes: list[Outcome],
         else:
             row.status, gone = "cancelled", True
         att.record_state(session, row, AttemptState.CANCELLED)
-        _cascade(session, row)
+        _cascade(session, row, booking.reference)
     if failure is not None:
         booking.updated_at = utcnow()
         return
@@ -320,11 +320,13 @@ def _record(session: Session, booking: Booking, outcomes: list[Outcome],
     booking.placer = booking.placing_since = None
 
 
-def _cascade(session: Session, row: PlatformReservation) -> None:
-    """The reservation is cancelled: so is every other booking's attempt that held it."""
+def _cascade(session: Session, row: PlatformReservation, reference: str) -> None:
+    """The reservation is cancelled: so is every other booking's attempt that held it, each
+    a transition of that booking (:class:`Lost` when one changed meanwhile)."""
     from sqlmodel import select
 
-    from prima_cli.store.booking_tables import PlatformReservation
+    from prima_cli.core.booking_state import Step, claim, record_event
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     others = session.exec(
         select(PlatformReservation).where(
@@ -335,8 +337,15 @@ def _cascade(session: Session, row: PlatformReservation) -> None:
         )
     ).all()
     for other in others:
+        holder = session.get_one(Booking, other.booking_id)
+        assert holder.id is not None
+        version = claim(session, holder.id, holder.version)
         other.status = "cancelled"
         att.record_state(session, other, AttemptState.CANCELLED)
+        holder.version = version
+        record_event(Step(session, holder, version, "cascade_cancelled", attempt=other.attempt,
+                          note=f"reservation {row.external_id} cancelled with booking "
+                          f"{reference}"))  # fmt: skip
 
 
 def _failure_hint(failure: PrimaError, reference: str) -> str:

@@ -41,7 +41,8 @@ class ConnectionInfo:
     priority: int
     configuration: dict[str, Any]  # stored values, secrets masked
     defaults: dict[str, Any]  # declared defaults for keys that are not set
-    last_synced_at: dt.datetime | None
+    last_synced_at: dt.datetime | None  # the last successful sync
+    last_sync_attempt_at: dt.datetime | None  # the last sync, whatever its outcome
     last_sync_status: str | None
     last_error: str | None
     created_at: dt.datetime
@@ -137,6 +138,7 @@ def build_configuration(
             )
         if is_secret and not secrets.is_reference(value):
             redact.register(value)
+            secrets.check_value(key, value, where=f"{adapter.name} configuration")
         config[key] = value
     missing = [
         f
@@ -155,6 +157,7 @@ def build_configuration(
         if not value:
             raise InvalidInput(f"{spec.name} is empty")
         redact.register(value)
+        secrets.check_value(spec.name, value, where=f"{adapter.name} configuration")
         config[spec.name] = value
     return ConfigDraft(config, warnings)
 
@@ -192,6 +195,7 @@ def _info(row: VenuePlatform, venue: Venue) -> ConnectionInfo:
         configuration=shown,
         defaults=defaults,
         last_synced_at=row.last_synced_at,
+        last_sync_attempt_at=row.last_sync_attempt_at,
         last_sync_status=row.last_sync_status,
         last_error=row.last_error,
         created_at=row.created_at,

@@ -31,8 +31,10 @@ from prima_cli.core.booking_state import (
     attempt_in_flight,
     being_placed,
     changed,
+    making,
     owner,
     placeable,
+    placing_here,
     transition,
 )
 from prima_cli.core.http_options import HttpOptions
@@ -73,7 +75,7 @@ class CreateResult:
 
 def new_reference() -> str:
     alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-    return "PRM-" + "".join(secrets.choice(alphabet) for _ in range(10))
+    return rules.REFERENCE_PREFIX + "".join(secrets.choice(alphabet) for _ in range(10))
 
 
 @dataclass
@@ -253,6 +255,12 @@ async def place(store: Store, client: httpx.AsyncClient, booking_id: int, plan: 
     """Try the plan's targets in priority order; stop at a confirmation, an unknown outcome
     or a refusal that another platform would repeat. ``seen`` is the booking's version when
     this process decided to place it (:class:`Lost` when another one has written since)."""
+    with placing_here(booking_id) as mine:
+        await _place(store, client, booking_id, plan, seen, mine)
+
+
+async def _place(store: Store, client: httpx.AsyncClient, booking_id: int, plan: Plan,
+                 seen: int, mine: set[int]) -> None:  # fmt: skip
     version = seen
     for index, target in enumerate(plan.targets):
         last = index == len(plan.targets) - 1
@@ -282,6 +290,7 @@ async def place(store: Store, client: httpx.AsyncClient, booking_id: int, plan: 
                 return
             continue
         assert target.adapter is not None and target.connection is not None and row_id
+        making(mine, row_id)
         # the intent (booking + pending attempt) is committed: now the platform is called
         outcome: ReservationResult | PrimaError
         try:
@@ -320,9 +329,10 @@ def _settle(store: Store, booking_id: int, version: int, row_id: int, reference:
                 row = step.session.get(PlatformReservation, row_id)
                 assert row is not None
                 step.attempt = row.attempt
-                if not AttemptState(row.state).is_open:
-                    return True, step.version  # settled by reconcile meanwhile: stop there
-                _record_outcome(step.session, step.booking, row, target, outcome)
+                if _late(step.session, step.booking, row, target, outcome):
+                    stop = True  # settled by a look-up meanwhile: the platform's word wins
+                else:
+                    _record_outcome(step.session, step.booking, row, target, outcome)
                 step.note = step.booking.status_detail
                 _hold(step.booking, not stop)
             return stop, step.version
@@ -331,6 +341,40 @@ def _settle(store: Store, booking_id: int, version: int, row_id: int, reference:
         except DatabaseUnavailable as err:
             raise _unrecorded(err, reference, target.platform_type) from err
     raise changed(reference, "recording the platform's answer")
+
+
+def _late(session: Session, booking: Booking, row: Any, target: targets_core.Target,
+          outcome: ReservationResult | PrimaError) -> bool:  # fmt: skip
+    """Record the platform's answer onto an attempt that a look-up settled before it came
+    (a placer on another host presumed gone); False when the attempt is still pending."""
+    state = AttemptState(row.state)
+    if state == AttemptState.PENDING:
+        return False
+    if not isinstance(outcome, PrimaError):
+        if state in (AttemptState.NOT_LANDED, AttemptState.UNKNOWN):
+            others = [r for r in rec.attempts_of(session, booking)
+                      if r.id != row.id and r.state == AttemptState.CONFIRMED]  # fmt: skip
+            att.record_confirmed(session, row, outcome.external_id, outcome.raw_status,
+                                 outcome.status.value, dict(outcome.raw_response))  # fmt: skip
+            if others:
+                row.attention = (
+                    f"{target.platform_type} confirmed {outcome.external_id} after a look-up "
+                    f"had found nothing, and the booking was placed again as "
+                    f"{others[0].external_id}: cancel one of the two on the platform"
+                )
+            if booking.status == BookingStatus.CANCELLED:
+                row.attention = (
+                    f"{target.platform_type} confirmed {outcome.external_id} after the booking "
+                    "was cancelled here: cancel it on the platform"
+                )
+            else:
+                att.refresh_status(session, booking,
+                                   _placed_detail(target.platform_type, outcome))  # fmt: skip
+    elif state == AttemptState.UNKNOWN and not isinstance(outcome, PlatformAmbiguousOutcome):
+        row.attention = None  # a definite answer: nothing of it landed
+        att.record_state(session, row, AttemptState.NOT_LANDED, outcome)
+        att.refresh_status(session, booking, outcome.message)
+    return True
 
 
 def _record_outcome(session: Session, booking: Booking, row: Any, target: targets_core.Target,

@@ -33,9 +33,11 @@ def check_reference(key: str, value: str) -> None:
 
 
 def resolve(key: str, value: str, *, where: str) -> str:
-    """The secret's value; a reference to an unset variable is a ConfigError (exit 78)."""
+    """The secret's value; a reference to an unset variable, or a value no platform can be
+    sent (see :func:`check_value`), is a ConfigError (exit 78)."""
     if not is_reference(value):
         redact.register(value)
+        check_value(key, value, where=where)
         return value
     name = value[len(ENV_PREFIX) :]
     resolved = os.environ.get(name)
@@ -45,7 +47,41 @@ def resolve(key: str, value: str, *, where: str) -> str:
             hint=f"export {name}=... or change it with `prima platforms edit ... --set {key}=...`",
         )
     redact.register(resolved)
+    check_value(key, resolved, where=f"{where}: {key} from {name}")
     return resolved
+
+
+def _flaw(value: str) -> tuple[int, str] | None:
+    """The first character of ``value`` that a key cannot hold, as (position, what)."""
+    for index, char in enumerate(value, start=1):
+        if char in "\r\n":
+            return index, "a line break"
+        if char == "\0":
+            return index, "a NUL character"
+        if not char.isprintable():
+            return index, "a control character"
+        if not char.isascii():
+            return index, "a character outside ASCII"
+    return None
+
+
+def check_value(key: str, value: str, *, where: str) -> None:
+    """Refuse (ConfigError, exit 78) a secret that cannot be sent as it is: a line break,
+    NUL or other control character inside it, or a character outside ASCII. Keys travel
+    in HTTP headers and URL paths, where such a character would cut or garble the
+    request. Surrounding whitespace is not a flaw: the adapters send the key stripped.
+    The message names the character's position, never the value."""
+    stripped = value.strip()
+    flaw = _flaw(stripped)
+    if flaw is None:
+        return
+    position, what = flaw
+    raise ConfigError(
+        f"{where}: the {key} contains {what} (character {position} of {len(stripped)}); "
+        "a key is printable ASCII",
+        hint=f"give the {key} again as issued (if it comes from a file or a variable, "
+        "check how it was written there)",
+    )
 
 
 def unresolved(config: Mapping[str, object], secret_keys: Iterable[str]) -> list[str]:

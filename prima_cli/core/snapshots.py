@@ -89,16 +89,23 @@ class CachedAnswer:
     priority: int
     fetched_at: dt.datetime | None  # None: nothing cached for that date
     times: list[str]
-    cached_sizes: list[int]  # party sizes the snapshot covers for that date
+    cached_sizes: list[int]  # party sizes the snapshot covers for that date (of those asked)
 
 
 def cached(
     session: Session, connections: Sequence[tuple[int, str, int]], date: dt.date, party: int
 ) -> list[CachedAnswer]:
-    """Answers from the snapshots of (connection id, platform type, priority) tuples."""
+    """Answers from the snapshots of (connection id, platform type, priority) tuples.
+
+    For a platform whose calendar lists every bookable party size, a snapshot of the date
+    covers ``party`` even when it has no times for it: that size was not bookable.
+    """
     from sqlmodel import select
 
+    from prima_cli.platforms import registry
     from prima_cli.store.sync_tables import AvailabilitySnapshot
+
+    adapters = registry.available()
 
     answers = []
     for connection_id, platform_type, priority in connections:
@@ -111,13 +118,17 @@ def cached(
         if snap is None:
             answers.append(CachedAnswer(platform_type, priority, None, [], []))
             continue
+        sizes = {int(s) for s in snap.slots}
+        adapter = adapters.get(platform_type)
+        if adapter is not None and adapter.calendar_lists_every_size:
+            sizes.add(party)
         answers.append(
             CachedAnswer(
                 platform_type,
                 priority,
                 snap.fetched_at,
                 list(snap.slots.get(str(party), [])),
-                sorted(int(s) for s in snap.slots),
+                sorted(sizes),
             )
         )
     return answers

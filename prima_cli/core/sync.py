@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import math
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
@@ -67,8 +68,10 @@ class SyncOptions:
             raise InvalidInput("--days must be between 1 and 60")
         if not 1 <= self.concurrency <= 200:
             raise InvalidInput("--concurrency must be between 1 and 200")
-        if self.wait < 0 or self.window < 10 or self.lease < 10:
-            raise InvalidInput("--wait must be >= 0; --window and --lease at least 10 seconds")
+        if not 0 <= self.wait < math.inf or self.window < 10 or self.lease < 10:  # NaN: False
+            raise InvalidInput(
+                "--wait must be a finite number of seconds >= 0; --window and --lease at least 10"
+            )
 
 
 @dataclass
@@ -235,9 +238,9 @@ def _claim_once(
     now = utcnow()
     epoch = int(now.timestamp())
     window_start = dt.datetime.fromtimestamp(epoch - epoch % options.window, dt.UTC)
-    due = (
-        or_(col(VenuePlatform.last_synced_at).is_(None),
-            col(VenuePlatform.last_synced_at) < window_start),
+    due = (  # attempted once per window: a failing platform is not retried by every claim
+        or_(col(VenuePlatform.last_sync_attempt_at).is_(None),
+            col(VenuePlatform.last_sync_attempt_at) < window_start),
         or_(col(VenuePlatform.lease_expires_at).is_(None),
             col(VenuePlatform.lease_expires_at) < now),
     )  # fmt: skip
@@ -480,7 +483,7 @@ def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: in
     batch of connections in one transaction (per-connection all-or-nothing is kept).
     Executemany statements: a sync writes thousands of rows, and per-row ORM statements
     cost more CPU than the HTTP calls that produced them."""
-    from sqlalchemy import bindparam, insert, update
+    from sqlalchemy import bindparam, func, insert, update
 
     from prima_cli.store.models import VenuePlatform
     from prima_cli.store.sync_tables import SyncResult
@@ -496,9 +499,13 @@ def _record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: in
         conn.execute(
             update(connections)
             .where(connections.c.id == bindparam("connection_id"))
-            .values(last_synced_at=now, last_sync_status=bindparam("status"),
+            .values(last_synced_at=func.coalesce(
+                        bindparam("synced_at", type_=connections.c.last_synced_at.type),
+                        connections.c.last_synced_at),
+                    last_sync_attempt_at=now, last_sync_status=bindparam("status"),
                     last_error=bindparam("error"), lease_owner=None, lease_expires_at=None),
             [{"connection_id": o.connection_id, "status": o.status,
+              "synced_at": now if o.status == OK else None,  # a failure keeps the last success
               "error": o.error.message if o.error else None} for o in outcomes],
         )  # fmt: skip
         if run_id is not None:

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from prima_cli.core.ids import as_id
 from prima_cli.errors import InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -63,10 +64,11 @@ def show_run(store: Store, run_id: str) -> RunInfo:
 
     from prima_cli.store.sync_tables import SyncResult, SyncRun
 
-    if not run_id.isdigit():
+    if not (run_id.isascii() and run_id.strip().isdigit()):
         raise InvalidInput(f"RUN must be a run id (a number), not {run_id!r}")
     with store.session() as session:
-        run = session.get(SyncRun, int(run_id))
+        number = as_id(run_id)
+        run = session.get(SyncRun, number) if number is not None else None
         if run is None:
             raise NotFound(f"no sync run {run_id}", hint="see `prima platforms history`")
         results = session.exec(

@@ -8,6 +8,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from prima_cli.core.ids import as_id
 from prima_cli.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -68,12 +69,21 @@ def validate_slug(slug: str) -> str:
     return slug
 
 
+#: longer than any IANA time zone name (the longest is about 30 characters)
+TIMEZONE_MAX = 64
+
+
 def validate_timezone(name: str) -> str:
     from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+    if len(name) > TIMEZONE_MAX:
+        raise InvalidInput(
+            f"unknown time zone: {len(name)} characters, longer than any IANA name",
+            hint="use an IANA name such as Europe/Madrid or America/New_York",
+        )
     try:
         ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the OS refuses
         raise InvalidInput(
             f"unknown time zone {name!r}",
             hint="use an IANA name such as Europe/Madrid or America/New_York",
@@ -100,9 +110,8 @@ def find(session: Session, ref: str) -> Venue:
     from prima_cli.store.models import Venue
 
     ref = ref.strip()
-    venue = None
-    if ref.isdigit():
-        venue = session.get(Venue, int(ref))
+    venue_id = as_id(ref)
+    venue = session.get(Venue, venue_id) if venue_id is not None else None
     if venue is None:
         venue = session.exec(select(Venue).where(Venue.slug == ref)).first()
     if venue is None:

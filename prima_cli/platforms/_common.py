@@ -123,7 +123,7 @@ def segment(value: str) -> str:
 def venue_zone(connection: Connection) -> ZoneInfo:
     try:
         return ZoneInfo(connection.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the OS refuses
         raise ConfigError(
             f"venue {connection.venue_slug!r} has an unknown time zone {connection.timezone!r}",
             hint="use an IANA name such as Europe/Madrid",

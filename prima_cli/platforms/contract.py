@@ -181,6 +181,9 @@ class PlatformAdapter(ABC):
 
     #: party sizes cached by the default availability_calendar (one call per size and day)
     calendar_party_sizes: ClassVar[tuple[int, ...]] = (2, 4, 6)
+    #: whether ``availability_calendar`` lists every bookable party size of a date, so that a
+    #: size it leaves out has no availability then (rather than was not asked for)
+    calendar_lists_every_size: ClassVar[bool] = False
 
     async def availability_calendar(
         self,

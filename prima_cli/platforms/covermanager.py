@@ -65,9 +65,10 @@ STATUS_CODES: Mapping[int, ReservationStatus] = {
 
 _SUCCESS = frozenset({"1", "ok", "true"})
 #: a key without the right for an endpoint gets "Action not permited" (sic)
-_PERMISSION = re.compile(
-    r"not permit|permission|invalid api ?key|api ?key (?:not valid|invalid)|unauthori[sz]ed",
-    re.IGNORECASE,
+_PERMISSION = re.compile(r"not permit|permission", re.IGNORECASE)
+#: a key CoverManager does not know at all
+_BAD_KEY = re.compile(
+    r"invalid api ?key|api ?key (?:not valid|invalid)|unauthori[sz]ed", re.IGNORECASE
 )
 _MESSAGE_KEYS = ("error", "status", "message")
 #: safety net against an endpoint that ignores the page segment
@@ -88,6 +89,9 @@ class CoverManagerAdapter(HttpPlatformAdapter):
 
     name = "covermanager"
     display_name = "CoverManager"
+    #: only bookable combinations appear in a calendar day (research 1.4.2): a party size it
+    #: leaves out had no availability
+    calendar_lists_every_size = True
     config_fields = (
         ConfigField(
             "restaurant_id",
@@ -334,7 +338,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         body = http.decode_json(response, self)
         if bare_list_key and isinstance(body, list):
             return {"resp": 1, bare_list_key: body}
-        return self._envelope(body, resp_optional=False)
+        return self._envelope(body, response.status_code, resp_optional=False)
 
     async def _post(
         self,
@@ -354,10 +358,12 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             json=payload,
         )
         http.raise_for_status(response, self, message_keys=_MESSAGE_KEYS)
-        return self._envelope(http.decode_json(response, self), resp_optional=resp_optional)
+        body = http.decode_json(response, self)
+        return self._envelope(body, response.status_code, resp_optional=resp_optional)
 
-    def _envelope(self, body: Any, *, resp_optional: bool) -> dict[str, Any]:
-        """The body if ``resp`` says success; else the platform's own refusal."""
+    def _envelope(self, body: Any, http_status: int, *, resp_optional: bool) -> dict[str, Any]:
+        """The body if ``resp`` says success; else the platform's own refusal (which keeps
+        the HTTP status it came with: logical errors arrive with HTTP 200)."""
         if not isinstance(body, dict):
             raise self.malformed("a body that is not a JSON object", body)
         if "resp" in body:
@@ -367,12 +373,22 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             return body
         elif not resp_optional:
             raise self.malformed("no 'resp' field", body)
-        raise self._refusal(body)
+        raise self._refusal(body, http_status)
 
-    def _refusal(self, body: Mapping[str, Any]) -> PlatformRejected | PlatformAuthError:
+    def _refusal(
+        self, body: Mapping[str, Any], http_status: int
+    ) -> PlatformRejected | PlatformAuthError:
         found = http.message_from(body, _MESSAGE_KEYS)
         message = redact.scrub(found) if found else None
-        common: dict[str, Any] = {"platform": self.name, "platform_message": message}
+        common: dict[str, Any] = {
+            "platform": self.name, "http_status": http_status, "platform_message": message,
+        }  # fmt: skip
+        if message and _BAD_KEY.search(message):
+            return PlatformAuthError(
+                f"CoverManager refused the key: {message}",
+                hint="check the connection's api_key (`prima platforms test`)",
+                **common,
+            )
         if message and _PERMISSION.search(message):
             return PlatformAuthError(
                 f"CoverManager refused: {message}",
@@ -380,7 +396,10 @@ class CoverManagerAdapter(HttpPlatformAdapter):
                 **common,
             )
         if message:
-            return rejection(f"CoverManager refused: {message}", message, platform=self.name)
+            return rejection(
+                f"CoverManager refused: {message}", message, platform=self.name,
+                http_status=http_status,
+            )  # fmt: skip
         return PlatformRejected(
             f"CoverManager refused the request (resp={body.get('resp')!r}) without a message",
             **common,

@@ -319,6 +319,12 @@ async def send(
         request = client.build_request(method, url, headers=headers, json=json, params=params)
     except httpx.InvalidURL as exc:
         raise _bad_url(platform, url, exc) from None
+    except UnicodeEncodeError:  # a header value outside ASCII (the error quotes no value)
+        raise ConfigError(
+            f"cannot send a request to {platform.display_name}: a header value of the "
+            "connection holds a character outside ASCII",
+            hint="check the connection's configuration (`prima platforms show`)",
+        ) from None
     attempts = 0
     try:
         async for attempt in stamina.retry_context(
@@ -389,6 +395,9 @@ def _describe(exc: BaseException | None) -> str:
         httpx.ReadError: "connection reset while reading",
         httpx.WriteError: "connection reset while sending",
     }
+    if isinstance(exc, httpx.LocalProtocolError):
+        # its text quotes the offending header value, which may be a credential
+        return "the request could not be sent: a header or the URL holds a character HTTP forbids"
     kind = kinds.get(type(exc))
     detail = str(exc)
     if kind is None:

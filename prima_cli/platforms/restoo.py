@@ -99,7 +99,12 @@ def booking_at(date: dt.date, time: dt.time, zone: ZoneInfo) -> str:
     """``bookingAt``: venue-local wall time with that date's UTC offset, seconds ``00``."""
     require_quarter(time)
     local = dt.datetime.combine(date, time, tzinfo=zone)
-    back = local.astimezone(dt.UTC).astimezone(zone)
+    try:
+        back = local.astimezone(dt.UTC).astimezone(zone)
+    except OverflowError:  # the first or last day of the calendar, on the far side of UTC
+        raise InvalidInput(
+            f"{date} {time:%H:%M} in {zone.key} falls outside the years 1 to 9999 in UTC"
+        ) from None
     if back.replace(tzinfo=None) != local.replace(tzinfo=None):
         raise InvalidInput(
             f"{date} {time:%H:%M} does not exist in {zone.key} (clocks move forward then)",

@@ -111,8 +111,8 @@ class SandboxState:
         #: free covers per (platform, venue, day, minute), emptied by every change: a sync
         #: asks for the same venue-days thousands of times while nothing changes
         self._free: dict[tuple[str, str, dt.date, dt.datetime], dict[str, int]] = {}
-        if self._path is not None and self._path.exists():
-            self._load(self._path)
+        if self._path is not None:
+            self._open(self._path)
 
     # --- reading ------------------------------------------------------------------
 
@@ -307,6 +307,21 @@ class SandboxState:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
+
+    def _open(self, path: Path) -> None:
+        """Load the state file if there is one, and make sure it can be written: a file
+        that cannot be saved must stop the start, not the first booking."""
+        try:
+            exists = path.exists()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=path.name[:64] + ".", dir=path.parent)
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise ValueError(f"cannot write the sandbox state file {path}: {reason}") from None
+        os.close(fd)
+        os.unlink(probe)
+        if exists:
+            self._load(path)
 
     def _load(self, path: Path) -> None:
         try:

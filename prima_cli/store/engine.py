@@ -30,7 +30,7 @@ from prima_cli.errors import (
     SchemaNotMigrated,
 )
 from prima_cli.store import json_codec
-from prima_cli.store.url import mask_password, sqlite_path
+from prima_cli.store.url import file_exists, mask_password, sqlite_path
 
 _EXTRA_HINTS = {
     "postgresql": "install the driver: pip install 'prima-cli[postgres]'",
@@ -42,10 +42,10 @@ _EXTRA_HINTS = {
 def _prepare_sqlite_file(url: str) -> None:
     """Create the SQLite file with mode 0600 (in a 0700 directory) before SQLite does."""
     path = sqlite_path(url)
-    if path is None or path.exists():
+    if path is None or file_exists(path):
         return
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
     except FileExistsError:
         return
@@ -59,11 +59,57 @@ def _prepare_sqlite_file(url: str) -> None:
 
 def _require_sqlite_file(url: str) -> None:
     path = sqlite_path(url)
-    if path is not None and not path.exists():
+    if path is not None and not file_exists(path):
         raise SchemaNotMigrated(
             f"there is no database at {path} yet",
             hint="create it with `prima db migrate` (with the same --db), or check the path",
         )
+
+
+#: SQLite URI modes prima accepts in ``?mode=``: read-only, read-write, read-write-create
+_SQLITE_MODES = frozenset({"ro", "rw", "rwc"})
+
+
+def _sqlite_read_only(parsed: sa.URL) -> bool:
+    """Whether a SQLite URL asks for read-only access (``?mode=ro``); any other query
+    parameter is refused rather than silently ignored."""
+    query = {k: v for k, v in parsed.query.items() if k != "uri"}
+    mode = query.pop("mode", None)
+    if query or (mode is not None and mode not in _SQLITE_MODES):
+        given = ", ".join(f"{k}={v}" for k, v in parsed.query.items() if k != "uri")
+        raise ConfigError(
+            f"a SQLite URL takes no parameter but mode=ro|rw|rwc (got {given})",
+            hint="e.g. sqlite:///path/prima.db?mode=ro opens the file read-only",
+        )
+    return mode == "ro"
+
+
+def _sqlite_url(parsed: sa.URL, url: str, read_only: bool) -> sa.URL:
+    """The URL SQLAlchemy's driver gets: read-only as a SQLite URI (``file:...?mode=ro``,
+    the only way sqlite3 opens a file read-only), otherwise the plain file."""
+    path = sqlite_path(url)
+    if not read_only or path is None:
+        return parsed.set(query={})
+    from urllib.parse import quote
+
+    return parsed.set(database=f"file:{quote(str(path))}", query={"mode": "ro", "uri": "true"})
+
+
+def _driver_arguments_checked(url: str) -> Any:
+    """A ``do_connect`` hook: a driver that rejects a URL parameter with a plain Python
+    error (PyMySQL: ``?charset=nope``, ``?port=abc``) raises ConfigError instead."""
+
+    def connect(dialect: Any, _record: Any, cargs: Any, cparams: Any) -> Any:
+        try:
+            return dialect.connect(*cargs, **cparams)
+        except (ValueError, TypeError, LookupError, AttributeError) as exc:
+            raise ConfigError(
+                f"the database driver refused the URL {mask_password(url)!r} "
+                f"({type(exc).__name__}: {exc})",
+                hint="check the URL's parameters (after ?)",
+            ) from exc
+
+    return connect
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -92,7 +138,8 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
     """
     try:
         parsed = sa.engine.make_url(url)
-    except (ArgumentError, ValueError) as exc:  # ValueError: e.g. a port that is no number
+        parsed.port  # noqa: B018 - a port that is not a number raises here, not at connect
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(
             f"invalid database URL {mask_password(url)!r}",
             hint="use e.g. sqlite:///path/prima.db, postgresql://user@host/db or "
@@ -112,10 +159,18 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
         "hide_parameters": True,
     }
     if backend == "sqlite":
+        read_only = _sqlite_read_only(parsed)
+        if create and read_only:
+            raise ConfigError(
+                f"{mask_password(url)} is opened read-only (?mode=ro): it cannot be created "
+                "or migrated",
+                hint="drop ?mode=ro to create or upgrade it",
+            )
         if create:
             _prepare_sqlite_file(url)
         else:
             _require_sqlite_file(url)
+        parsed = _sqlite_url(parsed, url, read_only)
         kwargs["connect_args"] = {"timeout": 10}
     try:
         engine = sa.create_engine(parsed, **kwargs)
@@ -129,6 +184,7 @@ def create_engine(url: str, *, create: bool = False) -> Engine:
             f"invalid database URL {mask_password(url)!r}: {str(exc).splitlines()[0]}",
             hint="use e.g. sqlite:///path/prima.db or postgresql://user@host/db",
         ) from exc
+    event.listen(engine, "do_connect", _driver_arguments_checked(url))
     if backend == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     elif backend == "postgresql":
@@ -162,6 +218,11 @@ def connect_error(url: str, exc: SQLAlchemyError) -> PrimaError:
     (exit 75) when running it again later can succeed, else a ConfigError (exit 78)."""
     if is_busy(exc):
         return busy_error(exc)
+    if "readonly database" in driver_message(exc) and "mode=ro" in url:
+        return ConfigError(
+            f"cannot write to the database at {mask_password(url)}: it is opened read-only",
+            hint="this command writes: drop ?mode=ro from the URL",
+        )
     if is_unavailable(exc):
         return unavailable_error(url, exc)
     return ConfigError(

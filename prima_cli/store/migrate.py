@@ -110,10 +110,10 @@ def _legacy_state(conn: Connection) -> bool:
 
 
 def status(store: Store) -> SchemaStatus:
-    from prima_cli.store.url import sqlite_path
+    from prima_cli.store.url import file_exists, sqlite_path
 
     path = sqlite_path(store.url)
-    if path is not None and not path.exists():  # nothing yet; say so without creating it
+    if path is not None and not file_exists(path):  # nothing yet; say so without creating it
         return SchemaStatus(None, script_head(), _pending(None), False)
     try:
         with store.engine.connect() as conn:

@@ -53,7 +53,10 @@ class VenuePlatform(SQLModel, table=True):
     configuration: dict[str, Any] = Field(
         default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
     )
+    #: when the last successful sync ended; the last attempt, whatever its outcome, is
+    #: ``last_sync_attempt_at`` with ``last_sync_status`` and ``last_error`` (revision 0008)
     last_synced_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_sync_attempt_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_sync_status: str | None = Field(default=None, sa_type=sa.String(20))
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)

@@ -41,30 +41,63 @@ def resolve(cli_value: str | None) -> tuple[str, str]:
             from prima_cli.errors import InvalidInput
 
             raise InvalidInput("--db is empty", hint="give a database URL or a SQLite file path")
-        return normalise(cli_value), "--db"
+        return normalise(cli_value, source="--db"), "--db"
     env = os.environ.get(ENV_VAR)
     if env:
-        return normalise(env), ENV_VAR
+        return normalise(env, source=ENV_VAR), ENV_VAR
     return default_url(), "default"
 
 
-def normalise(value: str) -> str:
-    """Accept a bare file path for SQLite and pick our drivers for bare dialect names."""
+def normalise(value: str, *, source: str = "the database URL") -> str:
+    """Accept a bare file path for SQLite and pick our drivers for bare dialect names.
+
+    A value without a scheme that holds ``@`` or ``:`` is refused (ConfigError): it is a
+    URL that lost its ``scheme://`` far more often than a file name, and as a path it
+    would create a SQLite file in folders named after its user and password.
+    """
     value = value.strip()
     if not _SCHEME.match(value):
-        return f"sqlite:///{Path(value).expanduser().resolve()}"
+        if _looks_like_url(value):
+            from prima_cli.errors import ConfigError
+
+            raise ConfigError(
+                f"{source} holds '@' or ':' but no scheme (like postgresql://): it looks "
+                "like a database URL, not a SQLite file path",
+                hint="write the URL in full (postgresql://user:pass@host/db), or give a SQLite "
+                "file as ./NAME.db or an absolute path",
+            )
+        return f"sqlite:///{_absolute(value, source)}"
     scheme, rest = value.split("://", 1)
     return f"{_DRIVER_DEFAULTS.get(scheme.lower(), scheme)}://{rest}"
 
 
-_QUERY_PASSWORD = re.compile(r"([?&](?:password|passwd|pwd)=)[^&#]*", re.IGNORECASE)
+def _looks_like_url(value: str) -> bool:
+    explicit_path = value.startswith(("/", "./", "../", "~"))
+    return not explicit_path and ("@" in value or ":" in value)
+
+
+def _absolute(value: str, source: str) -> Path:
+    try:
+        return Path(value).expanduser().resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # too long, a loop, a NUL
+        from prima_cli.errors import ConfigError
+
+        raise ConfigError(
+            f"{source} is not a usable SQLite file path ({_shortened(value)}): {_reason(exc)}",
+            hint="give a shorter path to a file in an existing, writable folder",
+        ) from None
+
+
+def _reason(exc: BaseException) -> str:
+    return getattr(exc, "strerror", None) or str(exc).split(":")[0]
 
 
 def mask_password(url: str) -> str:
-    """The URL with its password replaced by ``***``, in the user part and in the query
-    string (``?password=``, as psycopg and PyMySQL accept it); no SQLAlchemy needed."""
-    masked = re.sub(r"^([^:/]+://[^:/@]*):[^@]*@", r"\1:***@", url)
-    return _QUERY_PASSWORD.sub(r"\1***", masked)
+    """The URL with its password replaced by ``***``, in the userinfo and in a ``password=``
+    query parameter (no SQLAlchemy needed)."""
+    from prima_cli.redact import mask_url_passwords
+
+    return mask_url_passwords(url)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -73,3 +106,21 @@ def sqlite_path(url: str) -> Path | None:
     if not match or match.group(1) in ("", ":memory:"):
         return None
     return Path(match.group(1))
+
+
+def file_exists(path: Path) -> bool:
+    """Whether the SQLite file exists; a path the OS refuses to look up (a name too long,
+    a file where a folder should be) is a ConfigError naming why."""
+    try:
+        return path.exists()
+    except OSError as exc:
+        from prima_cli.errors import ConfigError
+
+        raise ConfigError(
+            f"cannot use the database file {_shortened(str(path))}: {_reason(exc)}",
+            hint="pass --db with a usable path or set PRIMA_DATABASE_URL",
+        ) from None
+
+
+def _shortened(text: str, limit: int = 120) -> str:
+    return text if len(text) <= limit else f"{text[: limit // 2]}...{text[-limit // 2 :]}"

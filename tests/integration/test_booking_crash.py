@@ -41,7 +41,6 @@ def kill_during_create(cli: CLI, reference: str, landed) -> None:  # type: ignor
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         wait_for(lambda: pending_attempt(cli) and landed())
-        time.sleep(0.2)
     finally:
         proc.kill()
         proc.wait(timeout=10)
@@ -65,8 +64,8 @@ def test_killed_after_the_platform_booked(venues: CLI, sandbox: Sandbox) -> None
 
 def test_killed_before_the_platform_booked(venues: CLI, sandbox: Sandbox) -> None:
     venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
-    sandbox.inject("hang:covermanager:reserv/reserv:seconds=30:times=1")
-    kill_during_create(venues, "crash-2", lambda: True)
+    hang = sandbox.inject("hang:covermanager:reserv/reserv:seconds=30:times=1")
+    kill_during_create(venues, "crash-2", lambda: hang not in sandbox.faults)  # in the call
     assert sandbox.state.reservations() == []
     rerun = run_prima(create_args("crash-2"))
     assert rerun.returncode == 0, rerun.stderr

@@ -6,7 +6,7 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import respx
@@ -29,6 +29,22 @@ def slow_sandbox() -> Iterator[Sandbox]:
 def connect_both(cli: CLI, sb: Sandbox) -> None:
     cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sb), "--no-test")
     cli.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sb), "--no-test")
+
+
+def wait_for(predicate: Callable[[], bool], seconds: float = 60.0) -> None:
+    """Poll until ``predicate`` holds: the tests wait for what happened, not for time."""
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not reached"
+        time.sleep(0.05)
+
+
+def inside_a_hanging_call(sb: Sandbox, proc: subprocess.Popen[str], seconds: int) -> None:
+    """Make the next call to the simulator hang for ``seconds`` and return once ``proc``, a
+    running sync, is inside it (the one-shot rule retires when a request takes it)."""
+    hang = sb.inject(f"hang:restoo::seconds={seconds}:times=1")
+    wait_for(lambda: hang not in sb.faults or proc.poll() is not None)
+    assert proc.poll() is None, f"the sync ended before its call: {proc.communicate()}"
 
 
 def snapshot_rows(cli: CLI) -> list[tuple]:
@@ -109,7 +125,7 @@ def test_overlapping_runs_second_exits_75(venues: CLI, slow_sandbox: Sandbox) ->
         text=True,
     )
     try:
-        time.sleep(1.5)  # the first run holds the lock while its slow calls go on
+        inside_a_hanging_call(slow_sandbox, first, seconds=8)  # it holds the lock meanwhile
         started = time.monotonic()
         second = run_prima(["platforms", "sync", "--json"])
         assert second.returncode == 75, second.stderr
@@ -241,7 +257,9 @@ def test_killed_mid_run_then_the_next_run_completes(venues: CLI, slow_sandbox: S
         stderr=subprocess.PIPE,
         text=True,
     )
-    time.sleep(1.5)
+    inside_a_hanging_call(slow_sandbox, proc, seconds=30)
+    assert [r["status"] for r in venues.ok("platforms", "history", "--json").json()] == [
+        "running"]  # fmt: skip
     proc.kill()
     proc.wait(timeout=10)
     after = run_prima(["platforms", "sync", "--days", "3", "--json"])
@@ -439,7 +457,7 @@ def test_a_sync_stopped_with_ctrl_c_is_recorded_as_interrupted(
     connect_both(venues, slow_sandbox)
     proc = subprocess.Popen([*prima_executable(), "platforms", "sync", "--days", "2", "--json"],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
-    time.sleep(1.5)  # started, and inside its slow calls (400 ms each, three per connection)
+    inside_a_hanging_call(slow_sandbox, proc, seconds=30)
     proc.send_signal(signal.SIGINT)
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err

@@ -107,6 +107,34 @@ def test_check_auth_resp_zero_action_not_permitted_is_auth_error(mock: respx.Moc
     assert route.call_count == 1
 
 
+@pytest.mark.parametrize(
+    ("said", "hint"),
+    [
+        ("Action not permited", "enable this action"),
+        ("Invalid API key", "check the connection's api_key"),
+        ("Unauthorized", "check the connection's api_key"),
+    ],
+)
+def test_a_resp_zero_refusal_keeps_http_200_and_its_own_hint(
+    mock: respx.MockRouter, said: str, hint: str
+) -> None:
+    """CoverManager sends logical errors with HTTP 200: the status is part of the error, and
+    only a missing right (not an unknown key) is sent to CoverManager support."""
+    mock.get(LIST_URL).respond(200, json={"resp": 0, "error": said})
+    with pytest.raises(PlatformAuthError) as caught:
+        call(CM, "check_auth", cm_connection())
+    assert caught.value.http_status == 200
+    assert caught.value.hint is not None and hint in caught.value.hint
+
+
+def test_a_resp_zero_rejection_keeps_http_200(mock: respx.MockRouter) -> None:
+    mock.post(CREATE_URL).respond(200, json={"resp": 0, "error": "Restaurant closed that day"})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert caught.value.http_status == 200
+    assert caught.value.to_dict()["http_status"] == 200
+
+
 def test_key_with_url_special_characters_is_quoted_and_masked(mock: respx.MockRouter) -> None:
     key = "ab/cd+ef==Secret99"
     route = mock.get(url__startswith=f"{CM_BASE}/restaurant/list/").respond(404, text="nope")

@@ -52,7 +52,6 @@ def kill_when(args: Sequence[str], ready: Callable[[], bool]) -> None:
     try:
         wait_for(lambda: ready() or proc.poll() is not None)
         assert proc.poll() is None, f"finished before the kill: {proc.communicate()}"
-        time.sleep(0.1)
     finally:
         proc.kill()
         proc.wait(timeout=10)
