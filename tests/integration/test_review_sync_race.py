@@ -117,9 +117,22 @@ class Gates:
                 await asyncio.wait_for(events()[0].wait(), GUARD)
             return await auth(self, connection)
 
+        from prima_cli.core import reconcile
+
+        settle = reconcile.reconcile_async
+
+        async def gated_reconcile(*args: Any, **kwargs: Any) -> Any:
+            # a reconcile that rightly leaves the in-flight attempt alone opens the gate too
+            try:
+                return await settle(*args, **kwargs)
+            finally:
+                if gates.on:
+                    events()[1].set()
+
         monkeypatch.setattr(adapter, "create_reservation", gated_create)
         monkeypatch.setattr(adapter, "find_reservation", gated_find)
         monkeypatch.setattr(adapter, "check_auth", gated_auth)
+        monkeypatch.setattr(reconcile, "reconcile_async", gated_reconcile)
 
 
 def _held(sandbox: Sandbox, reference: str) -> list[Any]:
