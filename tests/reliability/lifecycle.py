@@ -117,6 +117,7 @@ class Prima:
             ) from None
         done = Done(list(args), proc.returncode, out, err, killed and proc.returncode == -9)
         self.log.append(str(done).splitlines()[0])
+        print(f"  {self.log[-1][:150]}")  # progress, shown with -s
         check_clean(done)
         return done
 
