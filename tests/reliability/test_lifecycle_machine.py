@@ -26,10 +26,12 @@ crash window: then nothing is pending, every booking still unknown is flagged fo
 operator and `platforms sync` exits 7 (else 0), nothing is lost (a rejected booking has a
 real refusal behind it), and the strict checks hold for every booking.
 
-CI runs a few derandomized examples (fixed programs; no example database). A long run, at
-least 10,000 steps; the seed is printed and `PRIMA_LIFECYCLE_SEED=N` replays a run:
+CI runs a few derandomized examples (fixed programs; no example database):
+`PRIMA_LIFECYCLE_EXAMPLES` (default 5) on SQLite, `PRIMA_LIFECYCLE_PG_EXAMPLES` (default 2) on
+PostgreSQL, each up to `PRIMA_LIFECYCLE_STEPS` (default 20) steps. A long run, at least
+10,000 steps; the seed is printed and `PRIMA_LIFECYCLE_SEED=N` replays a run:
 
-    PRIMA_LIFECYCLE_EXAMPLES=700 PRIMA_LIFECYCLE_STEPS=15 PRIMA_LIFECYCLE_SEED=1 \\
+    PRIMA_LIFECYCLE_EXAMPLES=800 PRIMA_LIFECYCLE_STEPS=20 PRIMA_LIFECYCLE_SEED=1 \\
         .venv/bin/python -m pytest -m slow -p no:cacheprovider -s \\
         'tests/reliability/test_lifecycle_machine.py::test_lifecycle[sqlite]'
 
@@ -81,6 +83,8 @@ from tests.scratch_databases import fresh_database
 pytestmark = pytest.mark.slow
 
 EXAMPLES = int(os.environ.get("PRIMA_LIFECYCLE_EXAMPLES", "5"))
+#: PostgreSQL examples are the same programs on another store: fewer by default
+PG_EXAMPLES = int(os.environ.get("PRIMA_LIFECYCLE_PG_EXAMPLES", "2"))
 STEPS = int(os.environ.get("PRIMA_LIFECYCLE_STEPS", "20"))
 SEED = os.environ.get("PRIMA_LIFECYCLE_SEED")
 SHRINK = os.environ.get("PRIMA_LIFECYCLE_SHRINK") == "1"
@@ -471,10 +475,10 @@ class Lifecycle(RuleBasedStateMachine):
         assert not problems, "\n".join(problems) + "\ncommands:\n" + "\n".join(self.prima.log[-30:])
 
 
-def machine_settings() -> settings:
+def machine_settings(examples: int) -> settings:
     phases = [Phase.explicit, Phase.generate] + ([Phase.shrink] if SHRINK else [])
     return settings(
-        max_examples=EXAMPLES,
+        max_examples=examples,
         stateful_step_count=STEPS,
         deadline=None,
         database=None,
@@ -496,11 +500,12 @@ def test_lifecycle(backend: str, tmp_path: Path, request: pytest.FixtureRequest)
         str(request.getfixturevalue("postgres_admin_url")) if backend == "postgres" else None
     )
     Lifecycle.steps_run = 0
-    test = get_state_machine_test(Lifecycle, settings=machine_settings())
+    examples = PG_EXAMPLES if backend == "postgres" else EXAMPLES
+    test = get_state_machine_test(Lifecycle, settings=machine_settings(examples))
     if SEED is not None:
         test = seed(int(SEED))(test)
     how = f"seed {SEED}" if SEED is not None else "derandomized"
-    print(f"lifecycle[{backend}]: {EXAMPLES} examples x up to {STEPS} steps, {how}")
+    print(f"lifecycle[{backend}]: {examples} examples x up to {STEPS} steps, {how}")
     try:
         test()
     finally:
