@@ -43,12 +43,14 @@ processes). `PRIMA_LIFECYCLE_SKIP=rule,rule` leaves rules out, to look past a kn
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from contextlib import ExitStack
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar, cast
 
 import pytest
 from hypothesis import HealthCheck, Phase, note, seed, settings
@@ -113,14 +115,14 @@ PLATFORMS = ("covermanager", "restoo")
 
 Fate = tuple[Any, ...] | None
 #: how a command ends: normally, killed after N handled requests (+ a delay), or killed
-#: while its request to ENDPOINT on PLATFORM is in the simulator (before/after applying it)
+#: while one of the requests it makes (the WHICH-th of the command's `spots`) is in the
+#: simulator's hands, before or after the platform applied it (+ a delay)
 FATES = st.one_of(
     st.none(),
     st.none(),
     st.tuples(st.just("requests"), st.integers(0, 5), st.floats(0, 0.05)),
-    st.tuples(st.just("in_flight"), st.sampled_from(PLATFORMS),
-              st.sampled_from(["availability", "create", "cancel", "lookup"]),
-              st.sampled_from(["before", "after"]), st.floats(0, 0.1)),
+    st.tuples(st.just("in_flight"), st.integers(0, 7), st.sampled_from(["before", "after"]),
+              st.floats(0, 0.1)),
 )  # fmt: skip
 PICK = st.integers(0, 10_000)
 #: rules left out of a run (comma-separated names), to look past a known failure; the
@@ -132,6 +134,26 @@ def open_for(name: str) -> Any:
     """The precondition of every rule but `settle`: not skipped, and the crash window
     (SETTLE_EVERY steps since the last settle) not over."""
     return lambda self: name not in SKIP and self.since_settle < SETTLE_EVERY
+
+
+F = TypeVar("F", bound=Callable[..., None])
+
+
+def recorded(fn: F) -> F:
+    """Keep the first failure of a run, with the commands that led to it: a replay of a
+    program of real processes may fail elsewhere (hypothesis then reports only that the
+    replay was flaky), and the first failure is the one to read."""
+
+    @functools.wraps(fn)
+    def wrapper(self: Lifecycle, *args: Any, **kwargs: Any) -> None:
+        try:
+            fn(self, *args, **kwargs)
+        except Exception as exc:
+            trail = "\n".join(self.prima.log[-40:])
+            Lifecycle.failures.append(f"{fn.__name__}: {exc}\ncommands:\n{trail}")
+            raise
+
+    return cast(F, wrapper)
 
 
 def where(platform: str, endpoint: str) -> str | None:
@@ -155,6 +177,7 @@ class Lifecycle(RuleBasedStateMachine):
     base: ClassVar[Path] = Path(tempfile.gettempdir())
     postgres_admin: ClassVar[str | None] = None
     steps_run: ClassVar[int] = 0
+    failures: ClassVar[list[str]] = []
 
     def __init__(self) -> None:
         super().__init__()
@@ -192,7 +215,8 @@ class Lifecycle(RuleBasedStateMachine):
         for other in others:
             self.sb.inject(other)
 
-    def execute(self, args: list[str], fate: Fate) -> Done:
+    def execute(self, args: list[str], fate: Fate, spots: list[str | None]) -> Done:
+        """Run a command to its end or to its fate; `spots` are the requests it makes."""
         if fate is None:
             done = self.prima.run(*args)
         elif fate[0] == "requests":
@@ -200,8 +224,9 @@ class Lifecycle(RuleBasedStateMachine):
             done = self.prima.run_killed(args, handled_since(self.sb, len(self.sb.requests_log), n),
                                          delay)  # fmt: skip
         else:
-            _, platform, endpoint, phase, delay = fate
-            spot = where(platform, endpoint)
+            _, which, phase, delay = fate
+            candidates = [s for s in spots if s is not None]
+            spot = candidates[which % len(candidates)] if candidates else None
             if spot is None:
                 done = self.prima.run(*args)
             else:
@@ -210,6 +235,15 @@ class Lifecycle(RuleBasedStateMachine):
                 self.drop(hold)
         note(str(done).splitlines()[0] + f"  [fate {fate}]")
         return done
+
+    def spots_of_create(self, venue: VenueSetup) -> list[str | None]:
+        return [where(p, e) for p, _ in venue.platforms for e in ("availability", "create")]
+
+    def spots_of_sync(self) -> list[str | None]:
+        """A sync looks bookings up, pushes what never landed, refreshes availability."""
+        return [where("covermanager", "lookup"), where("covermanager", "create"),
+                where("restoo", "create"), where("covermanager", "availability"),
+                where("restoo", "availability")]  # fmt: skip
 
     def pick_booking(self, pick: int) -> dict[str, Any] | None:
         bookings = self.prima.bookings()
@@ -236,6 +270,7 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(open_for("create"))
     @rule(venue=st.sampled_from(VENUES), when=st.sampled_from(TIMES), ahead=st.integers(3, 5),
           guest=st.integers(0, 2), keyed=st.booleans(), fate=FATES)  # fmt: skip
+    @recorded
     def create(self, venue: VenueSetup, when: str, ahead: int, guest: int, keyed: bool,
                fate: Fate) -> None:  # fmt: skip
         """A new booking, with or without an idempotency key."""
@@ -243,13 +278,14 @@ class Lifecycle(RuleBasedStateMachine):
         key = f"key-{self.n}" if keyed else None
         args = self.new_args(venue, when, ahead, guest, key)
         clean = not self.sb.faults and fate is None
-        done = self.execute(args, fate)
+        done = self.execute(args, fate, self.spots_of_create(venue))
         if key is not None:
             self.keys[key] = args
         self.expect_create(done, clean)
 
     @precondition(open_for("rerun_create"))
     @rule(pick=PICK, fate=FATES)
+    @recorded
     def rerun_create(self, pick: int, fate: Fate) -> None:
         """The same create again with its key: a replay, or it finishes what a killed run
         left (README: the rerun reconciles first, then places it only if nothing landed)."""
@@ -258,7 +294,9 @@ class Lifecycle(RuleBasedStateMachine):
             return
         key = sorted(self.keys)[pick % len(self.keys)]
         clean = not self.sb.faults and fate is None
-        done = self.execute(self.keys[key], fate)
+        venue = next(v for v in VENUES if v.slug == self.keys[key][2])
+        done = self.execute(self.keys[key], fate,
+                            [*self.spots_of_create(venue), *self.spots_of_sync()])  # fmt: skip
         if done.killed or not clean or done.code == 0:
             self.expect_create(done, clean=False)
             return
@@ -274,6 +312,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(open_for("cancel"))
     @rule(pick=PICK, form=st.sampled_from(["reference", "key", "id"]), fate=FATES)
+    @recorded
     def cancel(self, pick: int, form: str, fate: Fate) -> None:
         """Cancel a booking by reference, key or id. With no fault and no kill, a confirmed
         booking (not flagged as a duplicate) is cancelled, exit 0, even if the guest
@@ -286,7 +325,8 @@ class Lifecycle(RuleBasedStateMachine):
         ident = {"reference": ref, "key": booking["idempotency_key"] or ref,
                  "id": str(booking["id"])}[form]  # fmt: skip
         clean = not self.sb.faults and fate is None
-        done = self.execute(["bookings", "cancel", ident, "--json"], fate)
+        spot = where(booking["platform_type"] or "covermanager", "cancel")
+        done = self.execute(["bookings", "cancel", ident, "--json"], fate, [spot])
         if done.killed or done.code != 0:
             self.in_doubt.add(ref)
         else:
@@ -299,6 +339,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(open_for("guest_cancels"))
     @rule(pick=PICK)
+    @recorded
     def guest_cancels(self, pick: int) -> None:
         """The guest cancels on CoverManager; prima learns it from the next sync (or
         finds it when cancelling)."""
@@ -312,6 +353,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(open_for("close_covermanager_slot"))
     @rule(ahead=st.integers(3, 5), when=st.sampled_from(TIMES))
+    @recorded
     def close_covermanager_slot(self, ahead: int, when: str) -> None:
         """CoverManager has no room left at `duo` for that slot: creates there fail over
         to Restoo."""
@@ -322,18 +364,22 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(open_for("sync"))
     @rule(fate=FATES)
+    @recorded
     def sync(self, fate: Fate) -> None:
         self.step()
-        self.execute(["platforms", "sync", "--days", "7", "--json"], fate)
+        self.execute(["platforms", "sync", "--days", "7", "--json"], fate, self.spots_of_sync())
 
     @precondition(open_for("reconcile"))
     @rule(fate=FATES)
+    @recorded
     def reconcile(self, fate: Fate) -> None:
         self.step()
-        self.execute(["bookings", "reconcile", "--json"], fate)
+        self.execute(["bookings", "reconcile", "--json"], fate,
+                     [where("covermanager", "lookup")])  # fmt: skip
 
     @precondition(open_for("resolve"))
     @rule(pick=PICK, with_note=st.booleans(), fate=FATES)
+    @recorded
     def resolve(self, pick: int, with_note: bool, fate: Fate) -> None:
         """The operator checks a flagged booking by hand and records what the platform
         holds (the simulator's truth): `bookings resolve REF --found ID` or `--not-found`."""
@@ -349,7 +395,7 @@ class Lifecycle(RuleBasedStateMachine):
         args += ["--found", held[0].id] if held else ["--not-found"]
         if with_note:
             args += ["--note", "checked in the platform's back office"]
-        done = self.execute([*args, "--json"], fate)
+        done = self.execute([*args, "--json"], fate, [])
         if done.killed:
             return
         assert done.code == 0, f"a true hand resolution was refused: {done}"
@@ -365,6 +411,7 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(open_for("platform_fault"))
     @rule(kind=st.sampled_from(sorted(FAULTS)), platform=st.sampled_from(PLATFORMS),
           endpoint=st.sampled_from(["availability", "create", "cancel", "lookup"]))  # fmt: skip
+    @recorded
     def platform_fault(self, kind: str, platform: str, endpoint: str) -> None:
         """Arm a one-shot fault; whichever command next makes that request meets it."""
         self.step()
@@ -375,6 +422,7 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(open_for("cancel_while_creating"))
     @rule(venue=st.sampled_from(VENUES), when=st.sampled_from(TIMES), ahead=st.integers(3, 5),
           guest=st.integers(0, 2))  # fmt: skip
+    @recorded
     def cancel_while_creating(self, venue: VenueSetup, when: str, ahead: int,
                               guest: int) -> None:  # fmt: skip
         """Issue item 1: `bookings cancel KEY` while the create with that key waits for the
@@ -407,6 +455,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(open_for("sync_with_reconcile"))
     @rule()
+    @recorded
     def sync_with_reconcile(self) -> None:
         """Issue item 4: a sync and a reconcile at once over whatever is open."""
         self.step()
@@ -418,6 +467,7 @@ class Lifecycle(RuleBasedStateMachine):
     @precondition(open_for("same_key_at_once"))
     @rule(venue=st.sampled_from(VENUES), when=st.sampled_from(TIMES), ahead=st.integers(3, 5),
           guest=st.integers(0, 2), copies=st.integers(2, 4))  # fmt: skip
+    @recorded
     def same_key_at_once(self, venue: VenueSetup, when: str, ahead: int, guest: int,
                          copies: int) -> None:  # fmt: skip
         """Issue item 8: several processes run one create with one key at once. Each exits
@@ -442,6 +492,7 @@ class Lifecycle(RuleBasedStateMachine):
 
     @precondition(lambda self: self.since_settle > 0)
     @rule()
+    @recorded
     def settle(self) -> None:
         """The crash window closes: faults off, one `bookings reconcile`, one `platforms
         sync`. Nothing may stay pending or silently unknown; nothing may be lost."""
@@ -469,6 +520,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.since_settle = 0
 
     @invariant()
+    @recorded
     def platforms_match_the_store(self) -> None:
         problems = violations(facts(self.prima), in_doubt=self.in_doubt,
                               cancelled_ok=self.cancelled_ok)  # fmt: skip
@@ -500,6 +552,7 @@ def test_lifecycle(backend: str, tmp_path: Path, request: pytest.FixtureRequest)
         str(request.getfixturevalue("postgres_admin_url")) if backend == "postgres" else None
     )
     Lifecycle.steps_run = 0
+    Lifecycle.failures = []
     examples = PG_EXAMPLES if backend == "postgres" else EXAMPLES
     test = get_state_machine_test(Lifecycle, settings=machine_settings(examples))
     if SEED is not None:
@@ -508,5 +561,9 @@ def test_lifecycle(backend: str, tmp_path: Path, request: pytest.FixtureRequest)
     print(f"lifecycle[{backend}]: {examples} examples x up to {STEPS} steps, {how}")
     try:
         test()
+    except Exception as exc:
+        if Lifecycle.failures:
+            raise AssertionError("first failure:\n" + Lifecycle.failures[0]) from exc
+        raise
     finally:
         print(f"lifecycle[{backend}]: {Lifecycle.steps_run} steps run")
