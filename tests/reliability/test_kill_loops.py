@@ -139,4 +139,10 @@ def test_thirty_kills_then_one_reconcile_and_one_sync(
             str(synced),
         ]
     )
-    assert reconcile.code == 0 and synced.code == 0, f"{reconcile}\n{synced}"
+    # reconcile reports orphaned creates as `unplaced` (exit 7) for the sync that follows to
+    # place (README "Nothing is left without an owner"); nothing else may stay open, and the
+    # sync, which places them, finds nothing needing the operator
+    still_open = [i for i in reconcile.json()["items"]
+                  if i["outcome"] in ("manual", "in_flight", "error")]  # fmt: skip
+    assert reconcile.code in (0, 7) and not still_open, str(reconcile)
+    assert synced.code == 0, str(synced)
