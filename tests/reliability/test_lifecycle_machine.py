@@ -27,7 +27,7 @@ operator and `platforms sync` exits 7 (else 0), nothing is lost (a rejected book
 real refusal behind it), and the strict checks hold for every booking.
 
 CI runs a few derandomized examples (fixed programs; no example database):
-`PRIMA_LIFECYCLE_EXAMPLES` (default 5) on SQLite, `PRIMA_LIFECYCLE_PG_EXAMPLES` (default 2) on
+`PRIMA_LIFECYCLE_EXAMPLES` (default 4) on SQLite, `PRIMA_LIFECYCLE_PG_EXAMPLES` (default 2) on
 PostgreSQL, each up to `PRIMA_LIFECYCLE_STEPS` (default 20) steps. A long run, at least
 10,000 steps; the seed is printed and `PRIMA_LIFECYCLE_SEED=N` replays a run:
 
@@ -84,7 +84,7 @@ from tests.scratch_databases import fresh_database
 
 pytestmark = pytest.mark.slow
 
-EXAMPLES = int(os.environ.get("PRIMA_LIFECYCLE_EXAMPLES", "5"))
+EXAMPLES = int(os.environ.get("PRIMA_LIFECYCLE_EXAMPLES", "4"))
 #: PostgreSQL examples are the same programs on another store: fewer by default
 PG_EXAMPLES = int(os.environ.get("PRIMA_LIFECYCLE_PG_EXAMPLES", "2"))
 STEPS = int(os.environ.get("PRIMA_LIFECYCLE_STEPS", "20"))
@@ -518,6 +518,8 @@ class Lifecycle(RuleBasedStateMachine):
         self.in_doubt.clear()
         self.flagged = [b["reference"] for b in unknown]
         self.since_settle = 0
+        print(f"settled after {Lifecycle.steps_run} steps: {len(f.bookings)} bookings, "
+              f"{len(unknown)} flagged")  # fmt: skip
 
     @invariant()
     @recorded
