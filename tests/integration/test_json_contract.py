@@ -1,0 +1,118 @@
+"""The JSON contract: the shape of every command's ``--json`` document, pinned.
+
+One scripted session against the simulator runs every command that prints JSON; each
+document's shape (keys, nesting and value types, recursively; lists by the shape of their
+items) is compared with ``tests/json_contract.json``. A field that appears, disappears or
+changes type fails here until the contract file is regenerated on purpose::
+
+    PRIMA_WRITE_JSON_CONTRACT=1 .venv/bin/python -m pytest tests/integration/test_json_contract.py
+
+and the change is then visible in review, next to the code that made it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from prima_cli.sandbox import Sandbox, SandboxConfig
+from tests.conftest import CLI
+from tests.integration.conftest import cm_settings, restoo_settings
+from tests.integration.test_bookings import GUEST, day
+
+CONTRACT = Path(__file__).with_name("json_contract.json")
+
+pytestmark = pytest.mark.usefixtures("instant_retries")
+
+
+def shape(value: Any) -> Any:
+    """The type structure of a JSON value: dicts by key, lists by their items' shapes."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        merged: dict[str, Any] = {}
+        for item in value:
+            merged[json.dumps(shape(item), sort_keys=True)] = shape(item)
+        return [merged[k] for k in sorted(merged)]
+    if isinstance(value, bool):
+        return "bool"
+    if isinstance(value, int | float):
+        return "number"
+    if isinstance(value, str):
+        return "string"
+    return "null"
+
+
+def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
+    """Run every JSON-printing command once; the document of each, by a name for it."""
+    docs: dict[str, Any] = {}
+
+    def run(name: str, *args: str, codes: tuple[int, ...] = (0,)) -> Any:
+        result = cli(*args, "--json")
+        assert result.exit_code in codes, (name, result.stdout, result.stderr)
+        docs[name] = json.loads(result.stdout) if result.stdout.strip() else None
+        if result.exit_code and result.stderr.strip():
+            docs[f"{name} (error)"] = json.loads(result.stderr)
+        return docs[name]
+
+    run("db migrate", "db", "migrate")
+    run("db status", "db", "status")
+    run("venues add", "venues", "add", "Madrid", "--slug", "madrid", "--timezone",
+        "Europe/Madrid", "--country", "ES")  # fmt: skip
+    run("venues list", "venues", "list")
+    run("venues show", "venues", "show", "madrid")
+    run("venues edit", "venues", "edit", "madrid", "--name", "Madrid Centro")
+    run("platforms types", "platforms", "types")
+    run("platforms add", "platforms", "add", "madrid", "covermanager", *cm_settings(sb))
+    run("platforms add (restoo)", "platforms", "add", "madrid", "restoo",
+        *restoo_settings(sb, account="prima-sbx-barcelona"))  # fmt: skip
+    run("platforms list", "platforms", "list")
+    run("platforms show", "platforms", "show", "madrid", "covermanager")
+    run("platforms edit", "platforms", "edit", "madrid", "covermanager", "--priority", "1")
+    run("platforms disable", "platforms", "disable", "madrid", "restoo")
+    run("platforms enable", "platforms", "enable", "madrid", "restoo")
+    run("platforms test", "platforms", "test", "--all")
+    run("bookings availability", "bookings", "availability", "madrid", "--date", day(),
+        "--party", "2", "--time", "20:00")  # fmt: skip
+    created = run("bookings create", "bookings", "create", "madrid", "--date", day(), "--time",
+                  "20:00", "--party", "2", *GUEST, "--reference", "contract-1")  # fmt: skip
+    run("bookings create (replay)", "bookings", "create", "madrid", "--date", day(), "--time",
+        "20:00", "--party", "2", *GUEST, "--reference", "contract-1")  # fmt: skip
+    run("bookings create (refused)", "bookings", "create", "madrid", "--date", day(), "--time",
+        "20:00", "--party", "99", *GUEST, codes=(2,))  # fmt: skip
+    run("bookings list", "bookings", "list")
+    run("bookings show", "bookings", "show", created["reference"])
+    run("platforms sync", "platforms", "sync", "--days", "1")
+    run("platforms sync --dry-run", "platforms", "sync", "--days", "1", "--dry-run")
+    run("platforms history", "platforms", "history")
+    run("platforms history RUN", "platforms", "history", "1")
+    run("bookings availability --cached", "bookings", "availability", "madrid", "--date",
+        day(), "--party", "2", "--cached")  # fmt: skip
+    sb.inject("reset:restoo:/booking:POST:times=1")
+    lost = cli("bookings", "create", "madrid", "--date", day(), "--time", "21:00", "--party",
+               "2", *GUEST, "--platform", "restoo", "--json")  # fmt: skip
+    docs["bookings create (unknown, error)"] = json.loads(lost.stderr)
+    run("bookings reconcile", "bookings", "reconcile", codes=(7,))
+    (held,) = [r for r in sb.state.reservations() if r.platform == "restoo"]
+    unknown = docs["bookings create (unknown, error)"]["error"]["booking"]
+    run("bookings resolve", "bookings", "resolve", unknown, "--found", held.id)
+    run("bookings cancel", "bookings", "cancel", "contract-1")
+    run("platforms remove", "platforms", "remove", "madrid", "restoo", "--yes", "--force",
+        codes=(0, 2))  # fmt: skip
+    run("venues remove", "venues", "remove", "madrid", "--yes", "--force")
+    run("doctor", "doctor", codes=(0, 78))
+    return docs
+
+
+def test_every_command_json_keeps_its_shape(migrated: CLI) -> None:
+    with Sandbox(SandboxConfig(seed=7)) as sb:
+        shapes = {name: shape(doc) for name, doc in _session(migrated, sb).items()}
+    if os.environ.get("PRIMA_WRITE_JSON_CONTRACT"):
+        CONTRACT.write_text(json.dumps(shapes, indent=1, sort_keys=True) + "\n")
+    pinned = json.loads(CONTRACT.read_text())
+    changed = {n for n in set(pinned) | set(shapes) if pinned.get(n) != shapes.get(n)}
+    assert not changed, f"the JSON of {sorted(changed)} changed: regenerate the contract on purpose"
