@@ -11,7 +11,7 @@ import typer
 from typer.core import TyperGroup
 
 from prima_cli import VERSION_LINE
-from prima_cli.cli.state import current
+from prima_cli.cli.application import application
 
 
 @dataclass(frozen=True)
@@ -98,14 +98,15 @@ app = typer.Typer(
 )
 
 
-def _version(value: bool) -> None:
+def _version(ctx: typer.Context, value: bool) -> None:
     if value:
-        current().output.text(VERSION_LINE)
+        application(ctx).output.text(VERSION_LINE)
         raise typer.Exit(0)
 
 
 @app.callback()
 def root(
+    ctx: typer.Context,
     db_url: str | None = typer.Option(
         None,
         "--db",
@@ -120,9 +121,9 @@ def root(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    from prima_cli.cli.main import configure_logging
+    from prima_cli.cli.logs import configure_logging
 
-    state = current()
+    state = application(ctx)
     state.db = db_url
     state.verbose = verbose
     configure_logging(state.terminal, verbose)

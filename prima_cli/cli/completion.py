@@ -10,7 +10,7 @@ from enum import StrEnum
 
 import typer
 
-from prima_cli.cli.state import current
+from prima_cli.cli.application import application
 
 PROG = "prima"
 COMPLETE_VAR = "_PRIMA_COMPLETE"
@@ -23,11 +23,13 @@ class Shell(StrEnum):
 
 
 def script(shell: str) -> str:
-    from typer._completion_shared import get_completion_script  # vendored, pinned typer
+    from prima_cli.cli.typer_compat import completion_script
 
-    return get_completion_script(prog_name=PROG, complete_var=COMPLETE_VAR, shell=shell)
+    return completion_script(PROG, COMPLETE_VAR, shell)
 
 
-def completion(shell: Shell = typer.Argument(..., help="bash, zsh or fish.")) -> None:
+def completion(
+    ctx: typer.Context, shell: Shell = typer.Argument(..., help="bash, zsh or fish.")
+) -> None:
     """Print the completion script for SHELL (`prima completion bash > ~/.prima.bash`)."""
-    current().output.text(script(shell.value))
+    application(ctx).output.text(script(shell.value))

@@ -4,56 +4,14 @@ from __future__ import annotations
 
 import typer
 
-from prima_cli.cli.output import Column
-from prima_cli.cli.state import current
-from prima_cli.errors import ExitCode
+from prima_cli.cli.application import application
+from prima_cli.cli.options import JSON
+from prima_cli.cli.views import schema as view
 
 
-def doctor(json: bool = typer.Option(False, "--json", help="Print one JSON document.")) -> None:
+def doctor(ctx: typer.Context, json: bool = JSON) -> int:
     """Check versions, data directory, database, schema, platform types and secrets."""
-    from prima_cli.core.doctor import diagnose
+    from prima_cli.core.doctor import check
 
-    state = current()
-    out = state.use_json(json)
-    report = diagnose(state.db)
-    if json:
-        out.json(
-            {
-                "healthy": report.healthy,
-                "prima_version": report.prima_version,
-                "python_version": report.python_version,
-                "data_dir": report.data_dir,
-                "database": {"url": report.database_url, "source": report.database_source},
-                "schema": {"current": report.schema_current, "head": report.schema_head},
-                "platform_types": report.platform_types,
-                "broken_plugins": report.broken_plugins,
-                "unresolved_secrets": report.unresolved_secrets,
-                "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
-            }
-        )
-    else:
-        out.record(
-            [
-                ("prima", report.prima_version),
-                ("python", report.python_version),
-                ("data directory", report.data_dir),
-                ("database", f"{report.database_url} (from {report.database_source})"),
-                ("schema", f"{report.schema_current or '(none)'} (head {report.schema_head})"),
-                ("platform types", ", ".join(f"{k} {v}" for k, v in report.platform_types.items())),
-            ]
-        )
-        out.table(
-            (Column("check", "Check"), Column("ok", "OK"), Column("detail", "Detail")),
-            [{"check": c.name, "ok": c.ok, "detail": c.detail} for c in report.checks],
-        )
-        for item in report.unresolved_secrets:
-            out.warn(
-                f"{item['venue']}/{item['platform_type']}: "
-                + ", ".join(
-                    f"{k} -> {r} is not set"
-                    for k, r in zip(item["keys"], item["references"], strict=True)
-                )
-            )
-        for plugin in report.broken_plugins:
-            out.warn(f"platform plugin {plugin['name']} failed to load: {plugin['error']}")
-    raise typer.Exit(int(ExitCode.OK if report.healthy else ExitCode.CONFIG))
+    app_ = application(ctx)
+    return app_.render(check(app_.db), view.DOCTOR, json=json)

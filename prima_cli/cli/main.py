@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import gc
-import logging
 import os
 import sys
 from collections.abc import Sequence
 
-from prima_cli.cli.state import AppState, set_current
+from prima_cli.cli.application import Application
+from prima_cli.cli.logs import configure_logging
 from prima_cli.cli.terminal import Terminal
 from prima_cli.errors import ExitCode, InvalidInput, PrimaError
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
-
-
-class _ScrubbingFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        from prima_cli import redact
-
-        return redact.scrub(super().format(record))
-
-
-def configure_logging(terminal: Terminal, verbose: bool) -> None:
-    """Route every ``prima.*`` log (HTTP trace included) to the terminal's stderr, scrubbed."""
-    logger = logging.getLogger("prima")
-    for handler in list(logger.handlers):
-        logger.removeHandler(handler)
-    handler = logging.StreamHandler(terminal.stderr)
-    handler.setFormatter(_ScrubbingFormatter("%(name)s: %(message)s"))
-    logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG if verbose else logging.WARNING)
-    logger.propagate = False
 
 
 #: the collector's thresholds for a prima process (see ``main``; benchmarks reuse them)
@@ -45,25 +26,26 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     # Collecting less often cut a 1,000-connection sync from 10.4 s to 7.1 s (bench/sync.py).
     gc.set_threshold(*GC_THRESHOLDS)
     import typer
-    from typer._click.exceptions import ClickException  # typer vendors click since 0.26
     from typer.main import get_command
 
+    from prima_cli.cli import typer_compat
     from prima_cli.cli.app import app
 
     args = list(sys.argv[1:] if argv is None else argv)
     terminal = terminal or Terminal.from_system()
-    state = AppState(terminal)
+    state = Application(terminal)
+    from prima_cli.cli.state import set_current
+
     set_current(state)
     json_mode = "--json" in args
     state.output.json_mode = json_mode
     configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
     if COMPLETE_VAR in os.environ:
-        from typer._completion_classes import completion_init
-
-        completion_init()
+        typer_compat.init_completion()
     command = get_command(app)
+    usage_error = typer_compat.usage_error_base()
     try:
-        result = command.main(args=args, prog_name="prima", standalone_mode=False)
+        result = command.main(args=args, prog_name="prima", standalone_mode=False, obj=state)
         return int(result) if isinstance(result, int) else 0
     except PrimaError as err:
         state.output.error(err)
@@ -73,12 +55,12 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except typer.Abort:
         terminal.stderr.write("aborted\n")
         return int(ExitCode.INTERRUPTED)
-    except ClickException as exc:
+    except usage_error as exc:
         if json_mode:
-            state.output.error(InvalidInput(exc.format_message()))
+            state.output.error(InvalidInput(exc.format_message()))  # type: ignore[attr-defined]
         else:
-            exc.show(file=terminal.stderr)
-        return int(exc.exit_code)
+            typer_compat.show_usage_error(exc, terminal.stderr)
+        return int(exc.exit_code)  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
@@ -104,7 +86,7 @@ def _database_error(exc: BaseException) -> bool:
     return isinstance(exc, SQLAlchemyError)
 
 
-def _database_url(state: AppState) -> str:
+def _database_url(state: Application) -> str:
     if state.store_url is not None:
         return state.store_url
     from prima_cli.store.url import resolve
@@ -115,7 +97,7 @@ def _database_url(state: AppState) -> str:
         return "--db"
 
 
-def last_resort_error(exc: Exception, state: AppState) -> PrimaError:
+def last_resort_error(exc: Exception, state: Application) -> PrimaError:
     """The error to show for an exception that no layer mapped.
 
     A database that is unreachable or busy is still "try again later" (exit 75), wherever

@@ -100,7 +100,7 @@ def add(
         values,
         priority=priority,
         enabled=not disabled,
-        secret_input=TerminalSecretInput(),
+        secret_input=TerminalSecretInput(state.terminal),
         test=tester,
     )
     for warning in result.warnings:
@@ -178,7 +178,7 @@ def edit(
         values,
         unset,
         priority=priority,
-        secret_input=TerminalSecretInput(),
+        secret_input=TerminalSecretInput(state.terminal),
     )
     for warning in warnings:
         out.warn(warning)
@@ -233,7 +233,7 @@ def remove(
     out = state.use_json(json)
     store = state.store()
     c = connections.show(store, venue, platform_type)
-    confirm(f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
+    confirm(state.terminal, f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
     removed = connections.remove(store, venue, platform_type, force=force)
     if json:
         out.json({"removed": views.connection(removed)})

@@ -64,7 +64,7 @@ class _NoSecretInput:
 
 def _remove_previous(store: Store) -> list[str]:
     removed = []
-    for venue in venues.list_all(store):
+    for venue in venues.list_all(store).value:
         if venue.slug.startswith(DEMO_PREFIX):
             venues.remove(store, str(venue.id), force=True)
             removed.append(venue.slug)
@@ -171,7 +171,7 @@ def run_demo(
     for demo in DEMO_VENUES:
         info = venues.add(
             store, demo.name, slug=demo.slug, timezone=demo.timezone, country=demo.country
-        )
+        ).value
         created.append(info.slug)
     lines = [f"{d.slug}: {d.name} ({d.timezone}, {d.country})" for d in DEMO_VENUES]
     if removed:

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from prima_cli import __version__
-from prima_cli.errors import PrimaError
+from prima_cli.core.result import OperationResult
+from prima_cli.errors import ExitCode, PrimaError
 
 
 @dataclass
@@ -34,6 +35,22 @@ class DoctorReport:
     @property
     def healthy(self) -> bool:
         return all(c.ok for c in self.checks)
+
+
+def check(db_option: str | None) -> OperationResult[DoctorReport]:
+    """The health report, its warnings (secrets that do not resolve, plugins that failed to
+    load), and exit 78 unless every check passed."""
+    report = diagnose(db_option)
+    warnings = [
+        f"{item['venue']}/{item['platform_type']}: "
+        + ", ".join(f"{k} -> {r} is not set"
+                    for k, r in zip(item["keys"], item["references"], strict=True))
+        for item in report.unresolved_secrets
+    ]  # fmt: skip
+    warnings += [f"platform plugin {p['name']} failed to load: {p['error']}"
+                 for p in report.broken_plugins]  # fmt: skip
+    outcome = ExitCode.OK if report.healthy else ExitCode.CONFIG
+    return OperationResult(report, warnings, outcome)
 
 
 def diagnose(db_option: str | None) -> DoctorReport:

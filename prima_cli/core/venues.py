@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prima_cli.core.ids import as_id
+from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, NotFound
 
 if TYPE_CHECKING:
@@ -166,7 +167,7 @@ def add(
     slug: str | None = None,
     timezone: str = "UTC",
     country: str | None = None,
-) -> VenueInfo:
+) -> OperationResult[VenueInfo]:
     """Add a venue; an explicit slug must be free (exit 4), a derived one gets a suffix."""
     from sqlalchemy.exc import IntegrityError
 
@@ -194,13 +195,13 @@ def add(
             venue = Venue(name=name, slug=slug, timezone=timezone, country=country)
             session.add(venue)
             session.flush()
-            return _info(session, venue)
+            return OperationResult.ok(_info(session, venue))
     except IntegrityError:
         # another process took the slug between our check and the insert
         raise Conflict(f"a venue with slug {slug!r} already exists") from None
 
 
-def list_all(store: Store) -> list[VenueInfo]:
+def list_all(store: Store) -> OperationResult[list[VenueInfo]]:
     from sqlalchemy import func
     from sqlalchemy import select as sa_select
     from sqlmodel import col, select
@@ -221,20 +222,22 @@ def list_all(store: Store) -> list[VenueInfo]:
                 table.created_at, table.updated_at,
             ).order_by(table.slug)
         ).all()  # fmt: skip
-        return [
-            VenueInfo(
-                vid or 0, name, slug, tz, country, int(counts.get(vid or 0, 0)), made, changed
-            )
-            for vid, name, slug, tz, country, made, changed in rows
-        ]
+        return OperationResult.ok(
+            [
+                VenueInfo(
+                    vid or 0, name, slug, tz, country, int(counts.get(vid or 0, 0)), made, changed
+                )
+                for vid, name, slug, tz, country, made, changed in rows
+            ]
+        )
 
 
-def show(store: Store, ref: str) -> VenueInfo:
+def show(store: Store, ref: str) -> OperationResult[VenueInfo]:
     with store.session() as session:
-        return _info(session, find(session, ref))
+        return OperationResult.ok(_info(session, find(session, ref)))
 
 
-def edit(store: Store, ref: str, changes: VenueChanges) -> VenueInfo:
+def edit(store: Store, ref: str, changes: VenueChanges) -> OperationResult[VenueInfo]:
     from sqlalchemy.exc import IntegrityError
 
     from prima_cli.store.types import utcnow
@@ -263,12 +266,12 @@ def edit(store: Store, ref: str, changes: VenueChanges) -> VenueInfo:
             venue.updated_at = utcnow()
             session.add(venue)
             session.flush()
-            return _info(session, venue)
+            return OperationResult.ok(_info(session, venue))
     except IntegrityError:
         raise Conflict(f"a venue with slug {slug!r} already exists") from None
 
 
-def remove(store: Store, ref: str, *, force: bool = False) -> VenueInfo:
+def remove(store: Store, ref: str, *, force: bool = False) -> OperationResult[VenueInfo]:
     """Delete the venue; its connections and bookings go with it (ON DELETE CASCADE).
 
     Refused while live bookings (not cancelled, not rejected, not past) exist, unless forced.
@@ -285,4 +288,4 @@ def remove(store: Store, ref: str, *, force: bool = False) -> VenueInfo:
             )
         info = _info(session, venue)
         session.delete(venue)
-        return info
+        return OperationResult.ok(info)

@@ -45,6 +45,7 @@ class SchemaStatus:
     head: str
     pending: list[str]
     adoptable_legacy: bool
+    database: str = ""  #: the store's URL, password masked
 
     @property
     def up_to_date(self) -> bool:
@@ -58,6 +59,7 @@ class MigrateResult:
     applied: list[str]
     adopted_legacy: bool
     notes: list[str] = field(default_factory=list)
+    database: str = ""  #: the store's URL, password masked
 
 
 def _config(connection: Connection | None = None, notes: list[str] | None = None) -> Config:
@@ -114,7 +116,7 @@ def status(store: Store) -> SchemaStatus:
 
     path = sqlite_path(store.url)
     if path is not None and not file_exists(path):  # nothing yet; say so without creating it
-        return SchemaStatus(None, script_head(), _pending(None), False)
+        return SchemaStatus(None, script_head(), _pending(None), False, store.display_url)
     try:
         with store.engine.connect() as conn:
             current = schema.current_revision(conn)
@@ -122,7 +124,7 @@ def status(store: Store) -> SchemaStatus:
     except SQLAlchemyError as exc:
         raise connect_error(store.url, exc) from exc
     pending = _pending(schema.LEGACY if adoptable else current)
-    return SchemaStatus(current, script_head(), pending, adoptable)
+    return SchemaStatus(current, script_head(), pending, adoptable, store.display_url)
 
 
 def upgrade(store: Store) -> MigrateResult:
@@ -142,4 +144,4 @@ def upgrade(store: Store) -> MigrateResult:
     except SQLAlchemyError as exc:
         raise connect_error(store.url, exc) from exc
     assert final is not None
-    return MigrateResult(current, final, pending, adopted, notes)
+    return MigrateResult(current, final, pending, adopted, notes, store.display_url)

@@ -1,0 +1,77 @@
+"""The one render call: an :class:`~prima_cli.core.result.OperationResult` and the
+:class:`View` of its value become JSON, a table or a record, and an exit code.
+
+A view declares, per kind of value, its JSON document and how people see it (a record of
+label/value pairs, or table columns with a row per item) and an optional line saying what was
+done. Commands parse their options, call the use case, and return ``render(...)``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+from prima_cli.cli.output import Column
+
+if TYPE_CHECKING:
+    from prima_cli.cli.output import Output
+    from prima_cli.core.result import OperationResult
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class View(Generic[T]):
+    """How a value of one kind is shown."""
+
+    #: the JSON document (for a table view: of one item, unless ``document`` is given)
+    json: Callable[[Any], Any]
+    #: people: label/value pairs of the value...
+    record: Callable[[T], Sequence[tuple[str, Any]]] | None = None
+    #: ...or a table: its columns, one row per item of the value, and the empty message
+    columns: Sequence[Column] = ()
+    row: Callable[[Any], Mapping[str, Any]] | None = None
+    empty: str = "nothing to show"
+    #: the line saying what was done (stderr, not with --json)
+    message: Callable[[T], str | None] | None = None
+    #: the whole JSON document of a table view, when it is not the list of its items
+    document: Callable[[T], Any] | None = None
+    #: a table view's JSON is written item by item (lists of thousands of rows)
+    stream: bool = False
+
+
+def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
+    """Print ``result`` as ``view`` says on ``out``; the exit code of its outcome."""
+    for warning in result.warnings:
+        out.warn(warning)
+    value = result.value
+    if out.json_mode:
+        _json(out, value, view)
+    else:
+        line = view.message(value) if view.message else None
+        if line:
+            out.success(line)
+        if view.row is not None:
+            items = list(_items(value))
+            out.table(view.columns, [view.row(i) for i in items], empty=view.empty)
+        elif view.record is not None:
+            out.record(view.record(value))
+    if result.error is not None:
+        out.error(result.error)
+    return int(result.outcome)
+
+
+def _items(value: Any) -> Iterable[Any]:
+    return value if isinstance(value, Iterable) else [value]
+
+
+def _json(out: Output, value: Any, view: View[Any]) -> None:
+    if view.document is not None:
+        out.json(view.document(value))
+    elif view.row is not None and view.stream:
+        out.json_stream(view.json(item) for item in _items(value))
+    elif view.row is not None:
+        out.json([view.json(item) for item in _items(value)])
+    else:
+        out.json(view.json(value))
