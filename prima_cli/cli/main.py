@@ -21,9 +21,9 @@ GC_THRESHOLDS = (100_000, 50, 100)
 
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
     """Run prima with ``argv``; returns the exit code. Tests call this with a fake terminal."""
-    # A short-lived process whose imports (SQLAlchemy, pydantic) leave ~500k objects that the
-    # default collector rescans every 700 allocations; sync and long lists allocate millions.
-    # Collecting less often cut a 1,000-connection sync from 10.4 s to 7.1 s (bench/sync.py).
+    # A short-lived process whose imports (SQLAlchemy, pydantic) leave hundreds of thousands
+    # of objects that the default collector rescans every 700 allocations, while syncs and
+    # long lists allocate millions: collecting less often saves a large share of their CPU.
     gc.set_threshold(*GC_THRESHOLDS)
     import typer
     from typer.main import get_command
@@ -164,8 +164,7 @@ def run() -> None:
         sys.exit(0)
     code = main()
     # At shutdown the collector makes a last full pass over every object the imports and the
-    # command left: 61 ms after `venues list --json` of 1,000 venues, 180 ms after a
-    # 1,000-connection sync, all spent after the output was written. Nothing of prima relies
+    # command left, all of it spent after the output was written. Nothing of prima relies
     # on that pass (files, locks and connections are closed by now; atexit handlers still
     # run, objects are still freed by reference counting), so the survivors skip it.
     gc.freeze()
