@@ -6,7 +6,8 @@ PRIMA_TEST_POSTGRES_URL is set). Three venues: `madrid` (CoverManager), `barcelo
 (Restoo, which cannot look a reservation up) and `duo` (CoverManager first, failing over
 to Restoo; a rule closes CoverManager slots there so creates fail over).
 
-Rules: creates (with and without `--reference`), reruns of a create with its key, cancels
+Each example opens with two to four bookings placed cleanly (each must exit 0). Rules:
+creates (with and without `--reference`), reruns of a create with its key, cancels
 (by reference, key or id), `platforms sync`, `bookings reconcile`, hand resolutions
 (`bookings resolve BOOKING (--found ID | --not-found) [--note TEXT]`, with the truth the
 simulator knows), a guest cancelling on CoverManager, one-shot platform faults (500, reset
@@ -58,6 +59,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
     get_state_machine_test,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -266,6 +268,22 @@ class Lifecycle(RuleBasedStateMachine):
             assert done.code == 0, f"a create with no fault and no kill failed: {done}"
 
     # --- rules --------------------------------------------------------------------------
+
+    @initialize(first=st.lists(st.tuples(st.sampled_from(VENUES), st.sampled_from(TIMES),
+                                         st.integers(3, 5), st.integers(0, 2), st.booleans()),
+                               min_size=2, max_size=4))  # fmt: skip
+    @recorded
+    def opening_bookings(self, first: list[tuple[VenueSetup, str, int, int, bool]]) -> None:
+        """Every example starts with a few bookings (no fault, no kill: each must be
+        placed, exit 0), so that the other rules have something to act on."""
+        for venue, when, ahead, guest, keyed in first:
+            self.n += 1
+            key = f"key-{self.n}" if keyed else None
+            args = self.new_args(venue, when, ahead, guest, key)
+            done = self.prima.run(*args)
+            if key is not None:
+                self.keys[key] = args
+            self.expect_create(done, clean=True)
 
     @precondition(open_for("create"))
     @rule(venue=st.sampled_from(VENUES), when=st.sampled_from(TIMES), ahead=st.integers(3, 5),
