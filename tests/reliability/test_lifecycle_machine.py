@@ -530,7 +530,10 @@ class Lifecycle(RuleBasedStateMachine):
         lost = [f"{b['reference']} ({b['status_detail']})" for b in f.bookings
                 if b["status"] == "rejected"
                 and not any(map(real_refusal, b["attempts"]))]  # fmt: skip
-        assert not lost, f"rejected though no platform refused them (lost): {lost}{story}"
+        assert not lost, (
+            f"rejected though no platform refused them (lost, or a status untrue to the "
+            f"platform): {lost}{story}"
+        )
         assert reconcile.code in (0, 7), str(reconcile)
         assert synced.code == (7 if unknown else 0), f"sync exit with {len(unknown)} unknown{story}"
         self.in_doubt.clear()
