@@ -141,7 +141,11 @@ def record_confirmed(
 
 def refresh_status(session: Session, booking: Booking, detail: str | None) -> None:
     """Derive the booking's status from its attempts, with a line saying why."""
-    _set_status(booking, derive_status(rec.attempts_of(session, booking)), detail)
+    status = derive_status(rec.attempts_of(session, booking))
+    _set_status(booking, status, detail)
+    if status == BookingStatus.CANCELLED and booking.cancelled_at is None:
+        booking.cancelled_at = utcnow()  # cancelled on the platform, not by a prima cancel
+        booking.cancel_reason = booking.cancel_reason or "ON_PLATFORM"
     session.add(booking)
 
 

@@ -146,6 +146,8 @@ def derive_status(rows: list[PlatformReservation]) -> BookingStatus:
         return B.PENDING
     if not rows:
         return B.PENDING  # an intent nothing was tried for yet
+    if A.CANCELLED in states:
+        return B.CANCELLED  # it was held, and is no longer (a look-up found it cancelled)
     return B.REJECTED
 
 

@@ -216,3 +216,20 @@ def test_an_input_no_platform_can_take_writes_nothing(venues: CLI, sandbox: Sand
     assert venues.ok("bookings", "list", "--json").json() == []
     fixed = book(venues, "--reference", "off-grid-2", time="20:15")
     assert fixed.exit_code == 0, fixed.stderr  # the key was not spent
+
+
+def test_a_lost_answer_the_guest_cancelled_meanwhile_reconciles_as_cancelled(
+    madrid: CLI, sandbox: Sandbox
+) -> None:
+    """Found by the lifecycle machine: reconcile finds the reservation by our reference,
+    cancelled by the guest; the booking is cancelled (it said rejected: no platform took it)."""
+    sandbox.inject("reset:covermanager:reserv/reserv:times=1")
+    reference = book(madrid, "--reference", "guest-gone-1").error()["booking"]
+    (held,) = sandbox.state.reservations()
+    sandbox.state.cancel_by_guest(held.id)
+    report = madrid("bookings", "reconcile", "--json")
+    assert report.exit_code == 0, report.stdout + report.stderr
+    shown = madrid.ok("bookings", "show", reference, "--json").json()
+    assert shown["status"] == "cancelled"
+    assert shown["cancel_reason"] == "ON_PLATFORM" and shown["cancelled_at"]
+    assert [a["state"] for a in shown["attempts"]] == ["cancelled"]
