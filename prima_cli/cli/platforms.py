@@ -9,10 +9,12 @@ from typing import Any
 import typer
 
 from prima_cli.cli import views
+from prima_cli.cli.application import application
 from prima_cli.cli.options import JSON, VENUE, YES, group
 from prima_cli.cli.output import Column
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
 from prima_cli.cli.state import current
+from prima_cli.cli.views import platforms as view
 
 app = group("Connect venues to booking platforms and manage those connections.")
 
@@ -38,43 +40,16 @@ SET = typer.Option(
 
 
 @app.command("types")
-def types(json: bool = JSON) -> None:
+def types(ctx: typer.Context, json: bool = JSON) -> int:
     """List installed platform types and their configuration fields."""
-    from prima_cli.platforms import registry
+    from prima_cli.core import platform_types
 
-    out = current().use_json(json)
-    adapters = registry.available()
-    for plugin in registry.broken():
-        out.warn(f"platform plugin {plugin.name} ({plugin.target}) failed to load: {plugin.error}")
-    ordered = sorted(adapters.items())
-    if json:
-        out.json([views.platform_type(name, cls) for name, cls in ordered])
-        return
-    rows = [
-        {
-            "type": name,
-            "field": f.name,
-            "required": f.required,
-            "secret": f.secret,
-            "default": f.default,
-            "help": f.help,
-        }
-        for name, cls in ordered
-        for f in cls.config_fields
-    ]
-    columns = (
-        Column("type", "Type"),
-        Column("field", "Field"),
-        Column("required", "Required"),
-        Column("secret", "Secret"),
-        Column("default", "Default"),
-        Column("help", "Help"),
-    )
-    out.table(columns, rows, empty="no platform types installed")
+    return application(ctx).render(platform_types.installed(), view.TYPES, json=json)
 
 
 @app.command("add")
 def add(
+    ctx: typer.Context,
     venue: str = VENUE,
     platform_type: str = TYPE,
     values: list[str] = SET,
@@ -86,205 +61,149 @@ def add(
         False, "--no-test", help="Save without testing the credentials against the platform."
     ),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Connect a venue to a platform (credentials are tested first unless --no-test)."""
     from prima_cli.core import checks, connections
 
-    state = current()
-    out = state.use_json(json)
-    tester = None if no_test else checks.credential_tester(state.http_options())
+    app_ = application(ctx)
+    tester = None if no_test else checks.credential_tester(app_.http_options())
     result = connections.add(
-        state.store(),
+        app_.store(),
         venue,
         platform_type,
         values,
         priority=priority,
         enabled=not disabled,
-        secret_input=TerminalSecretInput(state.terminal),
+        secret_input=TerminalSecretInput(app_.terminal),
         test=tester,
     )
-    for warning in result.warnings:
-        out.warn(warning)
-    c = result.connection
-    if json:
-        data = views.connection(c)
-        data["test"] = {"tested": result.test_detail is not None, "detail": result.test_detail}
-        out.json(data)
-        return
-    tested = f" (credentials ok: {result.test_detail})" if result.test_detail else " (not tested)"
-    out.success(f"connected {c.venue_slug} to {c.platform_type}{tested}")
-    out.record(views.connection_fields(c))
+    return app_.render(result, view.ADDED, json=json)
 
 
 @app.command("list")
 def list_(
+    ctx: typer.Context,
     venue: str | None = typer.Option(None, help="Only this venue (id or slug)."),
     platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
     json: bool = JSON,
-) -> None:
+) -> int:
     """List connections."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
+    app_ = application(ctx)
     found = connections.list_connections(
-        state.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
+        app_.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
     )
-    if json:
-        out.json([views.connection(c) for c in found])
-    else:
-        out.table(
-            views.CONNECTION_COLUMNS,
-            [views.connection_row(c) for c in found],
-            empty="no connections",
-        )
+    return app_.render(found, view.CONNECTIONS, json=json)
 
 
 @app.command("show")
-def show(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+def show(
+    ctx: typer.Context, venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON
+) -> int:
     """Show one connection (secrets masked)."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
-    c = connections.show(state.store(), venue, platform_type)
-    if json:
-        out.json(views.connection(c))
-    else:
-        out.record(views.connection_fields(c))
+    app_ = application(ctx)
+    return app_.render(connections.show(app_.store(), venue, platform_type), view.CONNECTION,
+                       json=json)  # fmt: skip
 
 
 @app.command("edit")
 def edit(
+    ctx: typer.Context,
     venue: str = VENUE,
     platform_type: str = TYPE,
     values: list[str] = SET,
     unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
     priority: int | None = typer.Option(None, help="New priority (lower first)."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Change a connection's configuration (merged) or priority."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
-    c, warnings = connections.edit(
-        state.store(),
+    app_ = application(ctx)
+    result = connections.edit(
+        app_.store(),
         venue,
         platform_type,
         values,
         unset,
         priority=priority,
-        secret_input=TerminalSecretInput(state.terminal),
+        secret_input=TerminalSecretInput(app_.terminal),
     )
-    for warning in warnings:
-        out.warn(warning)
-    if json:
-        out.json(views.connection(c))
-    else:
-        out.success(f"updated {c.venue_slug}/{c.platform_type}")
-        out.record(views.connection_fields(c))
-
-
-def _toggle(venue: str, platform_type: str, enabled: bool, json: bool) -> None:
-    from prima_cli.core import connections
-
-    state = current()
-    out = state.use_json(json)
-    c, changed = connections.set_enabled(state.store(), venue, platform_type, enabled)
-    word = "enabled" if enabled else "disabled"
-    if json:
-        data = views.connection(c)
-        data["changed"] = changed
-        out.json(data)
-    elif changed:
-        out.success(f"{word} {c.venue_slug}/{c.platform_type}")
-    else:
-        out.info(f"{c.venue_slug}/{c.platform_type} was already {word}")
+    return app_.render(result, view.UPDATED, json=json)
 
 
 @app.command("enable")
-def enable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+def enable(
+    ctx: typer.Context, venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON
+) -> int:
     """Enable a connection."""
-    _toggle(venue, platform_type, True, json)
+    from prima_cli.core import connections
+
+    app_ = application(ctx)
+    result = connections.set_enabled(app_.store(), venue, platform_type, True)
+    return app_.render(result, view.TOGGLED, json=json)
 
 
 @app.command("disable")
-def disable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+def disable(
+    ctx: typer.Context, venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON
+) -> int:
     """Disable a connection (kept, but not used for bookings or sync)."""
-    _toggle(venue, platform_type, False, json)
+    from prima_cli.core import connections
+
+    app_ = application(ctx)
+    result = connections.set_enabled(app_.store(), venue, platform_type, False)
+    return app_.render(result, view.TOGGLED, json=json)
 
 
 @app.command("remove")
 def remove(
+    ctx: typer.Context,
     venue: str = VENUE,
     platform_type: str = TYPE,
     yes: bool = YES,
     force: bool = typer.Option(False, "--force", help="Even with live bookings on it."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Remove a connection (refused while it holds live bookings)."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
-    store = state.store()
-    c = connections.show(store, venue, platform_type)
-    confirm(state.terminal, f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
+    app_ = application(ctx)
+    store = app_.store()
+    c = connections.show(store, venue, platform_type).value
+    confirm(app_.terminal, f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
     removed = connections.remove(store, venue, platform_type, force=force)
-    if json:
-        out.json({"removed": views.connection(removed)})
-    else:
-        out.success(f"removed {removed.venue_slug}/{removed.platform_type}")
+    return app_.render(removed, view.REMOVED, json=json)
 
 
 @app.command("test")
 def test(
+    ctx: typer.Context,
     venue: str | None = typer.Argument(None, metavar="[VENUE]", help="Venue id or slug."),
     platform_type: str | None = typer.Argument(
         None, metavar="[TYPE]", help="Platform type.", autocompletion=_complete_type
     ),
     all_: bool = typer.Option(False, "--all", help="Test every enabled connection."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Test credentials: one connection, all of a venue, or --all enabled ones concurrently."""
     from prima_cli.core import checks
 
-    state = current()
-    out = state.use_json(json)
+    app_ = application(ctx)
     report = checks.test_connections(
-        state.store(),
+        app_.store(),
         venue_ref=venue,
         platform_type=platform_type,
         all_enabled=all_,
-        http=state.http_options(),
+        http=app_.http_options(),
     )
-    rows = [
-        {
-            "venue": r.venue_slug,
-            "platform_type": r.platform_type,
-            "ok": r.ok,
-            "latency_ms": r.latency_ms,
-            "message": r.message,
-            "error": r.error.to_dict() if r.error else None,
-        }
-        for r in report.results
-    ]
-    if json:
-        out.json({"status": report.status, "results": rows})
-    else:
-        columns = (
-            Column("venue", "Venue"),
-            Column("platform_type", "Type"),
-            Column("ok", "OK"),
-            Column("latency_ms", "Latency (ms)", "right"),
-            Column("message", "Message"),
-        )
-        out.table(columns, rows)
-    raise typer.Exit(report.exit_code)
+    return app_.render(report, view.TESTED, json=json)
 
 
 @app.command("sync")

@@ -182,7 +182,7 @@ def run_demo(
     lines, added = [], []
     for demo in DEMO_VENUES:
         for priority, (ptype, ident) in enumerate(demo.platforms, start=1):
-            result = connections.add(
+            added_ = connections.add(
                 store,
                 demo.slug,
                 ptype,
@@ -191,15 +191,15 @@ def run_demo(
                 enabled=True,
                 secret_input=_NoSecretInput(),
                 test=tester,
-            )
-            c = result.connection
-            lines.append(f"{demo.slug} -> {ptype} (priority {priority}): {result.test_detail}")
+            ).value
+            c = added_.connection
+            lines.append(f"{demo.slug} -> {ptype} (priority {priority}): {added_.test_detail}")
             added.append({"venue": demo.slug, "platform_type": ptype, "priority": c.priority})
     done(DemoStep("Connections (credentials tested before saving)", lines, {"added": added}))
 
     report_ = checks.test_connections(
         store, venue_ref=None, platform_type=None, all_enabled=True, http=http
-    )
+    ).value
     demo_results = [r for r in report_.results if r.venue_slug.startswith(DEMO_PREFIX)]
     done(
         DemoStep(

@@ -12,27 +12,7 @@ from prima_cli.cli.output import Column
 
 if TYPE_CHECKING:
     from prima_cli.core.booking_records import AttemptInfo, BookingInfo, EventInfo
-    from prima_cli.core.connections import ConnectionInfo
     from prima_cli.core.venues import VenueInfo
-    from prima_cli.platforms.contract import PlatformAdapter
-
-
-def platform_type(name: str, cls: type[PlatformAdapter]) -> dict[str, Any]:
-    return {
-        "name": name,
-        "display_name": cls.display_name,
-        "version": cls.version,
-        "fields": [
-            {
-                "name": f.name,
-                "required": f.required,
-                "secret": f.secret,
-                "default": f.default,
-                "help": f.help,
-            }
-            for f in cls.config_fields
-        ],
-    }
 
 
 def venue(v: VenueInfo) -> dict[str, Any]:
@@ -56,72 +36,6 @@ VENUE_COLUMNS = (
     Column("country", "Country"),
     Column("connections", "Connections", "right"),
 )
-
-
-def connection(c: ConnectionInfo) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "venue": {"id": c.venue_id, "slug": c.venue_slug, "name": c.venue_name},
-        "platform_type": c.platform_type,
-        "enabled": c.is_enabled,
-        "priority": c.priority,
-        "configuration": dict(c.configuration),
-        "defaults": dict(c.defaults),
-        "last_synced_at": c.last_synced_at,
-        "last_sync_attempt_at": c.last_sync_attempt_at,
-        "last_sync_status": c.last_sync_status,
-        "last_error": c.last_error,
-        "created_at": c.created_at,
-        "updated_at": c.updated_at,
-    }
-
-
-def connection_row(c: ConnectionInfo) -> dict[str, Any]:
-    return {
-        "id": c.id,
-        "venue": c.venue_slug,
-        "platform_type": c.platform_type,
-        "enabled": c.is_enabled,
-        "priority": c.priority,
-        "configuration": c.configuration,
-        "last_sync": c.last_sync_status,
-        "last_synced_at": c.last_synced_at,
-        "last_sync_attempt_at": c.last_sync_attempt_at,
-    }
-
-
-CONNECTION_COLUMNS = (
-    Column("id", "ID", "right"),
-    Column("venue", "Venue"),
-    Column("platform_type", "Type"),
-    Column("enabled", "Enabled"),
-    Column("priority", "Priority", "right"),
-    Column("configuration", "Configuration"),
-    Column("last_sync", "Last sync"),
-    Column("last_synced_at", "Synced at"),
-    Column("last_sync_attempt_at", "Last attempt"),
-)
-
-
-def connection_fields(c: ConnectionInfo) -> list[tuple[str, Any]]:
-    fields: list[tuple[str, Any]] = [
-        ("id", c.id),
-        ("venue", f"{c.venue_slug} ({c.venue_name})"),
-        ("type", c.platform_type),
-        ("enabled", c.is_enabled),
-        ("priority", c.priority),
-    ]
-    fields += [(f"config.{k}", v) for k, v in sorted(c.configuration.items())]
-    fields += [(f"config.{k}", f"{v} (default)") for k, v in sorted(c.defaults.items())]
-    fields += [
-        ("last sync", c.last_sync_status),
-        ("last synced at", c.last_synced_at),
-        ("last attempt at", c.last_sync_attempt_at),
-        ("last error", c.last_error),
-        ("created at", c.created_at),
-        ("updated at", c.updated_at),
-    ]
-    return fields
 
 
 def _attempt(a: AttemptInfo, *, raw: bool) -> dict[str, Any]:
