@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import typer
 
-from prima_cli.cli import views
 from prima_cli.cli.application import application
 from prima_cli.cli.options import JSON, VENUE, YES, group
-from prima_cli.cli.output import Column
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
-from prima_cli.cli.state import current
+from prima_cli.cli.sync_progress import SyncProgress
 from prima_cli.cli.views import platforms as view
+from prima_cli.cli.views import sync as sync_view
 
 app = group("Connect venues to booking platforms and manage those connections.")
 
@@ -208,6 +203,7 @@ def test(
 
 @app.command("sync")
 def sync(
+    ctx: typer.Context,
     venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
     platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
     days: int = typer.Option(7, "--days", help="Availability days, counted at each venue."),
@@ -223,101 +219,41 @@ def sync(
     lease: int = typer.Option(300, "--lease", help="--worker: seconds a claim outlives a crash."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Check credentials, refresh availability, reconcile, refresh statuses (for cron)."""
     from prima_cli.core import sync as core
+    from prima_cli.core.sync_values import SyncOptions
 
-    state = current()
-    out = state.use_json(json, quiet=quiet)
-    terminal = state.terminal
-    options = core.SyncOptions(
+    app_ = application(ctx)
+    options = SyncOptions(
         venues=(venue,) if venue else (), platform_type=platform_type, days=days,
-        concurrency=concurrency, dry_run=dry_run, wait=wait, worker=worker, window=window,
-        lease=lease,
-        trigger="manual" if terminal.stdin_tty else "cron",
+        concurrency=concurrency, wait=wait, worker=worker, window=window, lease=lease,
+        trigger="manual" if app_.terminal.stdin_tty else "cron",
     )  # fmt: skip
-    show_progress = terminal.stderr_tty and not quiet and not json and not dry_run
-    with _progress(show_progress) as progress:
-        report = core.sync(state.store(), options, state.http_options(), progress)
-    if report.status == "dry_run":
-        if json:
-            out.json({"status": "dry_run", "planned": report.planned})
-        else:
-            out.table((Column("venue", "Venue"), Column("platform_type", "Type"),
-                       Column("problem", "Problem")), report.planned,
-                      empty="no enabled connections to sync")  # fmt: skip
-            out.info(f"dry run: {len(report.planned)} connection(s) would be synced")
-        return
-    run = core.summarise(report.outcomes)
-    line = (f"sync run {report.run_id}: {report.status}; {run['ok']} ok, {run['failed']} failed "
-            f"of {run['connections']} connection(s); {run['availability_days']} availability "
-            f"day(s), {run['reconciled']} reconciled, {run['pushed']} pushed, "
-            f"{run['statuses_changed']} status change(s)")  # fmt: skip
-    if run["attention"]:
-        line += (f"; {run['attention']} booking(s) need the operator "
-                 "(see `prima bookings reconcile`)")  # fmt: skip
-    if json:
-        if report.run_id is None:
-            out.json({"id": None, "status": report.status, "results": []})
-        else:  # the stored record: the same document `platforms history RUN --json` prints
-            from prima_cli.core import sync_history
-
-            stored = sync_history.show_run(state.store(), str(report.run_id))
-            out.json(views.sync_run(stored, stored.results))
-    elif terminal.stdout_tty and not quiet:  # the table shows each failure
-        out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(o) for o in report.outcomes],
-                  empty="no enabled connections to sync")  # fmt: skip
-        out.summary(line)
-    else:  # unattended: one warning per failed connection, then the summary
-        for o in report.outcomes:
-            if o.error is not None:
-                out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message}")
-            if manual := o.steps.get("reconcile", {}).get("manual", 0):
-                out.warn(f"{o.venue_slug}/{o.platform_type}: {manual} booking(s) whose outcome "
-                         "on the platform is unknown need the operator")  # fmt: skip
-        out.summary(line)
-    raise typer.Exit(report.exit_code)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, Any], None] | None]:
-    """A Rich progress bar on stderr, only when a person watches a terminal."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(file=current().terminal.stderr), transient=True) as bar:
-        task = bar.add_task("syncing", total=None)
-
-        def update(done: int, total: int, outcome: Any) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+    if dry_run:
+        return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
+                           quiet=quiet)  # fmt: skip
+    progress = SyncProgress(app_.output, quiet=quiet, json=json)
+    with progress.bar() as on_outcome:
+        result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
+    shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
+    code = app_.render(result, shown, json=json, quiet=quiet)
+    progress.summary(result.value)  # after the table: the last line says how the run went
+    return code
 
 
 @app.command("history")
 def history(
+    ctx: typer.Context,
     run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
     limit: int = typer.Option(20, "--limit", help="How many runs to list."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
 
-    state = current()
-    out = state.use_json(json)
+    app_ = application(ctx)
     if run_id is None:
-        runs = sync_history.list_runs(state.store(), limit)
-        if json:
-            out.json([views.sync_run(r, []) for r in runs])
-        else:
-            out.table(views.RUN_COLUMNS, [views.run_row(r) for r in runs], empty="no sync runs")
-        return
-    run = sync_history.show_run(state.store(), run_id)
-    if json:
-        out.json(views.sync_run(run, run.results))
-        return
-    out.record([(k, v) for k, v in views.run_row(run).items()] + [("counts", run.counts)])
-    out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(r) for r in run.results])
+        runs = sync_history.list_runs(app_.store(), limit)
+        return app_.render(runs, sync_view.HISTORY, json=json)
+    return app_.render(sync_history.show_run(app_.store(), run_id), sync_view.RUN, json=json)

@@ -124,22 +124,21 @@ def _sync_steps(store: Store, http: HttpOptions) -> DemoStep:
         store,
         sync.SyncOptions(venues=tuple(d.slug for d in DEMO_VENUES), days=3, trigger="demo"),
         http,
-    )
-    assert report.run_id is not None
-    run = sync_history.show_run(store, str(report.run_id))
+    ).value
+    run = report.record
     c = run.counts
     lines = [
         f"sync run {run.id}: {run.status}; {c['ok']} of {c['connections']} connection(s) ok, "
         f"{c['availability_days']} availability day(s) cached, {c['reconciled']} reconciled",
     ]
     for r in run.results:
-        avail = r.steps.get("availability", {})
-        statuses = r.steps.get("statuses", {})
+        avail = r.steps.availability.status if r.steps.availability else None
+        statuses = r.steps.statuses.status if r.steps.statuses else None
         lines.append(
             f"{r.venue_slug}/{r.platform_type}: {r.status} in {r.duration_ms} ms; availability "
-            f"{avail.get('status')}, reservation statuses {statuses.get('status')}"
+            f"{avail}, reservation statuses {statuses}"
         )
-    recent = sync_history.list_runs(store, 3)
+    recent = sync_history.list_runs(store, 3).value
     lines.append("history: " + "; ".join(f"run {x.id} {x.status} ({x.trigger})" for x in recent))
     return DemoStep("Sync and its history", lines, {"run": run.id, "status": run.status})
 
