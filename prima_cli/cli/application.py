@@ -63,11 +63,15 @@ class Application:
 
         return HttpOptions.from_env()
 
-    def render(self, result: OperationResult[T], view: View[T], *, json: bool = False) -> int:
-        """Print a use case's result as ``view`` says; its exit code (commands return it)."""
+    def render(
+        self, result: OperationResult[T], view: View[T], *, json: bool = False, quiet: bool = False
+    ) -> int:
+        """Print a use case's result as ``view`` says; its exit code (commands return it).
+
+        ``quiet`` leaves out the lines saying what was done (the value itself is printed)."""
         from prima_cli.cli.render import render
 
-        self.use_json(json)
+        self.use_json(json, quiet=quiet)
         return render(self.output, result, view)
 
     def close(self) -> None:

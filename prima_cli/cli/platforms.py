@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import Any
-
 import typer
 
-from prima_cli.cli import views
+from prima_cli.cli.application import application
 from prima_cli.cli.options import JSON, VENUE, YES, group
-from prima_cli.cli.output import Column
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
-from prima_cli.cli.state import current
+from prima_cli.cli.sync_progress import SyncProgress
+from prima_cli.cli.views import platforms as view
+from prima_cli.cli.views import sync as sync_view
 
 app = group("Connect venues to booking platforms and manage those connections.")
 
@@ -38,43 +35,16 @@ SET = typer.Option(
 
 
 @app.command("types")
-def types(json: bool = JSON) -> None:
+def types(ctx: typer.Context, json: bool = JSON) -> int:
     """List installed platform types and their configuration fields."""
-    from prima_cli.platforms import registry
+    from prima_cli.core import platform_types
 
-    out = current().use_json(json)
-    adapters = registry.available()
-    for plugin in registry.broken():
-        out.warn(f"platform plugin {plugin.name} ({plugin.target}) failed to load: {plugin.error}")
-    ordered = sorted(adapters.items())
-    if json:
-        out.json([views.platform_type(name, cls) for name, cls in ordered])
-        return
-    rows = [
-        {
-            "type": name,
-            "field": f.name,
-            "required": f.required,
-            "secret": f.secret,
-            "default": f.default,
-            "help": f.help,
-        }
-        for name, cls in ordered
-        for f in cls.config_fields
-    ]
-    columns = (
-        Column("type", "Type"),
-        Column("field", "Field"),
-        Column("required", "Required"),
-        Column("secret", "Secret"),
-        Column("default", "Default"),
-        Column("help", "Help"),
-    )
-    out.table(columns, rows, empty="no platform types installed")
+    return application(ctx).render(platform_types.installed(), view.TYPES, json=json)
 
 
 @app.command("add")
 def add(
+    ctx: typer.Context,
     venue: str = VENUE,
     platform_type: str = TYPE,
     values: list[str] = SET,
@@ -86,209 +56,154 @@ def add(
         False, "--no-test", help="Save without testing the credentials against the platform."
     ),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Connect a venue to a platform (credentials are tested first unless --no-test)."""
     from prima_cli.core import checks, connections
 
-    state = current()
-    out = state.use_json(json)
-    tester = None if no_test else checks.credential_tester(state.http_options())
+    app_ = application(ctx)
+    tester = None if no_test else checks.credential_tester(app_.http_options())
     result = connections.add(
-        state.store(),
+        app_.store(),
         venue,
         platform_type,
         values,
         priority=priority,
         enabled=not disabled,
-        secret_input=TerminalSecretInput(state.terminal),
+        secret_input=TerminalSecretInput(app_.terminal),
         test=tester,
     )
-    for warning in result.warnings:
-        out.warn(warning)
-    c = result.connection
-    if json:
-        data = views.connection(c)
-        data["test"] = {"tested": result.test_detail is not None, "detail": result.test_detail}
-        out.json(data)
-        return
-    tested = f" (credentials ok: {result.test_detail})" if result.test_detail else " (not tested)"
-    out.success(f"connected {c.venue_slug} to {c.platform_type}{tested}")
-    out.record(views.connection_fields(c))
+    return app_.render(result, view.ADDED, json=json)
 
 
 @app.command("list")
 def list_(
+    ctx: typer.Context,
     venue: str | None = typer.Option(None, help="Only this venue (id or slug)."),
     platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
     json: bool = JSON,
-) -> None:
+) -> int:
     """List connections."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
+    app_ = application(ctx)
     found = connections.list_connections(
-        state.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
+        app_.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
     )
-    if json:
-        out.json([views.connection(c) for c in found])
-    else:
-        out.table(
-            views.CONNECTION_COLUMNS,
-            [views.connection_row(c) for c in found],
-            empty="no connections",
-        )
+    return app_.render(found, view.CONNECTIONS, json=json)
 
 
 @app.command("show")
-def show(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+def show(
+    ctx: typer.Context, venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON
+) -> int:
     """Show one connection (secrets masked)."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
-    c = connections.show(state.store(), venue, platform_type)
-    if json:
-        out.json(views.connection(c))
-    else:
-        out.record(views.connection_fields(c))
+    app_ = application(ctx)
+    return app_.render(connections.show(app_.store(), venue, platform_type), view.CONNECTION,
+                       json=json)  # fmt: skip
 
 
 @app.command("edit")
 def edit(
+    ctx: typer.Context,
     venue: str = VENUE,
     platform_type: str = TYPE,
     values: list[str] = SET,
     unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
     priority: int | None = typer.Option(None, help="New priority (lower first)."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Change a connection's configuration (merged) or priority."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
-    c, warnings = connections.edit(
-        state.store(),
+    app_ = application(ctx)
+    result = connections.edit(
+        app_.store(),
         venue,
         platform_type,
         values,
         unset,
         priority=priority,
-        secret_input=TerminalSecretInput(state.terminal),
+        secret_input=TerminalSecretInput(app_.terminal),
     )
-    for warning in warnings:
-        out.warn(warning)
-    if json:
-        out.json(views.connection(c))
-    else:
-        out.success(f"updated {c.venue_slug}/{c.platform_type}")
-        out.record(views.connection_fields(c))
-
-
-def _toggle(venue: str, platform_type: str, enabled: bool, json: bool) -> None:
-    from prima_cli.core import connections
-
-    state = current()
-    out = state.use_json(json)
-    c, changed = connections.set_enabled(state.store(), venue, platform_type, enabled)
-    word = "enabled" if enabled else "disabled"
-    if json:
-        data = views.connection(c)
-        data["changed"] = changed
-        out.json(data)
-    elif changed:
-        out.success(f"{word} {c.venue_slug}/{c.platform_type}")
-    else:
-        out.info(f"{c.venue_slug}/{c.platform_type} was already {word}")
+    return app_.render(result, view.UPDATED, json=json)
 
 
 @app.command("enable")
-def enable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+def enable(
+    ctx: typer.Context, venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON
+) -> int:
     """Enable a connection."""
-    _toggle(venue, platform_type, True, json)
+    from prima_cli.core import connections
+
+    app_ = application(ctx)
+    result = connections.set_enabled(app_.store(), venue, platform_type, True)
+    return app_.render(result, view.TOGGLED, json=json)
 
 
 @app.command("disable")
-def disable(venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON) -> None:
+def disable(
+    ctx: typer.Context, venue: str = VENUE, platform_type: str = TYPE, json: bool = JSON
+) -> int:
     """Disable a connection (kept, but not used for bookings or sync)."""
-    _toggle(venue, platform_type, False, json)
+    from prima_cli.core import connections
+
+    app_ = application(ctx)
+    result = connections.set_enabled(app_.store(), venue, platform_type, False)
+    return app_.render(result, view.TOGGLED, json=json)
 
 
 @app.command("remove")
 def remove(
+    ctx: typer.Context,
     venue: str = VENUE,
     platform_type: str = TYPE,
     yes: bool = YES,
     force: bool = typer.Option(False, "--force", help="Even with live bookings on it."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Remove a connection (refused while it holds live bookings)."""
     from prima_cli.core import connections
 
-    state = current()
-    out = state.use_json(json)
-    store = state.store()
-    c = connections.show(store, venue, platform_type)
-    confirm(state.terminal, f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
+    app_ = application(ctx)
+    store = app_.store()
+    c = connections.show(store, venue, platform_type).value
+    confirm(app_.terminal, f"Remove the {c.platform_type} connection of {c.venue_slug}?", yes=yes)
     removed = connections.remove(store, venue, platform_type, force=force)
-    if json:
-        out.json({"removed": views.connection(removed)})
-    else:
-        out.success(f"removed {removed.venue_slug}/{removed.platform_type}")
+    return app_.render(removed, view.REMOVED, json=json)
 
 
 @app.command("test")
 def test(
+    ctx: typer.Context,
     venue: str | None = typer.Argument(None, metavar="[VENUE]", help="Venue id or slug."),
     platform_type: str | None = typer.Argument(
         None, metavar="[TYPE]", help="Platform type.", autocompletion=_complete_type
     ),
     all_: bool = typer.Option(False, "--all", help="Test every enabled connection."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Test credentials: one connection, all of a venue, or --all enabled ones concurrently."""
     from prima_cli.core import checks
 
-    state = current()
-    out = state.use_json(json)
+    app_ = application(ctx)
     report = checks.test_connections(
-        state.store(),
+        app_.store(),
         venue_ref=venue,
         platform_type=platform_type,
         all_enabled=all_,
-        http=state.http_options(),
+        http=app_.http_options(),
     )
-    rows = [
-        {
-            "venue": r.venue_slug,
-            "platform_type": r.platform_type,
-            "ok": r.ok,
-            "latency_ms": r.latency_ms,
-            "message": r.message,
-            "error": r.error.to_dict() if r.error else None,
-        }
-        for r in report.results
-    ]
-    if json:
-        out.json({"status": report.status, "results": rows})
-    else:
-        columns = (
-            Column("venue", "Venue"),
-            Column("platform_type", "Type"),
-            Column("ok", "OK"),
-            Column("latency_ms", "Latency (ms)", "right"),
-            Column("message", "Message"),
-        )
-        out.table(columns, rows)
-    raise typer.Exit(report.exit_code)
+    return app_.render(report, view.TESTED, json=json)
 
 
 @app.command("sync")
 def sync(
+    ctx: typer.Context,
     venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
     platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
     days: int = typer.Option(7, "--days", help="Availability days, counted at each venue."),
@@ -304,101 +219,41 @@ def sync(
     lease: int = typer.Option(300, "--lease", help="--worker: seconds a claim outlives a crash."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """Check credentials, refresh availability, reconcile, refresh statuses (for cron)."""
     from prima_cli.core import sync as core
+    from prima_cli.core.sync_values import SyncOptions
 
-    state = current()
-    out = state.use_json(json, quiet=quiet)
-    terminal = state.terminal
-    options = core.SyncOptions(
+    app_ = application(ctx)
+    options = SyncOptions(
         venues=(venue,) if venue else (), platform_type=platform_type, days=days,
-        concurrency=concurrency, dry_run=dry_run, wait=wait, worker=worker, window=window,
-        lease=lease,
-        trigger="manual" if terminal.stdin_tty else "cron",
+        concurrency=concurrency, wait=wait, worker=worker, window=window, lease=lease,
+        trigger="manual" if app_.terminal.stdin_tty else "cron",
     )  # fmt: skip
-    show_progress = terminal.stderr_tty and not quiet and not json and not dry_run
-    with _progress(show_progress) as progress:
-        report = core.sync(state.store(), options, state.http_options(), progress)
-    if report.status == "dry_run":
-        if json:
-            out.json({"status": "dry_run", "planned": report.planned})
-        else:
-            out.table((Column("venue", "Venue"), Column("platform_type", "Type"),
-                       Column("problem", "Problem")), report.planned,
-                      empty="no enabled connections to sync")  # fmt: skip
-            out.info(f"dry run: {len(report.planned)} connection(s) would be synced")
-        return
-    run = core.summarise(report.outcomes)
-    line = (f"sync run {report.run_id}: {report.status}; {run['ok']} ok, {run['failed']} failed "
-            f"of {run['connections']} connection(s); {run['availability_days']} availability "
-            f"day(s), {run['reconciled']} reconciled, {run['pushed']} pushed, "
-            f"{run['statuses_changed']} status change(s)")  # fmt: skip
-    if run["attention"]:
-        line += (f"; {run['attention']} booking(s) need the operator "
-                 "(see `prima bookings reconcile`)")  # fmt: skip
-    if json:
-        if report.run_id is None:
-            out.json({"id": None, "status": report.status, "results": []})
-        else:  # the stored record: the same document `platforms history RUN --json` prints
-            from prima_cli.core import sync_history
-
-            stored = sync_history.show_run(state.store(), str(report.run_id))
-            out.json(views.sync_run(stored, stored.results))
-    elif terminal.stdout_tty and not quiet:  # the table shows each failure
-        out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(o) for o in report.outcomes],
-                  empty="no enabled connections to sync")  # fmt: skip
-        out.summary(line)
-    else:  # unattended: one warning per failed connection, then the summary
-        for o in report.outcomes:
-            if o.error is not None:
-                out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message}")
-            if manual := o.steps.get("reconcile", {}).get("manual", 0):
-                out.warn(f"{o.venue_slug}/{o.platform_type}: {manual} booking(s) whose outcome "
-                         "on the platform is unknown need the operator")  # fmt: skip
-        out.summary(line)
-    raise typer.Exit(report.exit_code)
-
-
-@contextmanager
-def _progress(enabled: bool) -> Iterator[Callable[[int, int, Any], None] | None]:
-    """A Rich progress bar on stderr, only when a person watches a terminal."""
-    if not enabled:
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import Progress
-
-    with Progress(console=Console(file=current().terminal.stderr), transient=True) as bar:
-        task = bar.add_task("syncing", total=None)
-
-        def update(done: int, total: int, outcome: Any) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
+    if dry_run:
+        return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
+                           quiet=quiet)  # fmt: skip
+    progress = SyncProgress(app_.output, quiet=quiet, json=json)
+    with progress.bar() as on_outcome:
+        result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
+    shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
+    code = app_.render(result, shown, json=json, quiet=quiet)
+    progress.summary(result.value)  # after the table: the last line says how the run went
+    return code
 
 
 @app.command("history")
 def history(
+    ctx: typer.Context,
     run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
     limit: int = typer.Option(20, "--limit", help="How many runs to list."),
     json: bool = JSON,
-) -> None:
+) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
 
-    state = current()
-    out = state.use_json(json)
+    app_ = application(ctx)
     if run_id is None:
-        runs = sync_history.list_runs(state.store(), limit)
-        if json:
-            out.json([views.sync_run(r, []) for r in runs])
-        else:
-            out.table(views.RUN_COLUMNS, [views.run_row(r) for r in runs], empty="no sync runs")
-        return
-    run = sync_history.show_run(state.store(), run_id)
-    if json:
-        out.json(views.sync_run(run, run.results))
-        return
-    out.record([(k, v) for k, v in views.run_row(run).items()] + [("counts", run.counts)])
-    out.table(views.SYNC_RESULT_COLUMNS, [views.sync_result_row(r) for r in run.results])
+        runs = sync_history.list_runs(app_.store(), limit)
+        return app_.render(runs, sync_view.HISTORY, json=json)
+    return app_.render(sync_history.show_run(app_.store(), run_id), sync_view.RUN, json=json)

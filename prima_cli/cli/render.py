@@ -2,8 +2,8 @@
 :class:`View` of its value become JSON, a table or a record, and an exit code.
 
 A view declares, per kind of value, its JSON document and how people see it (a record of
-label/value pairs, or table columns with a row per item) and an optional line saying what was
-done. Commands parse their options, call the use case, and return ``render(...)``.
+label/value pairs, table columns with a row per item, or both) and optional lines saying what
+was done. Commands parse their options, call the use case, and return ``render(...)``.
 """
 
 from __future__ import annotations
@@ -37,6 +37,10 @@ class View(Generic[T]):
     message: Callable[[T], str | None] | None = None
     #: the whole JSON document of a table view, when it is not the list of its items
     document: Callable[[T], Any] | None = None
+    #: the table's items, when they are not the value itself (e.g. the results of a run)
+    items: Callable[[T], Iterable[Any]] | None = None
+    #: a plain line after the value (stderr, not with --json or --quiet), e.g. "nothing changed"
+    note: Callable[[T], str | None] | None = None
     #: a table view's JSON is written item by item (lists of thousands of rows)
     stream: bool = False
 
@@ -52,17 +56,22 @@ def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
         line = view.message(value) if view.message else None
         if line:
             out.success(line)
-        if view.row is not None:
-            items = list(_items(value))
-            out.table(view.columns, [view.row(i) for i in items], empty=view.empty)
-        elif view.record is not None:
+        if view.record is not None:
             out.record(view.record(value))
+        if view.row is not None:
+            items = list(_items(value, view))
+            out.table(view.columns, [view.row(i) for i in items], empty=view.empty)
+        note = view.note(value) if view.note else None
+        if note:
+            out.info(note)
     if result.error is not None:
         out.error(result.error)
     return int(result.outcome)
 
 
-def _items(value: Any) -> Iterable[Any]:
+def _items(value: Any, view: View[Any]) -> Iterable[Any]:
+    if view.items is not None:
+        return view.items(value)
     return value if isinstance(value, Iterable) else [value]
 
 
@@ -70,8 +79,8 @@ def _json(out: Output, value: Any, view: View[Any]) -> None:
     if view.document is not None:
         out.json(view.document(value))
     elif view.row is not None and view.stream:
-        out.json_stream(view.json(item) for item in _items(value))
+        out.json_stream(view.json(item) for item in _items(value, view))
     elif view.row is not None:
-        out.json([view.json(item) for item in _items(value)])
+        out.json([view.json(item) for item in _items(value, view)])
     else:
         out.json(view.json(value))

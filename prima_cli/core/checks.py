@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from prima_cli.core import venues as venues_core
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
+from prima_cli.core.result import OperationResult
 from prima_cli.core.targets import Target, resolve
 from prima_cli.errors import InvalidInput, NotFound, PrimaError, batch_exit_code
 
@@ -41,11 +42,6 @@ class TestReport:
         if passed == len(self.results):
             return "ok"
         return "failed" if passed == 0 else "partial"
-
-    @property
-    def exit_code(self) -> int:
-        failed = [r.error for r in self.results if not r.ok]
-        return batch_exit_code(failed, len(self.results))
 
 
 def credential_tester(
@@ -122,7 +118,11 @@ def test_connections(
     platform_type: str | None,
     all_enabled: bool,
     http: HttpOptions,
-) -> TestReport:
-    """Test the chosen connections concurrently; failures are results, not exceptions."""
+) -> OperationResult[TestReport]:
+    """Test the chosen connections concurrently; failures are results, not exceptions, and the
+    outcome is the batch's: 0 when all pass, the shared error's code when all fail alike, else
+    7 (partial)."""
     targets = _targets(store, venue_ref, platform_type, all_enabled)
-    return TestReport(run(_test_all(targets, http)))
+    report = TestReport(run(_test_all(targets, http)))
+    failed = [r.error for r in report.results if not r.ok]
+    return OperationResult(report, outcome=batch_exit_code(failed, len(report.results)))

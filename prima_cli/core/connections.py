@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from prima_cli import redact
 from prima_cli.core import secrets
 from prima_cli.core import venues as venues_core
+from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, NotFound, PrimaError
 
 if TYPE_CHECKING:
@@ -56,10 +57,16 @@ class ConfigDraft:
 
 
 @dataclass(frozen=True)
-class AddResult:
+class AddedConnection:
     connection: ConnectionInfo
-    warnings: list[str]
     test_detail: str | None  # what the credential test verified; None with --no-test
+
+
+@dataclass(frozen=True)
+class Toggled:
+    connection: ConnectionInfo
+    enabled: bool  # what was asked for
+    changed: bool  # False: it already was
 
 
 # --- parsing and validation --------------------------------------------------------
@@ -228,7 +235,8 @@ def list_connections(
     venue_ref: str | None = None,
     platform_type: str | None = None,
     enabled: bool | None = None,
-) -> list[ConnectionInfo]:
+) -> OperationResult[list[ConnectionInfo]]:
+    """The connections matching the filters, by venue, priority and type."""
     from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
@@ -247,13 +255,14 @@ def list_connections(
         query = query.order_by(
             col(Venue.slug), col(VenuePlatform.priority), col(VenuePlatform.platform_type)
         )
-        return [_info(row, venue) for row, venue in session.exec(query).all()]
+        return OperationResult.ok([_info(row, venue) for row, venue in session.exec(query).all()])
 
 
-def show(store: Store, venue_ref: str, platform_type: str) -> ConnectionInfo:
+def show(store: Store, venue_ref: str, platform_type: str) -> OperationResult[ConnectionInfo]:
+    """One connection, secrets masked (not found: exit 3)."""
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
-        return _info(row, venue)
+        return OperationResult.ok(_info(row, venue))
 
 
 # --- adapter view ----------------------------------------------------------------------
@@ -304,7 +313,7 @@ def add(
     enabled: bool,
     secret_input: SecretInput,
     test: Callable[[type[PlatformAdapter], Connection], str] | None,
-) -> AddResult:
+) -> OperationResult[AddedConnection]:
     """Validate everything, test the credentials (unless ``test`` is None), then save.
 
     Nothing is written when any step fails.
@@ -341,7 +350,7 @@ def add(
         with store.session() as session:
             session.add(row)
             session.flush()
-            return AddResult(_info(row, venue), draft.warnings, detail)
+            return OperationResult.ok(AddedConnection(_info(row, venue), detail), draft.warnings)
     except IntegrityError:  # something changed while the secret was typed or tested
         raise _not_saved(store, venue, platform_type) from None
 
@@ -396,7 +405,7 @@ def edit(
     *,
     priority: int | None,
     secret_input: SecretInput,
-) -> tuple[ConnectionInfo, list[str]]:
+) -> OperationResult[ConnectionInfo]:
     """Merge changes into the configuration (never replace it)."""
     from prima_cli.store.types import utcnow
 
@@ -416,13 +425,13 @@ def edit(
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
-        return _info(row, venue), draft.warnings
+        return OperationResult.ok(_info(row, venue), draft.warnings)
 
 
 def set_enabled(
     store: Store, venue_ref: str, platform_type: str, enabled: bool
-) -> tuple[ConnectionInfo, bool]:
-    """Enable or disable; returns the connection and whether anything changed."""
+) -> OperationResult[Toggled]:
+    """Enable or disable; the connection and whether anything changed."""
     from prima_cli.store.types import utcnow
 
     with store.session() as session:
@@ -433,12 +442,12 @@ def set_enabled(
             row.updated_at = utcnow()
             session.add(row)
             session.flush()
-        return _info(row, venue), changed
+        return OperationResult.ok(Toggled(_info(row, venue), enabled, changed))
 
 
 def remove(
     store: Store, venue_ref: str, platform_type: str, *, force: bool = False
-) -> ConnectionInfo:
+) -> OperationResult[ConnectionInfo]:
     """Delete a connection; refused while it holds live reservations, unless forced (their
     history stays, but they can then only be cancelled on the platform by hand)."""
     from prima_cli.core.booking_records import live_count
@@ -453,4 +462,4 @@ def remove(
             )
         info = _info(row, venue)
         session.delete(row)
-        return info
+        return OperationResult.ok(info)

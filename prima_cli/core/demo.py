@@ -124,22 +124,21 @@ def _sync_steps(store: Store, http: HttpOptions) -> DemoStep:
         store,
         sync.SyncOptions(venues=tuple(d.slug for d in DEMO_VENUES), days=3, trigger="demo"),
         http,
-    )
-    assert report.run_id is not None
-    run = sync_history.show_run(store, str(report.run_id))
+    ).value
+    run = report.record
     c = run.counts
     lines = [
         f"sync run {run.id}: {run.status}; {c['ok']} of {c['connections']} connection(s) ok, "
         f"{c['availability_days']} availability day(s) cached, {c['reconciled']} reconciled",
     ]
     for r in run.results:
-        avail = r.steps.get("availability", {})
-        statuses = r.steps.get("statuses", {})
+        avail = r.steps.availability.status if r.steps.availability else None
+        statuses = r.steps.statuses.status if r.steps.statuses else None
         lines.append(
             f"{r.venue_slug}/{r.platform_type}: {r.status} in {r.duration_ms} ms; availability "
-            f"{avail.get('status')}, reservation statuses {statuses.get('status')}"
+            f"{avail}, reservation statuses {statuses}"
         )
-    recent = sync_history.list_runs(store, 3)
+    recent = sync_history.list_runs(store, 3).value
     lines.append("history: " + "; ".join(f"run {x.id} {x.status} ({x.trigger})" for x in recent))
     return DemoStep("Sync and its history", lines, {"run": run.id, "status": run.status})
 
@@ -182,7 +181,7 @@ def run_demo(
     lines, added = [], []
     for demo in DEMO_VENUES:
         for priority, (ptype, ident) in enumerate(demo.platforms, start=1):
-            result = connections.add(
+            added_ = connections.add(
                 store,
                 demo.slug,
                 ptype,
@@ -191,15 +190,15 @@ def run_demo(
                 enabled=True,
                 secret_input=_NoSecretInput(),
                 test=tester,
-            )
-            c = result.connection
-            lines.append(f"{demo.slug} -> {ptype} (priority {priority}): {result.test_detail}")
+            ).value
+            c = added_.connection
+            lines.append(f"{demo.slug} -> {ptype} (priority {priority}): {added_.test_detail}")
             added.append({"venue": demo.slug, "platform_type": ptype, "priority": c.priority})
     done(DemoStep("Connections (credentials tested before saving)", lines, {"added": added}))
 
     report_ = checks.test_connections(
         store, venue_ref=None, platform_type=None, all_enabled=True, http=http
-    )
+    ).value
     demo_results = [r for r in report_.results if r.venue_slug.startswith(DEMO_PREFIX)]
     done(
         DemoStep(

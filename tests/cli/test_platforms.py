@@ -342,7 +342,7 @@ def test_what_changed_while_credentials_were_tested_is_reported(
                 store, "pepe", "covermanager", ["restaurant_id=casa-pepe", "api_key=env:CM_KEY"],
                 priority=None, enabled=True, secret_input=None, test=tester,  # type: ignore[arg-type]
             )  # fmt: skip
-            assert added.test_detail == "credentials accepted"
+            assert added.value.test_detail == "credentials accepted"
             return
         expected = NotFound if meanwhile == "venue removed" else Conflict
         with pytest.raises(expected) as caught:

@@ -418,7 +418,8 @@ def test_a_worker_that_loses_every_row_it_saw_looks_again(
     """Where rows are not locked while read, another worker can lease every row this one
     selected before its conditional updates run. It must claim the next due rows, not
     report "nothing left" while connections wait (one worker then did all the work)."""
-    from prima_cli.core import sync as sync_core
+    from prima_cli.core.sync_claims import claim
+    from prima_cli.core.sync_values import SyncOptions
     from prima_cli.store.store import Store
     from prima_cli.store.url import resolve
 
@@ -429,17 +430,17 @@ def test_a_worker_that_loses_every_row_it_saw_looks_again(
     for slug in ("a1", "a2", "b1", "b2"):
         cli.ok("venues", "add", slug.upper(), "--slug", slug, "--timezone", "Europe/Madrid")
         cli.ok("platforms", "add", slug, "covermanager", *cm_settings(sandbox), "--no-test")
-    options = sync_core.SyncOptions(worker=True, window=3600)
+    options = SyncOptions(worker=True, window=3600)
     mine, other = Store(url), Store(url)
     raced: list[list[str]] = []
 
     @sa.event.listens_for(mine.engine, "before_cursor_execute")
     def other_worker_first(conn, cursor, statement, *args) -> None:  # type: ignore[no-untyped-def]
         if statement.lstrip().upper().startswith("UPDATE") and not raced:
-            raced.append([t.venue_slug for t in sync_core._claim(other, options, "other", 2)])
+            raced.append([t.venue_slug for t in claim(other, options, "other", 2)])
 
     try:
-        claimed = [t.venue_slug for t in sync_core._claim(mine, options, "mine", 2)]
+        claimed = [t.venue_slug for t in claim(mine, options, "mine", 2)]
     finally:
         mine.dispose()
         other.dispose()

@@ -79,7 +79,7 @@ def test_sync_confirms_a_waitlisted_booking_once_its_platform_lists_a_table(
     with what a platform that can would list."""
     import datetime as dt
 
-    from prima_cli.core.sync import _apply_statuses
+    from prima_cli.core.sync_statuses import apply_statuses
     from prima_cli.platforms.contract import ReservationRecord, ReservationStatus
     from prima_cli.store.store import Store
     from prima_cli.store.url import resolve
@@ -91,11 +91,11 @@ def test_sync_confirms_a_waitlisted_booking_once_its_platform_lists_a_table(
     store = Store(resolve(cli.db_url)[0])
     still = ReservationRecord(shown["external_id"], "PENDING_WAIT_LIST_BOOKING",
                               ReservationStatus.WAITLIST, dt.date.today(), None, 2)  # fmt: skip
-    assert _apply_statuses(store, attempt["connection_id"], {still.external_id: still}) == 0
+    assert apply_statuses(store, attempt["connection_id"], {still.external_id: still}) == 0
     assert cli.ok("bookings", "show", "wait-2", "--json").json()["status"] == "waitlisted"
     seated = ReservationRecord(shown["external_id"], "CONFIRMED", ReservationStatus.CONFIRMED,
                                dt.date.today(), None, 2)  # fmt: skip
-    assert _apply_statuses(store, attempt["connection_id"], {seated.external_id: seated}) == 1
+    assert apply_statuses(store, attempt["connection_id"], {seated.external_id: seated}) == 1
     now = cli.ok("bookings", "show", "wait-2", "--json").json()
     assert now["status"] == "confirmed" and now["platform_status"] == "confirmed"
     assert "from its waiting list" in now["status_detail"]

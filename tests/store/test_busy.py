@@ -56,7 +56,7 @@ def test_a_real_deadlock_is_database_busy(server_url: str) -> None:
 
 
 def test_sync_transactions_run_again_when_the_database_was_busy() -> None:
-    from prima_cli.core.sync import _when_free
+    from prima_cli.core.db_retry import when_free
 
     calls: list[int] = []
 
@@ -67,17 +67,17 @@ def test_sync_transactions_run_again_when_the_database_was_busy() -> None:
         return n * 2
 
     with stamina.set_testing(True, attempts=6):
-        assert _when_free(flaky, 21) == 42
+        assert when_free(flaky, 21) == 42
         assert calls == [21, 21, 21]
 
         def always(_n: int) -> int:
             raise DatabaseBusy("deadlock")
 
         with pytest.raises(DatabaseBusy):
-            _when_free(always, 1)
+            when_free(always, 1)
 
         def broken(_n: int) -> int:
             raise ConfigError("no such table")
 
         with pytest.raises(ConfigError):  # only "busy" is worth another run
-            _when_free(broken, 1)
+            when_free(broken, 1)

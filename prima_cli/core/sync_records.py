@@ -1,0 +1,124 @@
+"""What a sync run writes: each connection's outcome in batches, and the run's own record."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING
+
+from prima_cli.core import snapshots
+from prima_cli.core.booking_state import owner
+from prima_cli.core.sync_values import FAILED, OK, ConnectionOutcome, SyncOptions, summarise
+from prima_cli.store.types import utcnow
+
+if TYPE_CHECKING:
+    from prima_cli.store.store import Store
+
+#: connection outcomes written per transaction (a crash loses at most this many results)
+WRITE_BATCH = 25
+
+
+def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int | None) -> None:
+    """Each connection's snapshot, last-sync fields, lease release and result row, for a
+    batch of connections in one transaction (per-connection all-or-nothing is kept).
+    Executemany statements: a sync writes thousands of rows, and per-row ORM statements
+    cost more CPU than the HTTP calls that produced them."""
+    from sqlalchemy import bindparam, func, insert, update
+
+    from prima_cli.store.models import VenuePlatform
+    from prima_cli.store.sync_tables import SyncResult
+
+    if not outcomes:
+        return
+    now = utcnow()
+    connections = VenuePlatform.__table__  # type: ignore[attr-defined]
+    with store.session() as session:
+        fresh = {o.connection_id: o.snapshot for o in outcomes if o.snapshot is not None}
+        snapshots.replace(session, fresh, now)
+        conn = session.connection()
+        conn.execute(
+            update(connections)
+            .where(connections.c.id == bindparam("connection_id"))
+            .values(last_synced_at=func.coalesce(
+                        bindparam("synced_at", type_=connections.c.last_synced_at.type),
+                        connections.c.last_synced_at),
+                    last_sync_attempt_at=now, last_sync_status=bindparam("status"),
+                    last_error=bindparam("error"), lease_owner=None, lease_expires_at=None),
+            [{"connection_id": o.connection_id, "status": o.status,
+              "synced_at": now if o.status == OK else None,  # a failure keeps the last success
+              "error": o.error.message if o.error else None} for o in outcomes],
+        )  # fmt: skip
+        if run_id is not None:
+            conn.execute(
+                insert(SyncResult.__table__),  # type: ignore[attr-defined]
+                [
+                    {"run_id": run_id, "venue_platform_id": o.connection_id,
+                     "venue_slug": o.venue_slug, "platform_type": o.platform_type,
+                     "status": o.status, "steps": o.steps.to_record(),
+                     "error_type": o.error.type if o.error else None,
+                     "error_message": o.error.message if o.error else None,
+                     "duration_ms": o.duration_ms, "finished_at": now}
+                    for o in outcomes
+                ],
+            )  # fmt: skip
+    for outcome in outcomes:
+        outcome.snapshot = None  # written: do not keep thousands of slots per connection
+
+
+def start_run(store: Store, options: SyncOptions) -> int:
+    """Record a run as started (runs left "running" by a dead process become "interrupted");
+    its id."""
+    from sqlmodel import col, update
+
+    from prima_cli.store.sync_tables import SyncRun
+
+    with store.session() as session:
+        if not options.worker:  # we hold the lock: any other non-worker "running" run died
+            session.exec(  # type: ignore[call-overload]
+                update(SyncRun)
+                .where(col(SyncRun.status) == "running", col(SyncRun.trigger) != "worker")
+                .values(status="interrupted")
+            )
+        stale = utcnow() - dt.timedelta(seconds=options.lease)
+        session.exec(  # type: ignore[call-overload]
+            update(SyncRun)
+            .where(col(SyncRun.status) == "running", col(SyncRun.trigger) == "worker",
+                   col(SyncRun.started_at) < stale)
+            .values(status="interrupted")
+        )  # fmt: skip
+        run_row = SyncRun(
+            trigger="worker" if options.worker else options.trigger,
+            worker=owner(),
+            status="running",
+            options={
+                "venues": list(options.venues),
+                "platform_type": options.platform_type,
+                "days": options.days,
+                "concurrency": options.concurrency,
+                "worker": options.worker,
+            },
+        )
+        session.add(run_row)
+        session.flush()
+        assert run_row.id is not None
+        return run_row.id
+
+
+def finish_run(
+    store: Store, run_id: int, outcomes: list[ConnectionOutcome], *, completed: bool = True
+) -> str:
+    """Record how the run ended; ``completed`` is False when it stopped before the end
+    (Ctrl-C, a database that stayed busy): "interrupted", whatever the outcomes so far."""
+    from prima_cli.store.sync_tables import SyncRun
+
+    failed = sum(o.status == FAILED for o in outcomes)
+    status = ("interrupted" if not completed else "empty" if not outcomes
+              else "ok" if not failed
+              else "failed" if failed == len(outcomes) else "partial")  # fmt: skip
+    with store.session() as session:
+        run_row = session.get(SyncRun, run_id)
+        assert run_row is not None
+        run_row.status = status
+        run_row.counts = summarise(outcomes)
+        run_row.finished_at = utcnow()
+        session.add(run_row)
+    return status
