@@ -22,6 +22,7 @@ def platform_type(name: str, cls: type[PlatformAdapter]) -> dict[str, Any]:
         "name": name,
         "display_name": cls.display_name,
         "version": cls.version,
+        "sdk_version": cls.sdk_version,
         "fields": [
             {
                 "name": f.name,
