@@ -219,26 +219,12 @@ class PlatformNoAvailability(PlatformRejected):
     """The platform refused because the slot is not bookable (full, closed, off its grid).
 
     Unlike other rejections, the next platform may still have room: bookings fail over.
+    Which of a platform's words mean this is the adapter's own rule
+    (``PlatformAdapter.no_availability_messages``).
     """
 
     type = "platform_no_availability"
     fails_over = True
-
-
-#: platform messages that mean "no room at that time" (English and Spanish wordings)
-NO_AVAILABILITY_PATTERN = (
-    r"not available|no availability|unavailable|sin disponibilidad|no disponible"
-    r"|fully booked|\bfull\b|completo|no hay (mesa|sitio|disponibilidad)"
-)
-
-
-def rejection(message: str, platform_message: str | None, **kw: object) -> PlatformRejected:
-    """A PlatformRejected, or PlatformNoAvailability when the platform's words say so."""
-    import re
-
-    if platform_message and re.search(NO_AVAILABILITY_PATTERN, platform_message, re.I):
-        return PlatformNoAvailability(message, platform_message=platform_message, **kw)  # type: ignore[arg-type]
-    return PlatformRejected(message, platform_message=platform_message, **kw)  # type: ignore[arg-type]
 
 
 class PlatformNotFound(PlatformError):

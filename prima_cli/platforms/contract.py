@@ -1,21 +1,28 @@
 """The platform contract: what every adapter declares, accepts, returns and raises.
 
-Adapters subclass :class:`PlatformAdapter`, declare ``name`` and ``config_fields`` and
-implement four async methods over a shared ``httpx.AsyncClient``. They return the typed
-values below and raise the ``Platform*`` errors of :mod:`prima_cli.errors`.
+Adapters subclass :class:`PlatformAdapter` (or, for an HTTP API,
+:class:`~prima_cli.platforms.http_adapter.HttpPlatformAdapter`), declare ``name`` and
+``config_fields`` and implement four async methods over a shared ``httpx.AsyncClient``. They
+return the typed values below and raise the ``Platform*`` errors of :mod:`prima_cli.errors`.
+Part of the public adapter SDK: import these names from :mod:`prima_cli.platforms`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from prima_cli.platforms.messages import DEFAULT_NO_AVAILABILITY, rejection
+
 if TYPE_CHECKING:  # keep httpx out of imports done for --help
     import httpx
+
+    from prima_cli.errors import PlatformRejected
 
 
 @dataclass(frozen=True)
@@ -140,6 +147,8 @@ class ReservationRecord:
 
 @dataclass(frozen=True)
 class CancelResult:
+    """A cancelled reservation: its id, raw and normalised status, and raw response."""
+
     external_id: str
     raw_status: str | None
     status: ReservationStatus
@@ -149,27 +158,59 @@ class CancelResult:
 class PlatformAdapter(ABC):
     """Base class of every platform adapter.
 
-    Register a subclass under the ``prima.platforms`` entry point group; its entry
-    point name must equal ``name``.
+    Register a subclass under the ``prima.platforms.v1`` entry point group (the major
+    version of the SDK it is written against); its entry point name must equal ``name``.
+    Subclasses implement the four abstract methods; the others have working defaults.
     """
 
+    #: the platform type: the entry point name and ``platform_type`` of connections
     name: ClassVar[str]
+    #: how messages name the platform ("CoverManager")
     display_name: ClassVar[str]
+    #: the adapter's own version, shown by ``prima platforms types``
     version: ClassVar[str] = "1"
+    #: the SDK version whose features the adapter uses ("1.0"); prima refuses to load an
+    #: adapter that needs a later minor version or another major version than it has
+    sdk_version: ClassVar[str] = "1.0"
     config_fields: ClassVar[tuple[ConfigField, ...]] = ()
     #: whether configuration keys outside ``config_fields`` are accepted
     allow_extra_config: ClassVar[bool] = False
+    #: the platform's wordings of "no room at that time": a refusal whose message matches is
+    #: ``PlatformNoAvailability`` (the booking fails over), any other ``PlatformRejected``
+    no_availability_messages: ClassVar[re.Pattern[str]] = DEFAULT_NO_AVAILABILITY
+    #: the grid, in minutes, that booking times must sit on (Restoo: 15); 1 is any minute
+    time_grid_minutes: ClassVar[int] = 1
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
 
     @classmethod
     def field(cls, name: str) -> ConfigField | None:
+        """The declared configuration field ``name``, or ``None``."""
         return next((f for f in cls.config_fields if f.name == name), None)
 
     @classmethod
     def secret_fields(cls) -> frozenset[str]:
+        """Names of the configuration fields that are secret (masked, scrubbed)."""
         return frozenset(f.name for f in cls.config_fields if f.secret)
+
+    @classmethod
+    def classify_rejection(
+        cls, message: str, platform_message: str | None, *, http_status: int | None = None
+    ) -> PlatformRejected:
+        """The typed error of a refusal that carries the platform's own words.
+
+        ``PlatformNoAvailability`` when ``platform_message`` matches
+        :attr:`no_availability_messages`, else ``PlatformRejected``. Override it for a
+        platform whose refusals carry a machine-readable code instead of words.
+        """
+        return rejection(
+            cls.name,
+            message,
+            platform_message,
+            no_availability=cls.no_availability_messages,
+            http_status=http_status,
+        )
 
     def validate_request(self, connection: Connection, request: ReservationRequest) -> None:
         """Refuse, before anything is written or sent, what this platform can never take.

@@ -1,8 +1,11 @@
-"""Adapter registry: resolves adapters by ``platform_type`` from the entry point group.
+"""Adapter registry: resolves adapters by ``platform_type`` from the entry point groups.
 
 Built-in adapters are registered exactly as a third party would register one: one line
-under ``[project.entry-points."prima.platforms"]`` in ``pyproject.toml``. A plugin that
-fails to load is reported (``broken()``), never fatal for the others.
+under ``[project.entry-points."prima.platforms.v1"]`` in ``pyproject.toml``. The legacy
+group ``prima.platforms`` is read too (adapters registered before the SDK was versioned);
+a type in both loads from ``prima.platforms.v1``. A plugin that fails to load, or needs an
+SDK version this prima does not provide, is reported (``broken()``), never fatal for the
+others.
 """
 
 from __future__ import annotations
@@ -13,11 +16,19 @@ from importlib.metadata import EntryPoint, entry_points
 from typing import TYPE_CHECKING
 
 from prima_cli.errors import InvalidInput
+from prima_cli.platforms.versioning import (
+    ENTRY_POINT_GROUP,
+    ENTRY_POINT_GROUPS,
+    LEGACY_ENTRY_POINT_GROUP,
+    incompatibility,
+)
 
 if TYPE_CHECKING:
     from prima_cli.platforms.contract import PlatformAdapter
 
-GROUP = "prima.platforms"
+#: the group built-ins and new plugins register in
+GROUP = ENTRY_POINT_GROUP
+LEGACY_GROUP = LEGACY_ENTRY_POINT_GROUP
 
 
 @dataclass(frozen=True)
@@ -29,8 +40,9 @@ class BrokenPlugin:
 
 def _entry_points() -> dict[str, EntryPoint]:
     found: dict[str, EntryPoint] = {}
-    for ep in entry_points(group=GROUP):
-        found.setdefault(ep.name, ep)
+    for group in ENTRY_POINT_GROUPS:
+        for ep in entry_points(group=group):
+            found.setdefault(ep.name, ep)
     return found
 
 
@@ -39,23 +51,34 @@ def type_names() -> list[str]:
     return sorted(_entry_points())
 
 
-@cache
-def _load_all() -> tuple[dict[str, type[PlatformAdapter]], tuple[BrokenPlugin, ...]]:
+def group_of(platform_type: str) -> str | None:
+    """The entry point group ``platform_type`` is registered in (``None``: not installed)."""
+    ep = _entry_points().get(platform_type)
+    return ep.group if ep is not None else None
+
+
+def _check(name: str, ep: EntryPoint, cls: object) -> type[PlatformAdapter]:
     from prima_cli.platforms.contract import PlatformAdapter
 
+    if not (isinstance(cls, type) and issubclass(cls, PlatformAdapter)):
+        raise TypeError(f"{ep.value} is not a PlatformAdapter subclass")
+    if cls.name != name:
+        raise TypeError(f"adapter name {cls.name!r} differs from entry point {name!r}")
+    why = incompatibility(str(cls.sdk_version))
+    if why is not None:
+        raise TypeError(why)
+    return cls
+
+
+@cache
+def _load_all() -> tuple[dict[str, type[PlatformAdapter]], tuple[BrokenPlugin, ...]]:
     loaded: dict[str, type[PlatformAdapter]] = {}
     broken: list[BrokenPlugin] = []
     for name, ep in sorted(_entry_points().items()):
         try:
-            cls = ep.load()
-            if not (isinstance(cls, type) and issubclass(cls, PlatformAdapter)):
-                raise TypeError(f"{ep.value} is not a PlatformAdapter subclass")
-            if cls.name != name:
-                raise TypeError(f"adapter name {cls.name!r} differs from entry point {name!r}")
+            loaded[name] = _check(name, ep, ep.load())
         except Exception as exc:
             broken.append(BrokenPlugin(name, ep.value, f"{type(exc).__name__}: {exc}"))
-            continue
-        loaded[name] = cls
     return loaded, tuple(broken)
 
 
@@ -65,7 +88,7 @@ def available() -> dict[str, type[PlatformAdapter]]:
 
 
 def broken() -> tuple[BrokenPlugin, ...]:
-    """Plugins registered in the group that failed to load."""
+    """Plugins registered in the groups that failed to load."""
     return _load_all()[1]
 
 

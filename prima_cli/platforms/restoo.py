@@ -18,14 +18,6 @@ import httpx
 
 from prima_cli.errors import InvalidInput, PlatformAuthError, PlatformNotFound, PlatformUnsupported
 from prima_cli.platforms import http
-from prima_cli.platforms._common import (
-    HttpPlatformAdapter,
-    normalise_phone,
-    parse_int,
-    require_party_size,
-    segment,
-    venue_zone,
-)
 from prima_cli.platforms.contract import (
     AuthCheck,
     CancelReason,
@@ -36,6 +28,19 @@ from prima_cli.platforms.contract import (
     ReservationResult,
     ReservationStatus,
     Slot,
+)
+from prima_cli.platforms.http_adapter import HttpPlatformAdapter
+from prima_cli.platforms.messages import (
+    ENGLISH_NO_AVAILABILITY,
+    SPANISH_NO_AVAILABILITY,
+    wordings,
+)
+from prima_cli.platforms.parsing import (
+    normalise_phone,
+    parse_int,
+    require_party_size,
+    segment,
+    venue_zone,
 )
 
 S = ReservationStatus
@@ -118,6 +123,9 @@ class RestooAdapter(HttpPlatformAdapter):
 
     name = "restoo"
     display_name = "Restoo"
+    #: a Spanish platform: its refusals may be worded in either language
+    no_availability_messages = wordings(ENGLISH_NO_AVAILABILITY, SPANISH_NO_AVAILABILITY)
+    time_grid_minutes = QUARTER
     config_fields = (
         ConfigField(
             "account", required=True, help="the restaurant's Restoo account (Account header)"
@@ -142,7 +150,7 @@ class RestooAdapter(HttpPlatformAdapter):
                 http_status=404,
                 hint="check the connection's base_url and partner_id",
             )
-        http.raise_for_status(response, self)
+        self.raise_for_status(response)
         lowered = response.text.lower()
         if any(text in lowered for text in _AUTH_FAILURE_TEXTS):
             raise PlatformAuthError(
@@ -187,8 +195,8 @@ class RestooAdapter(HttpPlatformAdapter):
                 http_status=response.status_code,
                 hint="book directly; Restoo accepts or rejects the reservation itself",
             )
-        http.raise_for_status(response, self)
-        return self._slots(http.decode_json(response, self), zone, date, party_size)
+        self.raise_for_status(response)
+        return self._slots(self.decode_json(response), zone, date, party_size)
 
     def validate_request(self, connection: Connection, request: ReservationRequest) -> None:
         """Quarter-hour grid, an existing local time, a valid phone, a party of one or more."""
@@ -221,9 +229,9 @@ class RestooAdapter(HttpPlatformAdapter):
         response = await self._request(
             connection, "POST", self._bookings(connection), json=payload, idempotent=False
         )
-        http.raise_for_status(response, self)
+        self.raise_for_status(response)
         with self.unreadable_write_is_ambiguous("booking"):
-            body = http.decode_json(response, self)
+            body = self.decode_json(response)
             uuid = body.get("uuid") if isinstance(body, dict) else None
             if not isinstance(uuid, str) or not uuid.strip():
                 raise self.malformed("success but no 'uuid'", body)
@@ -241,9 +249,9 @@ class RestooAdapter(HttpPlatformAdapter):
             json={"cancelReason": CancelReason(reason).value},
             idempotent=False,
         )
-        http.raise_for_status(response, self)
+        self.raise_for_status(response)
         with self.unreadable_write_is_ambiguous("cancellation"):
-            body: Any = http.decode_json(response, self) if response.content.strip() else {}
+            body: Any = self.decode_json(response) if response.content.strip() else {}
             if not isinstance(body, dict):
                 raise self.malformed("a body that is not a JSON object", body)
         raw_status, status = status_from_text(body.get("status"))
@@ -271,12 +279,11 @@ class RestooAdapter(HttpPlatformAdapter):
         json: Any = None,
         params: dict[str, str | int] | None = None,
     ) -> httpx.Response:
-        self._prepare(connection)
         headers = {
             "Authorization": f"Bearer {self.setting(connection, 'api_key')}",
             "Account": self.setting(connection, "account"),
         }
-        return await self._send(
+        return await self.send(
             method, url, idempotent=idempotent, headers=headers, json=json, params=params
         )
 

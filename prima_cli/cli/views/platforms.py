@@ -21,6 +21,7 @@ def platform_type(t: PlatformType) -> dict[str, Any]:
         "name": t.name,
         "display_name": cls.display_name,
         "version": cls.version,
+        "sdk_version": cls.sdk_version,
         "fields": [
             {
                 "name": f.name,

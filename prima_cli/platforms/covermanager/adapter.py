@@ -18,19 +18,8 @@ from prima_cli.errors import (
     PlatformAuthError,
     PlatformNotFound,
     PlatformRejected,
-    rejection,
 )
 from prima_cli.platforms import http
-from prima_cli.platforms._common import (
-    HttpPlatformAdapter,
-    parse_hour,
-    parse_hours,
-    parse_int,
-    require_party_size,
-    require_whole_minute,
-    segment,
-    split_phone,
-)
 from prima_cli.platforms.contract import (
     AuthCheck,
     CancelReason,
@@ -44,24 +33,19 @@ from prima_cli.platforms.contract import (
     ReservationStatus,
     Slot,
 )
-
-S = ReservationStatus
-#: CoverManager status codes (no official table; research 1.5.3). Raw code always kept.
-STATUS_CODES: Mapping[int, ReservationStatus] = {
-    1: S.PENDING,  # booked, not yet confirmed
-    2: S.SEATED,  # "arrived" in one source, never re-checked
-    3: S.CONFIRMED,
-    4: S.CONFIRMED,  # reminded / reconfirmed
-    5: S.SEATED,
-    6: S.SEATED,  # at the bar
-    7: S.SEATED,  # dessert
-    8: S.COMPLETED,  # paid
-    9: S.SEATED,  # walk-in entered by staff / "other", an active visit
-    -1: S.CANCELLED,
-    -2: S.CANCELLED,  # by the guest
-    -3: S.NO_SHOW,
-    -5: S.CANCELLED,  # by guest or restaurant
-}
+from prima_cli.platforms.covermanager import parsing as parse
+from prima_cli.platforms.http_adapter import HttpPlatformAdapter
+from prima_cli.platforms.messages import (
+    ENGLISH_NO_AVAILABILITY,
+    SPANISH_NO_AVAILABILITY,
+    wordings,
+)
+from prima_cli.platforms.parsing import (
+    require_party_size,
+    require_whole_minute,
+    segment,
+    split_phone,
+)
 
 _SUCCESS = frozenset({"1", "ok", "true"})
 #: a key without the right for an endpoint gets "Action not permited" (sic)
@@ -70,18 +54,8 @@ _PERMISSION = re.compile(r"not permit|permission", re.IGNORECASE)
 _BAD_KEY = re.compile(
     r"invalid api ?key|api ?key (?:not valid|invalid)|unauthori[sz]ed", re.IGNORECASE
 )
-_MESSAGE_KEYS = ("error", "status", "message")
 #: safety net against an endpoint that ignores the page segment
 _MAX_PAGES = 1000
-
-
-def status_from_code(raw: object) -> tuple[str | None, ReservationStatus]:
-    """(raw code as text, normalised status); unknown codes map to ``UNKNOWN``."""
-    if raw is None or raw == "":
-        return None, S.UNKNOWN
-    code = parse_int(raw)
-    status = STATUS_CODES.get(code, S.UNKNOWN) if code is not None else S.UNKNOWN
-    return str(raw).strip(), status
 
 
 class CoverManagerAdapter(HttpPlatformAdapter):
@@ -89,6 +63,9 @@ class CoverManagerAdapter(HttpPlatformAdapter):
 
     name = "covermanager"
     display_name = "CoverManager"
+    #: its answers come in Spanish or English, whatever the request's language
+    no_availability_messages = wordings(ENGLISH_NO_AVAILABILITY, SPANISH_NO_AVAILABILITY)
+    message_keys = ("error", "status", "message")
     #: only bookable combinations appear in a calendar day (research 1.4.2): a party size it
     #: leaves out had no availability
     calendar_lists_every_size = True
@@ -130,7 +107,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         raise PlatformNotFound(
             f"restaurant {slug!r} is not among the restaurants this CoverManager key can see",
             platform=self.name,
-            hint=_slug_hint(slug, slugs),
+            hint=parse.slug_hint(slug, slugs),
         )
 
     async def check_availability(
@@ -162,7 +139,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         )
         if "availability" not in body:
             raise self.malformed("no 'availability' field", body)
-        return self._slots(date, body["availability"], party_size)
+        return parse.slots(self, date, body["availability"], party_size)
 
     def validate_request(self, connection: Connection, request: ReservationRequest) -> None:
         """Whole minutes, a party of one or more, a phone that splits into code and number."""
@@ -201,10 +178,10 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         path = "reserv/reserv_force" if request.force else "reserv/reserv"
         with self.unreadable_write_is_ambiguous("reservation"):
             body = await self._post(connection, path, payload, idempotent=False)
-            external_id = _text(body.get("id_reserv"))
+            external_id = parse.text(body.get("id_reserv"))
             if external_id is None:
                 raise self.malformed("success but no 'id_reserv'", body)
-        raw_status, status = status_from_code(body.get("status"))
+        raw_status, status = parse.status_from_code(body.get("status"))
         return ReservationResult(external_id, raw_status, status, raw_response=body)
 
     async def cancel_reservation(
@@ -215,10 +192,10 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             body = await self._post(
                 connection, "reserv/cancel_client", {"id_reserv": external_id}, idempotent=False
             )
-        raw_status, status = status_from_code(body.get("status"))
-        if status is S.UNKNOWN:
+        raw_status, status = parse.status_from_code(body.get("status"))
+        if status is ReservationStatus.UNKNOWN:
             # the success body's keys are undocumented; a status text there is not a code
-            raw_status, status = None, S.CANCELLED
+            raw_status, status = None, ReservationStatus.CANCELLED
         return CancelResult(external_id, raw_status, status, raw_response=body)
 
     # --- extras for sync and reconcile -----------------------------------------
@@ -236,7 +213,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         if by_ref:
             return by_ref[0]
         # a reservation that carries a reference is that booking's, never a match by guest
-        guest = [r for r in records if not r.reference and _same_guest_and_time(r, request)]
+        guest = [r for r in records if not r.reference and parse.same_guest_and_time(r, request)]
         if len(guest) > 1:
             raise PlatformAmbiguousOutcome(
                 f"{len(guest)} CoverManager reservations match the guest and time "
@@ -272,7 +249,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             rows = body.get("reservs")
             if not isinstance(rows, list):
                 raise self.malformed("no 'reservs' list", body)
-            records = [self._record(row) for row in rows]
+            records = [parse.record(self, row) for row in rows]
             fresh = [r for r in records if r.external_id not in found]
             found.update((r.external_id, r) for r in fresh)
             longest = max(longest, len(rows))
@@ -313,17 +290,16 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             raise self.malformed("no 'calendar' map", body)
         result: dict[dt.date, DayAvailability] = {}
         for key, day_body in calendar.items():
-            day = _date(key)
+            day = parse.date(key)
             if day is None:
                 raise self.malformed(f"a calendar date {key!r} that is not YYYY-MM-DD")
             if date_start <= day <= date_end:
-                result[day] = self._day(day_body, party_size)
+                result[day] = parse.day(self, day_body, party_size)
         return dict(sorted(result.items()))
 
     # --- HTTP ------------------------------------------------------------------
 
     def _key(self, connection: Connection) -> str:
-        self._prepare(connection)
         return self.setting(connection, "api_key")
 
     def _restaurant(self, connection: Connection) -> str:
@@ -333,9 +309,9 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         self, connection: Connection, *segments: str, bare_list_key: str | None = None
     ) -> dict[str, Any]:
         url = self.base_url(connection) + "/" + "/".join(segment(s) for s in segments)
-        response = await self._send("GET", url, idempotent=True)
-        http.raise_for_status(response, self, message_keys=_MESSAGE_KEYS)
-        body = http.decode_json(response, self)
+        response = await self.send("GET", url, idempotent=True)
+        self.raise_for_status(response)
+        body = self.decode_json(response)
         if bare_list_key and isinstance(body, list):
             return {"resp": 1, bare_list_key: body}
         return self._envelope(body, response.status_code, resp_optional=False)
@@ -350,15 +326,15 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         resp_optional: bool = False,
     ) -> dict[str, Any]:
         key = self._key(connection)
-        response = await self._send(
+        response = await self.send(
             "POST",
             f"{self.base_url(connection)}/{path}",
             idempotent=idempotent,
             headers={"apikey": key},
             json=payload,
         )
-        http.raise_for_status(response, self, message_keys=_MESSAGE_KEYS)
-        body = http.decode_json(response, self)
+        self.raise_for_status(response)
+        body = self.decode_json(response)
         return self._envelope(body, response.status_code, resp_optional=resp_optional)
 
     def _envelope(self, body: Any, http_status: int, *, resp_optional: bool) -> dict[str, Any]:
@@ -378,7 +354,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
     def _refusal(
         self, body: Mapping[str, Any], http_status: int
     ) -> PlatformRejected | PlatformAuthError:
-        found = http.message_from(body, _MESSAGE_KEYS)
+        found = http.message_from(body, self.message_keys)
         message = redact.scrub(found) if found else None
         common: dict[str, Any] = {
             "platform": self.name, "http_status": http_status, "platform_message": message,
@@ -396,146 +372,10 @@ class CoverManagerAdapter(HttpPlatformAdapter):
                 **common,
             )
         if message:
-            return rejection(
-                f"CoverManager refused: {message}", message, platform=self.name,
-                http_status=http_status,
-            )  # fmt: skip
+            return self.classify_rejection(
+                f"CoverManager refused: {message}", message, http_status=http_status
+            )
         return PlatformRejected(
             f"CoverManager refused the request (resp={body.get('resp')!r}) without a message",
             **common,
         )
-
-    # --- parsing ---------------------------------------------------------------
-
-    def _people(self, availability: Any) -> dict[str, Any]:
-        """``availability.people`` (party size -> hour -> info), checked; {} when empty."""
-        if availability in ([], None):
-            return {}
-        if not isinstance(availability, dict):
-            raise self.malformed("an 'availability' that is not a map", availability)
-        people = availability.get("people", [])
-        if people == []:
-            return {}
-        if not isinstance(people, dict):
-            raise self.malformed("an 'availability.people' that is not a map", people)
-        return people
-
-    def _day(self, availability: Any, party_size: int | None) -> DayAvailability:
-        """A calendar day as party size -> sorted times (no Slot objects: sync reads
-        thousands of these per connection)."""
-        day: DayAvailability = {}
-        for size_key, hours in self._people(availability).items():
-            size = parse_int(size_key)
-            if size is None:
-                raise self.malformed(f"a party size {size_key!r} that is not a number")
-            if (party_size is not None and size != party_size) or hours == []:
-                continue
-            if not isinstance(hours, dict):
-                raise self.malformed(f"hours for {size} people that are not a map", hours)
-            try:
-                times = parse_hours(hours)
-            except ValueError as bad:
-                raise self.malformed(f"an hour {bad.args[0]!r} that is not HH:MM") from None
-            times.sort()
-            day[size] = times
-        return dict(sorted(day.items()))
-
-    def _slots(self, day: dt.date, availability: Any, party_size: int | None) -> list[Slot]:
-        """Slots of ``availability.people`` (party size -> hour -> info)."""
-        slots: list[Slot] = []
-        for size_key, hours in self._people(availability).items():
-            size = parse_int(size_key)
-            if size is None:
-                raise self.malformed(f"a party size {size_key!r} that is not a number")
-            if party_size is None or size == party_size:
-                slots.extend(self._hours(day, size, hours))
-        return sorted(slots, key=lambda s: (s.party_size, s.time))
-
-    def _hours(self, day: dt.date, size: int, hours: Any) -> list[Slot]:
-        if hours == []:
-            return []
-        if not isinstance(hours, dict):
-            raise self.malformed(f"hours for {size} people that are not a map", hours)
-        slots: list[Slot] = []
-        append = slots.append  # a week's calendar is thousands of slots: keep the loop tight
-        for hour_key, info in hours.items():
-            at = parse_hour(hour_key)
-            if at is None:
-                raise self.malformed(f"an hour {hour_key!r} that is not HH:MM")
-            discount = info.get("discount") if info.__class__ is dict else None
-            append(Slot(day, at, size, None if discount is False else _discount(discount)))
-        return slots
-
-    def _record(self, row: Any) -> ReservationRecord:
-        if not isinstance(row, dict):
-            raise self.malformed("a reservation that is not an object", row)
-        external_id = _text(row.get("id_reserv"))
-        day = _date(row.get("date"))
-        if external_id is None or day is None:
-            raise self.malformed("a reservation without 'id_reserv' or 'date'", row)
-        raw_status, status = status_from_code(row.get("status"))
-        return ReservationRecord(
-            external_id=external_id,
-            raw_status=raw_status,
-            status=status,
-            date=day,
-            time=parse_hour(row.get("time") or row.get("hour")),
-            party_size=parse_int(row.get("for", row.get("people"))),
-            first_name=_text(row.get("first_name")) or "",
-            last_name=_text(row.get("last_name")) or "",
-            email=_text(row.get("email")),
-            phone_e164=_phone(row.get("int_call_code"), row.get("phone") or row.get("user_phone")),
-            reference=_text(row.get("ref")),
-            raw=row,
-        )
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, str | int) and not isinstance(value, bool):
-        return str(value).strip() or None
-    return None
-
-
-def _date(value: object) -> dt.date | None:
-    try:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else None
-    except ValueError:
-        return None
-
-
-def _discount(value: object) -> str | None:
-    """``false``/``0``/``"0"`` mean no discount; anything else is kept as text."""
-    if value is None or value is False or str(value).strip().lower() in ("", "0", "false"):
-        return None
-    return str(value)
-
-
-def _phone(call_code: object, phone: object) -> str | None:
-    number = _text(phone)
-    if number is None:
-        return None
-    if number.startswith("+"):
-        return number
-    code = (_text(call_code) or "").lstrip("+")
-    return f"+{code}{number}" if code else None
-
-
-def _slug_hint(slug: str, slugs: list[str]) -> str:
-    if not slugs:
-        return "the key sees no restaurant at all; ask CoverManager support to grant it one"
-    close = [s for s in slugs if s.lower() == slug.lower()]
-    if close:
-        return f"slugs are case-sensitive: did you mean {close[0]!r}?"
-    shown = ", ".join(sorted(slugs)[:20]) + (" ..." if len(slugs) > 20 else "")
-    return f"the key sees: {shown}; fix the connection's restaurant_id"
-
-
-def _same_guest_and_time(record: ReservationRecord, request: ReservationRequest) -> bool:
-    if record.date != request.date or record.time != request.time:
-        return False
-    if record.party_size is not None and record.party_size != request.party_size:
-        return False
-    if record.phone_e164 and record.phone_e164 == request.phone_e164:
-        return True
-    names = (record.first_name.casefold(), record.last_name.casefold())
-    return names == (request.first_name.casefold(), request.last_name.casefold())

@@ -1,0 +1,147 @@
+"""Parsing and validation helpers of the adapter SDK: URL segments, phones, times, numbers.
+
+Every helper raises prima's typed errors (``InvalidInput`` before any request,
+``ConfigError`` for a connection that cannot work) rather than returning a failure value.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+from urllib.parse import quote
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from prima_cli.errors import ConfigError, InvalidInput
+from prima_cli.platforms.contract import Connection
+
+if TYPE_CHECKING:
+    import phonenumbers
+
+
+def segment(value: str) -> str:
+    """A value quoted for use as one URL path segment."""
+    return quote(value, safe="")
+
+
+def venue_zone(connection: Connection) -> ZoneInfo:
+    """The venue's time zone; an unknown name is a ConfigError."""
+    try:
+        return ZoneInfo(connection.timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # OSError: a name the OS refuses
+        raise ConfigError(
+            f"venue {connection.venue_slug!r} has an unknown time zone {connection.timezone!r}",
+            hint="use an IANA name such as Europe/Madrid",
+        ) from None
+
+
+def parse_phone(e164: str) -> phonenumbers.PhoneNumber:
+    """A guest phone in E.164 form, or ``InvalidInput`` (exit 2) before any request."""
+    import phonenumbers  # only bookings need it: reads and syncs skip importing it
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not e164.startswith("+") or not phonenumbers.is_possible_number(number):
+        raise InvalidInput(
+            f"guest phone {e164!r} is not a possible international number",
+            hint="give it in E.164 form, with the country code: +34600111222",
+        )
+    return number
+
+
+def split_phone(e164: str) -> tuple[str, str]:
+    """(country calling code digits, national significant number): ``("44", "7700900123")``."""
+    import phonenumbers
+
+    number = parse_phone(e164)
+    return str(number.country_code), phonenumbers.national_significant_number(number)
+
+
+def normalise_phone(e164: str) -> str:
+    """The guest phone re-formatted as strict E.164 (spaces and dashes removed)."""
+    import phonenumbers
+
+    return phonenumbers.format_number(parse_phone(e164), phonenumbers.PhoneNumberFormat.E164)
+
+
+def require_party_size(party_size: int) -> None:
+    """A party of fewer than one is InvalidInput (exit 2)."""
+    if party_size < 1:
+        raise InvalidInput(f"party size must be at least 1 (got {party_size})")
+
+
+_HOUR = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
+
+
+#: valid hour strings seen so far: calendars repeat a few dozen of them thousands of times
+#: in a sync (bounded, so a hostile platform cannot grow it without end)
+_KNOWN_HOURS: dict[str, dt.time] = {}
+
+
+def parse_hour(value: object) -> dt.time | None:
+    """``HH:MM`` or ``HH:MM:SS`` as a time; ``None`` if it is not one."""
+    if not isinstance(value, str):
+        return None
+    at = _KNOWN_HOURS.get(value)
+    if at is None:
+        at = _parse_hour_text(value)
+        if at is not None and len(_KNOWN_HOURS) < 4096:
+            _KNOWN_HOURS[value] = at
+    return at
+
+
+def _parse_hour_text(value: str) -> dt.time | None:
+    match = _HOUR.match(value.strip())
+    if match is None:
+        return None
+    hour, minute, second = (int(g) if g else 0 for g in match.groups())
+    try:
+        return dt.time(hour, minute, second)
+    except ValueError:
+        return None
+
+
+def parse_hours(keys: Iterable[object]) -> list[dt.time]:
+    """Every key as a time (see :func:`parse_hour`); ``ValueError`` names the first bad one.
+
+    Known keys are looked up in C (``map`` over the cache of :func:`parse_hour`): a week's
+    calendar for one venue holds over a thousand of them, and a sync reads one per connection.
+    """
+    keys = list(keys)
+    try:
+        return list(map(_KNOWN_HOURS.__getitem__, keys))  # type: ignore[arg-type]
+    except (KeyError, TypeError):
+        pass
+    times = []
+    for key in keys:
+        at = parse_hour(key)
+        if at is None:
+            raise ValueError(key)
+        times.append(at)
+    return times
+
+
+def parse_int(value: object) -> int | None:
+    """An integer sent as a number or as a string of digits (``"4"``, ``"-3"``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str):
+        try:
+            return int(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def require_whole_minute(value: dt.time) -> None:
+    """Platforms take ``HH:MM``: seconds would be dropped silently, so refuse them."""
+    if value.second or value.microsecond:
+        raise InvalidInput(
+            f"time {value.isoformat()} has seconds; platforms book whole minutes",
+            hint=f"use {value.strftime('%H:%M')}",
+        )
