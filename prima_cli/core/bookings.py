@@ -9,21 +9,27 @@ look-ups :mod:`prima_cli.core.booking_queries`; the states and their transitions
 
 from __future__ import annotations
 
-from prima_cli.core.booking_queries import BookingFilter, iter_bookings, list_bookings, show
+from prima_cli.core.booking_queries import (
+    BookingFilter,
+    iter_bookings,
+    list_all,
+    list_bookings,
+    show,
+)
 from prima_cli.core.booking_rules import BookingInput
-from prima_cli.core.cancel import CancelResult, cancel
+from prima_cli.core.cancel import cancel
 from prima_cli.core.create import CreateResult, create
 from prima_cli.core.resolve import ResolveResult, resolve
 
 __all__ = [
     "BookingFilter",
     "BookingInput",
-    "CancelResult",
     "CreateResult",
     "ResolveResult",
     "cancel",
     "create",
     "iter_bookings",
+    "list_all",
     "list_bookings",
     "resolve",
     "show",

@@ -9,7 +9,7 @@ first; a booking another process is placing is left to it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import attempts as att
@@ -30,6 +30,7 @@ from prima_cli.core.booking_state import (
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.placement import load, place
 from prima_cli.core.platform_calls import open_client, run
+from prima_cli.core.result import OperationResult
 from prima_cli.errors import (
     BookingNotPlaced,
     BookingOutcomeUnknown,
@@ -48,17 +49,16 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class CreateResult:
-    """The booking a create placed (or found), whether it was a replay, and its warnings."""
+    """The booking a create placed (or found), and whether it was a replay."""
 
     booking: rec.BookingInfo
     replayed: bool  # an earlier create with the same --reference; no platform was called
-    warnings: list[str] = field(default_factory=list)
 
 
-def _outcome(info: rec.BookingInfo, replayed: bool, warnings: list[str]) -> CreateResult:
+def _outcome(info: rec.BookingInfo, replayed: bool) -> CreateResult:
     """A placed booking is the create's result; any other end of it is its typed error."""
     if info.status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
-        return CreateResult(info, replayed, warnings)
+        return CreateResult(info, replayed)
     if info.status == BookingStatus.WAITLISTED:
         raise BookingWaitlisted(f"booking {info.reference} got no table: {info.status_detail}",
                                 booking=info.reference)  # fmt: skip
@@ -109,8 +109,12 @@ def _replay(store: Store, booking_id: int, http: HttpOptions, now: dt.datetime
 
 def create(
     store: Store, data: BookingInput, http: HttpOptions, *, now: dt.datetime | None = None
-) -> CreateResult:
-    """Validate, write the intent, then try the venue's platforms in priority order."""
+) -> OperationResult[CreateResult]:
+    """Validate, write the intent, then try the venue's platforms in priority order.
+
+    The result warns of platforms that were not tried; a create that ends without a booking
+    on a platform raises its typed error (carrying those warnings) instead.
+    """
     from sqlalchemy.exc import IntegrityError
 
     from prima_cli.core.booking_state import Step, record_event
@@ -167,10 +171,11 @@ def create(
     try:
         if go:
             _run_placement(store, booking_id, reference, plan, seen, http)
-        return _outcome(load(store, booking_id), replayed and not go, plan.warnings)
+        created = _outcome(load(store, booking_id), replayed and not go)
     except PrimaError as err:
         err.warnings[:0] = plan.warnings
         raise
+    return OperationResult(created, list(plan.warnings))
 
 
 def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, seen: int,

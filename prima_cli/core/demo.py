@@ -101,10 +101,10 @@ def _booking_steps(store: Store, http: HttpOptions) -> DemoStep:
             phone="+34612483907", notes="demo booking", reference=f"demo-{uuid4().hex[:8]}",
         ),
         http,
-    ).booking  # fmt: skip
+    ).value.booking  # fmt: skip
     placed = created.confirmed_attempt
-    shown = bookings.show(store, created.reference)
-    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).booking
+    shown = bookings.show(store, created.reference).value
+    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).value
     lines = [
         f"created {created.reference} at {demo.slug} for {when} 20:30, party of {PARTY_SIZE}: "
         f"{created.status} on {placed.platform_type if placed else '?'} "

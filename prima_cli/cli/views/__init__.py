@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from prima_cli.cli.output import Column
 
 if TYPE_CHECKING:
-    from prima_cli.core.booking_records import AttemptInfo, BookingInfo, EventInfo
     from prima_cli.core.connections import ConnectionInfo
     from prima_cli.core.venues import VenueInfo
     from prima_cli.platforms.contract import PlatformAdapter
@@ -121,129 +120,6 @@ def connection_fields(c: ConnectionInfo) -> list[tuple[str, Any]]:
         ("created at", c.created_at),
         ("updated at", c.updated_at),
     ]
-    return fields
-
-
-def _attempt(a: AttemptInfo, *, raw: bool) -> dict[str, Any]:
-    data = {
-        "attempt": a.attempt,
-        "platform_type": a.platform_type,
-        "connection_id": a.connection_id,
-        "state": a.state,
-        "external_id": a.external_id,
-        "raw_status": a.raw_status,
-        "status": a.status,
-        "error": (a.error_details or {"type": a.error_type, "message": a.error_message})
-        if a.error_type
-        else None,
-        "attention": a.attention,
-        "requested_at": a.requested_at,
-        "updated_at": a.updated_at,
-    }
-    if raw:
-        data["raw_response"] = a.raw_response
-    return data
-
-
-def booking(b: BookingInfo, *, attempts: bool = True) -> dict[str, Any]:
-    placed = b.confirmed_attempt
-    data: dict[str, Any] = {
-        "id": b.id,
-        "reference": b.reference,
-        "idempotency_key": b.idempotency_key,
-        "venue": b.venue_slug,
-        "status": b.status,
-        "status_detail": b.status_detail,
-        "date": b.date,
-        "time": b.time.isoformat("minutes"),
-        "timezone": b.timezone,
-        "starts_at": b.starts_at,
-        "party_size": b.party_size,
-        "guest": {
-            "first_name": b.first_name,
-            "last_name": b.last_name,
-            "email": b.email,
-            "phone": b.phone_e164,
-        },
-        "notes": b.notes,
-        "force": b.force,
-        "platform_type": placed.platform_type if placed else None,
-        "external_id": placed.external_id if placed else None,
-        "platform_status": placed.status if placed else None,
-        "needs_attention": b.needs_attention,
-        "cancel_reason": b.cancel_reason,
-        "cancel_requested_at": b.cancel_requested_at,
-        "cancelled_at": b.cancelled_at,
-        "created_at": b.created_at,
-        "updated_at": b.updated_at,
-    }
-    if attempts:
-        data["attempts"] = [_attempt(a, raw=True) for a in b.attempts]
-        data["events"] = [_event(e) for e in b.events]
-    return data
-
-
-def _event(e: EventInfo) -> dict[str, Any]:
-    return {"version": e.version, "at": e.at, "actor": e.actor, "action": e.action,
-            "status": e.status, "attempt": e.attempt, "note": e.note}  # fmt: skip
-
-
-def booking_row(b: BookingInfo) -> dict[str, Any]:
-    placed = b.confirmed_attempt
-    return {
-        "reference": b.reference,
-        "venue": b.venue_slug,
-        "when": f"{b.date} {b.time:%H:%M}",
-        "party": b.party_size,
-        "guest": f"{b.first_name} {b.last_name}",
-        "status": b.status + (" (!)" if b.needs_attention else ""),
-        "platform": f"{placed.platform_type}:{placed.external_id}" if placed else "",
-    }
-
-
-BOOKING_COLUMNS = (
-    Column("reference", "Reference"),
-    Column("venue", "Venue"),
-    Column("when", "When (local)"),
-    Column("party", "Party", "right"),
-    Column("guest", "Guest"),
-    Column("status", "Status"),
-    Column("platform", "Platform"),
-)
-
-
-def booking_fields(b: BookingInfo) -> list[tuple[str, Any]]:
-    fields: list[tuple[str, Any]] = [
-        ("reference", b.reference),
-        ("status", b.status),
-        ("detail", b.status_detail),
-        ("venue", b.venue_slug),
-        ("when", f"{b.date} {b.time:%H:%M} {b.timezone} ({b.starts_at.isoformat()})"),
-        ("party", b.party_size),
-        ("guest", f"{b.first_name} {b.last_name} <{b.email}> {b.phone_e164}"),
-    ]
-    if b.notes:
-        fields.append(("notes", b.notes))
-    if b.idempotency_key:
-        fields.append(("idempotency key", b.idempotency_key))
-    if b.cancelled_at:
-        fields.append(("cancelled", f"{b.cancelled_at.isoformat()} ({b.cancel_reason})"))
-    elif b.cancel_requested_at:
-        fields.append(("cancel asked", f"{b.cancel_requested_at.isoformat()} ({b.cancel_reason}): "
-                       "not confirmed by the platform yet"))  # fmt: skip
-    for a in b.attempts:
-        line = f"{a.platform_type}: {a.state}"
-        if a.external_id:
-            line += f", id {a.external_id}, status {a.status} (raw {a.raw_status})"
-        if a.error_message:
-            line += f" - {a.error_message}"
-        fields.append((f"attempt {a.attempt}", line))
-        if a.attention:
-            fields.append(("  attention", a.attention))
-    for e in b.events:
-        what = f"{e.action} -> {e.status}" + (f" (attempt {e.attempt})" if e.attempt else "")
-        note = f": {e.note}" if e.note else ""
-        fields.append((f"v{e.version}", f"{e.at.isoformat()} {e.actor} {what}{note}"))
     return fields
 
 
