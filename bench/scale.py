@@ -217,9 +217,9 @@ def counting(engine: Any) -> Iterator[list[tuple[str, Any]]]:
 
 
 def measure_query(url: str, query: Query, runs: int, baseline: float) -> Figures:
-    from prima_cli.cli import views
     from prima_cli.cli.main import GC_THRESHOLDS
     from prima_cli.cli.output import to_json
+    from prima_cli.cli.views import bookings as views
     from prima_cli.core import bookings
     from prima_cli.store.store import Store
 

@@ -23,6 +23,7 @@ class Shell(StrEnum):
 
 
 def script(shell: str) -> str:
+    """The completion script of prima for ``shell``."""
     from prima_cli.cli.typer_compat import completion_script
 
     return completion_script(PROG, COMPLETE_VAR, shell)
@@ -30,6 +31,9 @@ def script(shell: str) -> str:
 
 def completion(
     ctx: typer.Context, shell: Shell = typer.Argument(..., help="bash, zsh or fish.")
-) -> None:
+) -> int:
     """Print the completion script for SHELL (`prima completion bash > ~/.prima.bash`)."""
-    application(ctx).output.text(script(shell.value))
+    from prima_cli.cli.views.completion import SCRIPT
+    from prima_cli.core.result import OperationResult
+
+    return application(ctx).render(OperationResult.ok(script(shell.value)), SCRIPT)

@@ -2,40 +2,42 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import typer
 
-from prima_cli.cli.state import current
+from prima_cli.cli.application import application
+from prima_cli.cli.views import demo as view
+
+if TYPE_CHECKING:
+    from prima_cli.cli.output import Output
+    from prima_cli.core.demo import DemoStep
 
 
-def demo(
-    seed: int = typer.Option(0, help="Simulator seed (same seed, same credentials)."),
-    json: bool = typer.Option(False, "--json", help="Print the steps as one JSON document."),
-) -> None:
-    """Run the whole flow on the chosen store against the built-in simulator (no network)."""
-    from prima_cli.core.demo import DemoStep, run_demo
-    from prima_cli.sandbox import Sandbox, SandboxConfig
-    from prima_cli.store import migrate
-
-    state = current()
-    out = state.use_json(json)
-    store = state.store(require_schema=False, create=True)
-    result = migrate.upgrade(store)
-    out.success(f"Database {store.display_url} at {result.to_revision}")
+def _printer(out: Output) -> Callable[[DemoStep], None]:
+    """Print each step as it completes (informational: silent with --json)."""
 
     def show(step: DemoStep) -> None:
         out.success(step.title)
         for line in step.lines:
             out.info(f"  {line}")
 
-    with Sandbox(SandboxConfig(seed=seed)) as sandbox:
-        steps = run_demo(store, sandbox, state.http_options(), show)
-    if json:
-        out.json(
-            {
-                "database": store.display_url,
-                "schema": result.to_revision,
-                "steps": [{"title": s.title, "lines": s.lines, "data": s.data} for s in steps],
-            }
-        )
-    else:
-        out.success("Demo finished: see `prima venues list` and `prima platforms list`.")
+    return show
+
+
+def demo(
+    ctx: typer.Context,
+    seed: int = typer.Option(0, help="Simulator seed (same seed, same credentials)."),
+    json: bool = typer.Option(False, "--json", help="Print the steps as one JSON document."),
+) -> int:
+    """Run the whole flow on the chosen store against the built-in simulator (no network)."""
+    from prima_cli.core import demo as core
+    from prima_cli.sandbox import Sandbox, SandboxConfig
+
+    app_ = application(ctx)
+    out = app_.use_json(json)
+    store = app_.store(require_schema=False, create=True)
+    run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
+                   _printer(out))  # fmt: skip
+    return app_.render(run, view.DEMO, json=json)

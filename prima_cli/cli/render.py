@@ -2,8 +2,9 @@
 :class:`View` of its value become JSON, a table or a record, and an exit code.
 
 A view declares, per kind of value, its JSON document and how people see it (a record of
-label/value pairs, table columns with a row per item, or both) and optional lines saying what
-was done. Commands parse their options, call the use case, and return ``render(...)``.
+label/value pairs, table columns with a row per item or a table drawn from the value, lines of
+plain text) and optional lines saying what was done. Commands parse their options, call the
+use case, and return ``render(...)``.
 """
 
 from __future__ import annotations
@@ -43,6 +44,11 @@ class View(Generic[T]):
     note: Callable[[T], str | None] | None = None
     #: a table view's JSON is written item by item (lists of thousands of rows)
     stream: bool = False
+    #: people: a table whose columns or rows come from the value as a whole (a header that
+    #: names the date asked for, rows drawn from one part of a report)
+    table: Callable[[T], tuple[Sequence[Column], Sequence[Mapping[str, Any]]]] | None = None
+    #: people: lines of plain data on stdout (a script, a list of credentials)
+    text: Callable[[T], Iterable[str]] | None = None
 
 
 def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
@@ -61,6 +67,12 @@ def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
         if view.row is not None:
             items = list(_items(value, view))
             out.table(view.columns, [view.row(i) for i in items], empty=view.empty)
+        elif view.table is not None:
+            columns, rows = view.table(value)
+            out.table(columns, rows, empty=view.empty)
+        if view.text is not None:
+            for text_line in view.text(value):
+                out.text(text_line)
         note = view.note(value) if view.note else None
         if note:
             out.info(note)

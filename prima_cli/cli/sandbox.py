@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import typer
 
+from prima_cli.cli.application import application
 from prima_cli.cli.options import group
-from prima_cli.cli.state import current
+from prima_cli.cli.views import demo as view
 from prima_cli.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from prima_cli.core.result import OperationResult
+    from prima_cli.sandbox import Sandbox, SandboxConfig
 
 app = group("A local simulator of the booking platforms.")
 
 
 @app.command("serve")
 def serve(
+    ctx: typer.Context,
     host: str = typer.Option("127.0.0.1", help="Address to bind."),
     port: int = typer.Option(8765, help="Port to bind (0 picks a free one)."),
     seed: int = typer.Option(0, help="Seed for keys and venues (same seed, same output)."),
@@ -31,11 +39,11 @@ def serve(
     ),
     log_requests: bool = typer.Option(False, "--log-requests", help="One line per request."),
     json: bool = typer.Option(False, "--json", help="Print URLs and credentials as JSON."),
-) -> None:
+) -> int:
     """Serve CoverManager under /covermanager/api and Restoo under /restoo until Ctrl-C."""
-    from prima_cli.sandbox import Sandbox, SandboxConfig, Switches, parse_fault
+    from prima_cli.sandbox import SandboxConfig, Switches, parse_fault
 
-    out = current().use_json(json)
+    app_ = application(ctx)
     if latency_ms < 0 or not 0 <= port <= 65535:
         raise InvalidInput("--latency-ms must be >= 0 and --port between 0 and 65535")
     try:
@@ -53,6 +61,21 @@ def serve(
         state_path=state_file,
         log_requests=log_requests,
     )
+    started = start(config)
+    code = app_.render(started, view.SERVING, json=json)
+    out = app_.output
+    out.info("sandbox running; Ctrl-C to stop")
+    started.value.serve_forever()
+    out.info("sandbox stopped")
+    return code
+
+
+def start(config: SandboxConfig) -> OperationResult[Sandbox]:
+    """The simulator of ``config``, listening; what it cannot do is an input error that
+    names the option to change."""
+    from prima_cli.core.result import OperationResult
+    from prima_cli.sandbox import Sandbox
+
     try:
         sandbox = Sandbox(config)
     except ValueError as exc:  # a state file that cannot be read or written
@@ -61,24 +84,7 @@ def serve(
         sandbox.start()
     except OSError as exc:
         raise InvalidInput(
-            f"cannot listen on {host}:{port}: {exc.strerror}",
+            f"cannot listen on {config.host}:{config.port}: {exc.strerror}",
             hint="choose another --port (0 picks a free one)",
         ) from None
-    creds = sandbox.credentials()
-    if json:
-        out.json({"base_url": sandbox.base_url, **creds.to_dict()})
-    else:
-        cm, restoo = creds.covermanager, creds.restoo
-        out.text(f"CoverManager  base_url={cm.base_url}  api_key={cm.api_key}")
-        for r in cm.restaurants:
-            rights = "" if r.can_book else "  (read-only key: bookings get 'Action not permited')"
-            out.text(f"  restaurant_id={r.slug}  {r.name}, {r.timezone}{rights}")
-        out.text(
-            f"Restoo        base_url={restoo.base_url}  partner_id={restoo.partner}  "
-            f"api_key={restoo.api_key}"
-        )
-        for a in restoo.accounts:
-            out.text(f"  account={a.account}  {a.name}, {a.timezone}, bookings {a.booking_status}")
-        out.info("sandbox running; Ctrl-C to stop")
-    sandbox.serve_forever()
-    out.info("sandbox stopped")
+    return OperationResult.ok(sandbox)

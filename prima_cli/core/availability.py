@@ -1,10 +1,13 @@
-"""Asking a venue's enabled connections for bookable slots, concurrently."""
+"""Asking a venue's enabled connections for bookable slots, concurrently, or answering from
+the last sync's snapshots; what each platform said, as `prima bookings availability` reports
+it."""
 
 from __future__ import annotations
 
 import asyncio
 import datetime as dt
 from dataclasses import dataclass, field
+from enum import StrEnum
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -14,7 +17,14 @@ from prima_cli.core import targets as targets_core
 from prima_cli.core import venues as venues_core
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
-from prima_cli.errors import InvalidInput, NotFound, PlatformUnsupported, PrimaError
+from prima_cli.core.result import OperationResult
+from prima_cli.errors import (
+    InvalidInput,
+    NotFound,
+    PlatformUnsupported,
+    PrimaError,
+    batch_exit_code,
+)
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -134,3 +144,143 @@ def venue_availability(
             return list(await asyncio.gather(*(_ask(t, client, date, party_size) for t in targets)))
 
     return VenueAvailability(slug, timezone, date, party_size, run(ask_all()))
+
+
+# --- what `prima bookings availability` reports ------------------------------------------
+
+
+class AnswerStatus(StrEnum):
+    """How one platform answered."""
+
+    OK = "ok"
+    UNSUPPORTED = "unsupported"  #: the platform offers no availability look-up
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class PlatformAnswer:
+    """One connection's answer, as reported: its bookable times and, for a time asked
+    about, whether it is bookable and the nearest alternatives."""
+
+    platform_type: str
+    priority: int
+    status: AnswerStatus
+    times: list[str]  # HH:MM
+    bookable: bool | None  # None: no time asked, or the platform could not answer
+    alternatives: list[str]  # HH:MM, nearest first by time of day
+    error: PrimaError | None = None
+
+
+@dataclass(frozen=True)
+class AvailabilityReport:
+    venue_slug: str
+    timezone: str
+    date: dt.date
+    party_size: int
+    time: str | None  # the time asked about, as given
+    platforms: list[PlatformAnswer]  # in priority order
+
+
+def _reported(answer: PlatformAvailability, at: dt.time | None) -> PlatformAnswer:
+    nearest = at_time(answer, at) if at else []
+    status = (AnswerStatus.UNSUPPORTED if answer.unsupported
+              else AnswerStatus.ERROR if answer.error else AnswerStatus.OK)  # fmt: skip
+    answered = status == AnswerStatus.OK
+    return PlatformAnswer(
+        platform_type=answer.platform_type,
+        priority=answer.priority,
+        status=status,
+        times=[s.time.strftime("%H:%M") for s in answer.slots],
+        bookable=(at in {s.time for s in answer.slots}) if at and answered else None,
+        alternatives=[t.strftime("%H:%M") for t in nearest if t != at],
+        error=answer.error,
+    )
+
+
+@dataclass(frozen=True)
+class AvailabilityQuery:
+    """What `prima bookings availability` asks, its dates and times parsed."""
+
+    venue: str
+    date: dt.date
+    party_size: int
+    time: dt.time | None  # a time to check, with alternatives
+    time_text: str | None  # that time as given
+    platform_type: str | None = None  # only this platform
+
+    @classmethod
+    def parse(cls, venue: str, *, date: str, party_size: int, time: str | None,
+              platform_type: str | None = None) -> AvailabilityQuery:  # fmt: skip
+        """The query of a command line's options (the date and time checked now)."""
+        day = rules.parse_date(date)
+        at = rules.parse_time(time) if time else None
+        return cls(venue, day, party_size, at, time, platform_type)
+
+
+def check(
+    store: Store, query: AvailabilityQuery, http: HttpOptions
+) -> OperationResult[AvailabilityReport]:
+    """Ask the venue's enabled platforms what the party can book that day (and whether the
+    time asked is bookable). A platform that fails is part of the answer; when none could
+    answer, the result carries the first error and the batch's exit code."""
+    found = venue_availability(store, query.venue, date=query.date,
+                               party_size=query.party_size, http=http,
+                               platform_type=query.platform_type)  # fmt: skip
+    answers = [_reported(a, query.time) for a in found.platforms]
+    report = AvailabilityReport(found.venue_slug, found.timezone, query.date, query.party_size,
+                                query.time_text, answers)  # fmt: skip
+    failures = [a.error for a in found.platforms if a.error is not None]
+    if failures and len(failures) == len(found.platforms):  # nobody could answer: say so
+        return OperationResult(report, outcome=batch_exit_code(failures, len(found.platforms)),
+                               error=failures[0])  # fmt: skip
+    return OperationResult.ok(report)
+
+
+@dataclass(frozen=True)
+class CachedPlatformAnswer:
+    """One connection's answer from the last sync's snapshot."""
+
+    platform_type: str
+    priority: int
+    fetched_at: dt.datetime | None  # None: nothing cached for that date
+    age_seconds: int | None
+    cached: bool  # the snapshot covers this party size
+    times: list[str]  # HH:MM
+    bookable: bool | None  # None: no time asked, or nothing cached
+
+
+@dataclass(frozen=True)
+class CachedAvailabilityReport:
+    venue_slug: str
+    timezone: str
+    date: dt.date
+    party_size: int
+    time: str | None  # HH:MM
+    platforms: list[CachedPlatformAnswer]
+
+
+def check_cached(
+    store: Store, query: AvailabilityQuery
+) -> OperationResult[CachedAvailabilityReport]:
+    """What the last sync cached for the party that day; no platform is called."""
+    from prima_cli.store.types import utcnow
+
+    found = cached_availability(store, query.venue, date=query.date,
+                                party_size=query.party_size,
+                                platform_type=query.platform_type)  # fmt: skip
+    now = utcnow()
+    hhmm = query.time.strftime("%H:%M") if query.time else None
+    answers = [
+        CachedPlatformAnswer(
+            platform_type=a.platform_type,
+            priority=a.priority,
+            fetched_at=a.fetched_at,
+            age_seconds=round((now - a.fetched_at).total_seconds()) if a.fetched_at else None,
+            cached=a.fetched_at is not None and query.party_size in a.cached_sizes,
+            times=a.times,
+            bookable=(hhmm in a.times) if hhmm and a.fetched_at else None,
+        )
+        for a in found.answers
+    ]
+    return OperationResult.ok(CachedAvailabilityReport(
+        found.venue_slug, found.timezone, query.date, query.party_size, hhmm, answers))  # fmt: skip

@@ -10,7 +10,7 @@ with its last live holder: the others are dropped locally (``--local``).
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import attempts as att
@@ -29,6 +29,7 @@ from prima_cli.core.booking_state import (
 )
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
+from prima_cli.core.result import OperationResult
 from prima_cli.errors import (
     Conflict,
     DatabaseUnavailable,
@@ -47,12 +48,6 @@ if TYPE_CHECKING:
     from prima_cli.platforms.contract import CancelReason
     from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.store import Store
-
-
-@dataclass(frozen=True)
-class CancelResult:
-    booking: rec.BookingInfo
-    warnings: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -82,8 +77,9 @@ def reason_of(reason: str) -> CancelReason:
 
 
 def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: bool = False,
-           now: dt.datetime | None = None) -> CancelResult:  # fmt: skip
-    """Cancel on the platform (or, with ``local``, drop a duplicate without calling it)."""
+           now: dt.datetime | None = None) -> OperationResult[rec.BookingInfo]:  # fmt: skip
+    """Cancel on the platform (or, with ``local``, drop a duplicate without calling it); the
+    cancelled booking, with a warning per reservation it leaves to another booking."""
     why = reason_of(reason)
     now = now or utcnow()
     with store.session() as session:
@@ -111,7 +107,7 @@ def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: boo
     info, failure = finish(store, booking_id, reference, seen, outcomes, local=local)
     if failure is not None:
         raise failure
-    return CancelResult(info, warnings)
+    return OperationResult(info, warnings)
 
 
 def _booking_table() -> type[Booking]:

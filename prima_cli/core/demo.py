@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from prima_cli.core import availability, checks, connections, venues
 from prima_cli.core.http_options import HttpOptions
+from prima_cli.core.result import OperationResult
 
 if TYPE_CHECKING:
     from prima_cli.sandbox import Sandbox
@@ -46,9 +47,20 @@ DEMO_VENUES = (
 
 @dataclass(frozen=True)
 class DemoStep:
+    """One step of the demo: its title, what it did (lines for people) and its data."""
+
     title: str
     lines: list[str]
     data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class DemoRun:
+    """The whole demo: the store it ran on, its schema revision and every step."""
+
+    database: str  # the store's URL as shown (no password)
+    schema: str
+    steps: list[DemoStep]
 
 
 @dataclass(frozen=True)
@@ -101,10 +113,10 @@ def _booking_steps(store: Store, http: HttpOptions) -> DemoStep:
             phone="+34612483907", notes="demo booking", reference=f"demo-{uuid4().hex[:8]}",
         ),
         http,
-    ).booking  # fmt: skip
+    ).value.booking  # fmt: skip
     placed = created.confirmed_attempt
-    shown = bookings.show(store, created.reference)
-    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).booking
+    shown = bookings.show(store, created.reference).value
+    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).value
     lines = [
         f"created {created.reference} at {demo.slug} for {when} 20:30, party of {PARTY_SIZE}: "
         f"{created.status} on {placed.platform_type if placed else '?'} "
@@ -263,3 +275,23 @@ def run_demo(
         )
     )
     return steps
+
+
+def run(
+    store: Store,
+    http: HttpOptions,
+    simulator: Callable[[], Sandbox],
+    report: Callable[[DemoStep], None],
+) -> OperationResult[DemoRun]:
+    """Migrate the store, start the ``simulator`` and run every demo step against it.
+
+    ``report`` hears of each step as it completes, the migrated store first (a step of its
+    own, with no lines, that the run's list of steps leaves out).
+    """
+    from prima_cli.store import migrate
+
+    migrated = migrate.upgrade(store)
+    report(DemoStep(f"Database {store.display_url} at {migrated.to_revision}", []))
+    with simulator() as sandbox:
+        steps = run_demo(store, sandbox, http, report)
+    return OperationResult.ok(DemoRun(store.display_url, migrated.to_revision, steps))

@@ -18,7 +18,8 @@ from prima_cli.core.booking_state import BookingStatus
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.reconcile_attempts import Outcome, ReconcileItem, ReconcileReport, settle_async
-from prima_cli.errors import PrimaError
+from prima_cli.core.result import OperationResult
+from prima_cli.errors import ExitCode, PrimaError
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -31,8 +32,12 @@ __all__ = ["Outcome", "ReconcileItem", "ReconcileReport", "reconcile", "reconcil
 
 def reconcile(
     store: Store, booking_ref: str | None, http: HttpOptions, *, now: dt.datetime | None = None
-) -> ReconcileReport:
-    """Reconcile one booking (id or reference) or every booking with something open."""
+) -> OperationResult[ReconcileReport]:
+    """Reconcile one booking (id or reference) or every booking with something open.
+
+    The outcome is partial while anything stays open (the operator, a live process or a
+    platform that could not be asked still has to settle it).
+    """
     booking_id = None
     if booking_ref is not None:
         with store.session() as session:
@@ -42,7 +47,9 @@ def reconcile(
         async with open_client(http) as client:
             return await reconcile_async(store, client, booking_id=booking_id, now=now)
 
-    return run(go())
+    report = run(go())
+    still_open = any(item.outcome.is_open for item in report.items)
+    return OperationResult(report, outcome=ExitCode.PARTIAL if still_open else ExitCode.OK)
 
 
 async def reconcile_async(

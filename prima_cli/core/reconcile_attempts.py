@@ -24,7 +24,7 @@ from prima_cli.core import targets as targets_core
 from prima_cli.core.booking_state import AttemptState, Lost, attempt_in_flight, orphaned, transition
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
-from prima_cli.errors import ExitCode, PlatformRejected, PlatformUnsupported, PrimaError
+from prima_cli.errors import PlatformRejected, PlatformUnsupported, PrimaError
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -65,11 +65,9 @@ class ReconcileItem:
 
 @dataclass(frozen=True)
 class ReconcileReport:
-    items: list[ReconcileItem]
+    """What reconciling came to, item by item."""
 
-    @property
-    def exit_code(self) -> int:
-        return int(ExitCode.PARTIAL if any(i.outcome.is_open for i in self.items) else ExitCode.OK)
+    items: list[ReconcileItem]
 
 
 @dataclass(frozen=True)

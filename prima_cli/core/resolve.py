@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from prima_cli.core import attempts as att
 from prima_cli.core import booking_records as rec
 from prima_cli.core.booking_state import AttemptState, Lost, attempt_in_flight, changed, transition
+from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, PlatformRejected, TryAgainLater
 from prima_cli.store.types import utcnow
 
@@ -28,6 +29,8 @@ MAX_NOTE = 500
 
 @dataclass(frozen=True)
 class ResolveResult:
+    """The booking after a hand resolution, the attempt it settled and what was found."""
+
     booking: rec.BookingInfo
     attempt: int
     found: str | None  # the external id recorded, or None for "not found"
@@ -64,7 +67,7 @@ def _pick(rows: list[PlatformReservation], attempt: int | None, reference: str,
 
 def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
             attempt: int | None = None, note: str | None = None,
-            now: dt.datetime | None = None) -> ResolveResult:  # fmt: skip
+            now: dt.datetime | None = None) -> OperationResult[ResolveResult]:  # fmt: skip
     """Record an operator's check of an open attempt: found as ``found``, or not there."""
     _check(found, not_found, note)
     now = now or utcnow()
@@ -97,7 +100,7 @@ def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
         raise changed(reference, "recording the resolution") from None
     with store.session() as session:
         info = rec.info(session, session.get_one(_booking(), booking_id), with_events=True)
-    return ResolveResult(info, step.attempt or 0, found)
+    return OperationResult.ok(ResolveResult(info, step.attempt or 0, found))
 
 
 def _booking() -> type:

@@ -1,0 +1,209 @@
+"""Creating a booking: the intent written first, then placed; a repeated create answered.
+
+A create with an idempotency key (``--reference``) that was seen before is a replay: it
+answers with what exists, or places the booking now when nothing of it ever landed and no
+platform refused it (the operator asks for it by repeating). Open attempts are reconciled
+first; a booking another process is placing is left to it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from prima_cli.core import attempts as att
+from prima_cli.core import booking_plan
+from prima_cli.core import booking_records as rec
+from prima_cli.core.booking_plan import Plan
+from prima_cli.core.booking_rules import BookingInput
+from prima_cli.core.booking_state import (
+    AttemptState,
+    BookingStatus,
+    Lost,
+    attempt_in_flight,
+    being_placed,
+    changed,
+    owner,
+    placeable,
+)
+from prima_cli.core.http_options import HttpOptions
+from prima_cli.core.placement import load, place
+from prima_cli.core.platform_calls import open_client, run
+from prima_cli.core.result import OperationResult
+from prima_cli.errors import (
+    BookingNotPlaced,
+    BookingOutcomeUnknown,
+    BookingWaitlisted,
+    Conflict,
+    DatabaseUnavailable,
+    PrimaError,
+    TryAgainLater,
+)
+from prima_cli.store.types import utcnow
+
+if TYPE_CHECKING:
+    from prima_cli.store.booking_tables import Booking
+    from prima_cli.store.store import Store
+
+
+@dataclass(frozen=True)
+class CreateResult:
+    """The booking a create placed (or found), and whether it was a replay."""
+
+    booking: rec.BookingInfo
+    replayed: bool  # an earlier create with the same --reference; no platform was called
+
+
+def _outcome(info: rec.BookingInfo, replayed: bool) -> CreateResult:
+    """A placed booking is the create's result; any other end of it is its typed error."""
+    if info.status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
+        return CreateResult(info, replayed)
+    if info.status == BookingStatus.WAITLISTED:
+        raise BookingWaitlisted(f"booking {info.reference} got no table: {info.status_detail}",
+                                booking=info.reference)  # fmt: skip
+    if info.status in (BookingStatus.UNKNOWN, BookingStatus.PENDING):
+        raise BookingOutcomeUnknown(
+            f"booking {info.reference}: the platform may have taken it but did not say so "
+            f"({info.status_detail})",
+            booking=info.reference,
+        )
+    cause = att.last_error(info)
+    raise BookingNotPlaced(
+        f"booking {info.reference} was not placed: {cause.message}",
+        cause=cause,
+        booking=info.reference,
+    )
+
+
+def _guard_live(booking: Booking, rows: list[Any], now: dt.datetime) -> None:
+    if being_placed(booking, now) or any(attempt_in_flight(r, now) for r in rows):
+        raise TryAgainLater(
+            f"booking {booking.reference} is being placed by another prima process",
+            hint="wait a minute, then rerun the same command to get its result",
+        )
+
+
+def _replay(store: Store, booking_id: int, http: HttpOptions, now: dt.datetime
+            ) -> tuple[bool, int]:  # fmt: skip
+    """A repeated create: (place it now, at this version) or answer with what exists.
+
+    It is placed when nothing of it ever landed and no platform refused it: the operator
+    asks for it by repeating. Open attempts are reconciled first.
+    """
+    from prima_cli.core import reconcile_attempts
+    from prima_cli.store.booking_tables import Booking
+
+    for _ in range(2):
+        with store.session() as session:
+            booking = session.get_one(Booking, booking_id)
+            rows = rec.attempts_of(session, booking)
+            _guard_live(booking, rows, now)
+            if placeable(booking, rows, now):
+                return True, booking.version
+            if not any(AttemptState(r.state).is_open for r in rows):
+                return False, booking.version
+        reconcile_attempts.reconcile_booking(store, booking_id, http, now=now)
+    return False, 0
+
+
+def create(
+    store: Store, data: BookingInput, http: HttpOptions, *, now: dt.datetime | None = None
+) -> OperationResult[CreateResult]:
+    """Validate, write the intent, then try the venue's platforms in priority order.
+
+    The result warns of platforms that were not tried; a create that ends without a booking
+    on a platform raises its typed error (carrying those warnings) instead.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from prima_cli.core.booking_state import Step, record_event
+    from prima_cli.store.booking_tables import Booking
+
+    now = now or utcnow()
+    with store.session() as session:
+        intent = booking_plan.read_intent(session, data, now)
+        plan = intent.plan
+        existing = session.exec(_by_key(intent.key)).first() if intent.key else None
+        if existing is None:
+            reference = booking_plan.new_reference()
+            plan.targets, skipped = booking_plan.usable(
+                plan.targets, booking_plan.request_for(intent, reference)
+            )
+            plan.warnings.extend(skipped)
+            g = intent.guest
+            booking = Booking(
+                reference=reference, idempotency_key=intent.key, fingerprint=intent.fingerprint,
+                venue_id=intent.venue_id, local_date=plan.date, local_time=plan.time,
+                timezone=intent.timezone, starts_at=intent.starts_at, party_size=plan.party_size,
+                first_name=g.first_name, last_name=g.last_name, email=g.email,
+                phone_e164=g.phone_e164, notes=intent.notes, force=plan.force,
+                requested_platform=plan.platform, status=BookingStatus.PENDING.value,
+                placer=owner(), placing_since=utcnow(),
+            )  # fmt: skip
+            session.add(booking)
+            try:
+                session.flush()
+            except IntegrityError:
+                raise TryAgainLater(
+                    f"another create with --reference {intent.key} is running",
+                    hint="wait for it, then rerun to get its result",
+                ) from None
+            record_event(Step(session, booking, 0, "created", note="written before any call"))
+            booking_id = booking.id
+            replayed, go, seen = False, True, 0
+        else:
+            if existing.fingerprint != intent.fingerprint:
+                raise Conflict(
+                    f"--reference {intent.key} was used for booking {existing.reference} "
+                    "with different details",
+                    hint="use a new --reference for a different booking",
+                )
+            booking_id, reference, replayed = existing.id, existing.reference, True
+    assert booking_id is not None
+    if replayed:
+        go, seen = _replay(store, booking_id, http, now)
+        if go:
+            with store.session() as session:
+                found = session.get_one(Booking, booking_id)
+                plan.targets, skipped = booking_plan.usable(plan.targets, att.request_of(found))
+            plan.warnings.extend(skipped)
+    try:
+        if go:
+            _run_placement(store, booking_id, reference, plan, seen, http)
+        created = _outcome(load(store, booking_id), replayed and not go)
+    except PrimaError as err:
+        err.warnings[:0] = plan.warnings
+        raise
+    return OperationResult(created, list(plan.warnings))
+
+
+def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, seen: int,
+                   http: HttpOptions) -> None:  # fmt: skip
+    async def go() -> None:
+        async with open_client(http) as client:
+            await place(store, client, booking_id, plan, seen)
+
+    try:
+        run(go())
+    except Lost:
+        raise changed(reference, "placing it") from None
+    except DatabaseUnavailable as err:
+        if err.details.get("booking"):
+            raise
+        lost = DatabaseUnavailable(
+            f"booking {reference} is recorded, but the database failed before it was placed "
+            f"({err.message})",
+            hint=f"do not create it again: the next `prima platforms sync` places it once the "
+            f"database is back (see `prima bookings show {reference}`)",
+        )
+        lost.details = {"booking": reference}
+        raise lost from err
+
+
+def _by_key(key: str) -> Any:
+    from sqlmodel import select
+
+    from prima_cli.store.booking_tables import Booking
+
+    return select(Booking).where(Booking.idempotency_key == key)
