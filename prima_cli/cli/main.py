@@ -34,9 +34,6 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     args = list(sys.argv[1:] if argv is None else argv)
     terminal = terminal or Terminal.from_system()
     state = Application(terminal)
-    from prima_cli.cli.state import set_current
-
-    set_current(state)
     json_mode = "--json" in args
     state.output.json_mode = json_mode
     configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
@@ -74,7 +71,6 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return int(shown.exit_code)
     finally:
         state.close()
-        set_current(None)
 
 
 def _database_error(exc: BaseException) -> bool:
