@@ -106,30 +106,29 @@ def _pages(store: Store, flt: BookingFilter, venue_id: int | None, start: dt.dat
                 return
             # the page's attempts by explicit ids: a join lets PostgreSQL pick a hash join
             # over every attempt in the table, which reads far more than the page needs
-            attempts = _attempts_of_page(session, r, [row[0] for row in rows])
-            for row in rows:  # the row is BookingInfo's fields in order, bar the attempts
-                yield rec.BookingInfo(*row, attempts.get(row[0], []))  # type: ignore[call-arg]
+            attempts = _attempts_of_page(session, r, [row.id for row in rows])
+            for row in rows:  # the row's labels are BookingInfo's field names
+                yield rec.BookingInfo(**row._mapping, attempts=attempts.get(row.id, []))
             remaining -= len(rows)
             after = (rows[-1].starts_at, rows[-1].id)
 
 
 def booking_columns(b: Any, v: Any) -> list[Any]:
-    """``BookingInfo``'s fields in its order (all but ``attempts``): rows unpack into it."""
-    return [b.id, b.reference, b.idempotency_key, v.slug.label("venue_slug"), b.status,
-            b.status_detail, b.local_date.label("date"), b.local_time.label("time"),
-            b.timezone, b.starts_at, b.party_size, b.first_name,
-            b.last_name, b.email, b.phone_e164, b.notes, b.force, b.cancel_reason,
-            b.cancelled_at, b.created_at, b.updated_at, b.cancel_requested_at]  # fmt: skip
+    """``BookingInfo``'s fields but the attempts and events, each labelled with its name."""
+    return [
+        v.slug.label("venue_slug"),
+        *(getattr(b, column).label(field) for field, column in rec.BOOKING_FIELDS.items()),
+    ]
 
 
 def attempt_columns(r: Any) -> list[Any]:
-    """``AttemptInfo``'s fields in its order (without raw responses: ``show`` has those)."""
+    """``AttemptInfo``'s fields, labelled (without raw responses and whole errors: ``show``
+    has those)."""
     from sqlalchemy import null
 
-    return [r.attempt, r.platform_type, r.venue_platform_id.label("connection_id"), r.state,
-            r.external_id, r.raw_status, r.status, r.error_type, r.error_message, r.attention,
-            null().label("raw_response"), r.requested_at, r.updated_at,
-            null().label("error_details")]  # fmt: skip
+    heavy = ("raw_response", "error_details")
+    return [null().label(field) if field in heavy else getattr(r, column).label(field)
+            for field, column in rec.ATTEMPT_FIELDS.items()]  # fmt: skip
 
 
 def _attempts_of_page(session: Session, r: Any, ids: list[int]) -> dict[int, list[Any]]:
@@ -147,8 +146,10 @@ def _attempts_of_page(session: Session, r: Any, ids: list[int]) -> dict[int, lis
     rows = session.execute(
         select(r.booking_id, *attempt_columns(r)).where(mine).order_by(r.booking_id, r.attempt)
     ).all()
-    for booking_id, *fields in rows:
-        grouped.setdefault(booking_id, []).append(rec.AttemptInfo(*fields))
+    for row in rows:
+        fields = dict(row._mapping)
+        booking_id = fields.pop("booking_id")
+        grouped.setdefault(booking_id, []).append(rec.AttemptInfo(**fields))
     return grouped
 
 

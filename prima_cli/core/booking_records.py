@@ -88,6 +88,28 @@ class BookingInfo:
         return any(a.attention for a in self.attempts)
 
 
+#: every BookingInfo field that is a column of bookings, and that column: the one list that
+#: both a loaded booking and a list page are read by
+BOOKING_FIELDS: dict[str, str] = {
+    "id": "id", "reference": "reference", "idempotency_key": "idempotency_key",
+    "status": "status", "status_detail": "status_detail", "date": "local_date",
+    "time": "local_time", "timezone": "timezone", "starts_at": "starts_at",
+    "party_size": "party_size", "first_name": "first_name", "last_name": "last_name",
+    "email": "email", "phone_e164": "phone_e164", "notes": "notes", "force": "force",
+    "cancel_reason": "cancel_reason", "cancelled_at": "cancelled_at",
+    "created_at": "created_at", "updated_at": "updated_at",
+    "cancel_requested_at": "cancel_requested_at",
+}  # fmt: skip
+#: every AttemptInfo field and its column of platform_reservations
+ATTEMPT_FIELDS: dict[str, str] = {
+    "attempt": "attempt", "platform_type": "platform_type", "connection_id": "venue_platform_id",
+    "state": "state", "external_id": "external_id", "raw_status": "raw_status",
+    "status": "status", "error_type": "error_type", "error_message": "error_message",
+    "attention": "attention", "raw_response": "raw_response", "requested_at": "requested_at",
+    "updated_at": "updated_at", "error_details": "error_details",
+}  # fmt: skip
+
+
 def find_booking(session: Session, ref: str) -> Booking:
     """A booking by id, by our reference (PRM-...) or by the operator's --reference key.
 
@@ -168,48 +190,13 @@ def info(
         venue = session.get(Venue, booking.venue_id)
         venue_slug = venue.slug if venue else "?"
     attempts = [
-        AttemptInfo(
-            r.attempt,
-            r.platform_type,
-            r.venue_platform_id,
-            r.state,
-            r.external_id,
-            r.raw_status,
-            r.status,
-            r.error_type,
-            r.error_message,
-            r.attention,
-            r.raw_response,
-            r.requested_at,
-            r.updated_at,
-            r.error_details,
-        )
+        AttemptInfo(**{field: getattr(r, column) for field, column in ATTEMPT_FIELDS.items()})
         for r in (rows if rows is not None else attempts_of(session, booking))
     ]
     assert booking.id is not None
     return BookingInfo(
-        id=booking.id,
-        reference=booking.reference,
-        idempotency_key=booking.idempotency_key,
+        **{field: getattr(booking, column) for field, column in BOOKING_FIELDS.items()},
         venue_slug=venue_slug,
-        status=booking.status,
-        status_detail=booking.status_detail,
-        date=booking.local_date,
-        time=booking.local_time,
-        timezone=booking.timezone,
-        starts_at=booking.starts_at,
-        party_size=booking.party_size,
-        first_name=booking.first_name,
-        last_name=booking.last_name,
-        email=booking.email,
-        phone_e164=booking.phone_e164,
-        notes=booking.notes,
-        force=booking.force,
-        cancel_reason=booking.cancel_reason,
-        cancelled_at=booking.cancelled_at,
-        created_at=booking.created_at,
-        updated_at=booking.updated_at,
-        cancel_requested_at=booking.cancel_requested_at,
         attempts=attempts,
         events=events_of(session, booking.id) if with_events else [],
     )
