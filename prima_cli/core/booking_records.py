@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.store import Store
 
 #: every status a booking can have, for option checks and help
 BOOKING_STATUSES = tuple(s.value for s in BookingStatus)
@@ -108,6 +109,19 @@ ATTEMPT_FIELDS: dict[str, str] = {
     "attention": "attention", "raw_response": "raw_response", "requested_at": "requested_at",
     "updated_at": "updated_at", "error_details": "error_details",
 }  # fmt: skip
+
+
+def load_booking(session: Session, booking_id: int) -> Booking:
+    """The booking with this id (it exists: the caller read it before)."""
+    from prima_cli.store.booking_tables import Booking
+
+    return session.get_one(Booking, booking_id)
+
+
+def version_of(store: Store, booking_id: int) -> int:
+    """The booking's version now (to record a platform's answer after a lost claim)."""
+    with store.session() as session:
+        return load_booking(session, booking_id).version
 
 
 def find_booking(session: Session, ref: str) -> Booking:

@@ -293,6 +293,14 @@ def claim(session: Session, booking_id: int, seen: int) -> int:
     return seen + 1
 
 
+def claim_loaded(session: Session, booking: Booking) -> int:
+    """:func:`claim` from the version ``booking`` was loaded at, inside the caller's
+    transaction (a batch writing many bookings); the loaded object carries the new version."""
+    assert booking.id is not None
+    booking.version = claim(session, booking.id, booking.version)
+    return booking.version
+
+
 @contextmanager
 def transition(store: Store, booking_id: int, seen: int, action: str) -> Iterator[Step]:
     """Write one transition of a booking read at version ``seen``.

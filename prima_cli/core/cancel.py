@@ -88,7 +88,7 @@ def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: boo
     assert booking_id is not None
     _settle_open(store, booking_id, reference, http, now)
     with store.session() as session:
-        booking = session.get_one(_booking_table(), booking_id)
+        booking = rec.load_booking(session, booking_id)
         if booking.status == BookingStatus.CANCELLED:
             raise Conflict(f"booking {reference} is already cancelled")
         calls, warnings = _calls(session, booking, rec.attempts_of(session, booking), local)
@@ -110,17 +110,11 @@ def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: boo
     return OperationResult(info, warnings)
 
 
-def _booking_table() -> type[Booking]:
-    from prima_cli.store.booking_tables import Booking
-
-    return Booking
-
-
 def _settle_open(store: Store, booking_id: int, reference: str, http: HttpOptions,
                  now: dt.datetime) -> None:  # fmt: skip
     """Reconcile the booking's open attempts first: a cancel needs every id it may hold."""
     with store.session() as session:
-        booking = session.get_one(_booking_table(), booking_id)
+        booking = rec.load_booking(session, booking_id)
         rows = rec.attempts_of(session, booking)
         if being_placed(booking, now) or any(attempt_in_flight(r, now) for r in rows):
             raise TryAgainLater(
@@ -132,7 +126,7 @@ def _settle_open(store: Store, booking_id: int, reference: str, http: HttpOption
             return
     reconcile_attempts.reconcile_booking(store, booking_id, http, now=now)
     with store.session() as session:
-        booking = session.get_one(_booking_table(), booking_id)
+        booking = rec.load_booking(session, booking_id)
         still = [r for r in rec.attempts_of(session, booking) if AttemptState(r.state).is_open]
     if still:
         row = still[0]
@@ -271,14 +265,13 @@ def finish(store: Store, booking_id: int, reference: str, seen: int, outcomes: l
                 step.note = failure.message if failure else step.booking.status_detail
             break
         except Lost:
-            with store.session() as session:
-                seen = session.get_one(_booking_table(), booking_id).version
+            seen = rec.version_of(store, booking_id)
         except DatabaseUnavailable as err:
             raise _unrecorded(err, reference, bool(outcomes)) from err
     else:
         raise changed(reference, "recording its cancel")
     with store.session() as session:
-        info = rec.info(session, session.get_one(_booking_table(), booking_id))
+        info = rec.info(session, rec.load_booking(session, booking_id))
     if failure is not None:
         failure.hint = _failure_hint(failure, reference)
         failure.details.setdefault("booking", reference)
@@ -321,8 +314,8 @@ def _cascade(session: Session, row: PlatformReservation, reference: str) -> None
     a transition of that booking (:class:`Lost` when one changed meanwhile)."""
     from sqlmodel import select
 
-    from prima_cli.core.booking_state import Step, claim, record_event
-    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.core.booking_state import Step, claim_loaded, record_event
+    from prima_cli.store.booking_tables import PlatformReservation
 
     others = session.exec(
         select(PlatformReservation).where(
@@ -333,12 +326,10 @@ def _cascade(session: Session, row: PlatformReservation, reference: str) -> None
         )
     ).all()
     for other in others:
-        holder = session.get_one(Booking, other.booking_id)
-        assert holder.id is not None
-        version = claim(session, holder.id, holder.version)
+        holder = rec.load_booking(session, other.booking_id)
+        version = claim_loaded(session, holder)
         other.status = "cancelled"
         att.record_state(session, other, AttemptState.CANCELLED)
-        holder.version = version
         record_event(Step(session, holder, version, "cascade_cancelled", attempt=other.attempt,
                           note=f"reservation {row.external_id} cancelled with booking "
                           f"{reference}"))  # fmt: skip

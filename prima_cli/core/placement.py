@@ -191,7 +191,7 @@ def _settle(store: Store, booking_id: int, version: int, row_id: int, reference:
                 _hold(step.booking, not stop)
             return stop, step.version
         except Lost:
-            version = _version_of(store, booking_id)
+            version = rec.version_of(store, booking_id)
         except DatabaseUnavailable as err:
             raise _unrecorded(err, reference, target.platform_type) from err
     raise changed(reference, "recording the platform's answer")
@@ -257,15 +257,6 @@ def _unrecorded(err: DatabaseUnavailable, reference: str, platform: str) -> Data
     )
     lost.details = {"booking": reference}
     return lost
-
-
-def _version_of(store: Store, booking_id: int) -> int:
-    from prima_cli.store.booking_tables import Booking
-
-    with store.session() as session:
-        booking = session.get(Booking, booking_id)
-        assert booking is not None
-        return booking.version
 
 
 def load(store: Store, booking_id: int) -> rec.BookingInfo:

@@ -231,7 +231,7 @@ def _apply(store: Store, w: _Work, seen: int, answer: Any,
         with store.session() as session:
             row = session.get_one(PlatformReservation, w.row_id)
             still_open = AttemptState(row.state).is_open
-            versions[w.booking_id] = session.get_one(_booking(), w.booking_id).version
+            versions[w.booking_id] = rec.load_booking(session, w.booking_id).version
         if still_open:
             return ReconcileItem(w.reference, row.platform_type, w.attempt, Outcome.IN_FLIGHT,
                                  "another process changed the booking meanwhile: run "
@@ -239,12 +239,6 @@ def _apply(store: Store, w: _Work, seen: int, answer: Any,
         return ReconcileItem(w.reference, row.platform_type, w.attempt, Outcome.SETTLED,
                              f"recorded {row.state} by another process meanwhile",
                              row.external_id)  # fmt: skip
-
-
-def _booking() -> Any:
-    from prima_cli.store.booking_tables import Booking
-
-    return Booking
 
 
 def _decide(session: Session, booking: Booking, row: PlatformReservation, w: _Work,

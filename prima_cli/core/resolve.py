@@ -99,11 +99,5 @@ def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
     except Lost:
         raise changed(reference, "recording the resolution") from None
     with store.session() as session:
-        info = rec.info(session, session.get_one(_booking(), booking_id), with_events=True)
+        info = rec.info(session, rec.load_booking(session, booking_id), with_events=True)
     return OperationResult.ok(ResolveResult(info, step.attempt or 0, found))
-
-
-def _booking() -> type:
-    from prima_cli.store.booking_tables import Booking
-
-    return Booking

@@ -18,7 +18,7 @@ def apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> i
     how many changed."""
     from sqlmodel import col, select
 
-    from prima_cli.core.booking_state import Lost, Step, claim, record_event
+    from prima_cli.core.booking_state import Lost, Step, claim_loaded, record_event
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     changed = 0
@@ -36,9 +36,8 @@ def apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> i
             record = by_id[row.external_id or ""]
             if (row.raw_status, row.status) == (record.raw_status, record.status.value):
                 continue
-            assert booking.id is not None
             try:
-                version = claim(session, booking.id, booking.version)
+                version = claim_loaded(session, booking)
             except Lost:
                 continue
             changed += 1
@@ -48,7 +47,6 @@ def apply_statuses(store: Store, connection_id: int, by_id: dict[str, Any]) -> i
             session.add(row)
             step = Step(session, booking, version, "status_refresh", attempt=row.attempt,
                         note=f"{row.platform_type} lists it as {record.raw_status}")  # fmt: skip
-            booking.version = version
             record_event(step)
     return changed
 
