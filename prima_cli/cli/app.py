@@ -33,6 +33,11 @@ COMMANDS: dict[str, Entry] = {
     ),
     "db": Entry("prima_cli.cli.db", "app", "Create and upgrade the database schema."),
     "sandbox": Entry("prima_cli.cli.sandbox", "app", "A local simulator of the booking platforms."),
+    "report": Entry(
+        "prima_cli.cli.report",
+        "report",
+        "Bookings, covers, statuses, placement and sync health per venue and platform.",
+    ),
     "demo": Entry(
         "prima_cli.cli.demo",
         "demo",

@@ -134,6 +134,13 @@ class Output:
             table.add_row(*(escape(redact.scrub(cell(row.get(c.key)))) for c in columns))
         self._console(stderr=False).print(table)
 
+    def section(self, title: str, columns: Sequence[Column],
+                rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:  # fmt: skip
+        """A titled table; in plain text, a ``# title`` line, then its rows (tab-separated)."""
+        if not self.terminal.stdout_tty:
+            self.text(f"# {title}")
+        self.table(columns, rows, title=title, empty=f"{title}: {empty}")
+
     def record(self, fields: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """One object as label/value pairs."""
         if not self.terminal.stdout_tty:

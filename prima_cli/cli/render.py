@@ -49,6 +49,18 @@ class View(Generic[T]):
     table: Callable[[T], tuple[Sequence[Column], Sequence[Mapping[str, Any]]]] | None = None
     #: people: lines of plain data on stdout (a script, a list of credentials)
     text: Callable[[T], Iterable[str]] | None = None
+    #: people: several titled tables drawn from the value (a report)
+    sections: Callable[[T], Iterable[Section]] | None = None
+
+
+@dataclass(frozen=True)
+class Section:
+    """One titled table of a :attr:`View.sections` view."""
+
+    title: str
+    columns: Sequence[Column]
+    rows: Sequence[Mapping[str, Any]]
+    empty: str = "nothing to show"
 
 
 def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
@@ -70,6 +82,8 @@ def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
         elif view.table is not None:
             columns, rows = view.table(value)
             out.table(columns, rows, empty=view.empty)
+        for section in view.sections(value) if view.sections is not None else ():
+            out.section(section.title, section.columns, section.rows, empty=section.empty)
         if view.text is not None:
             for text_line in view.text(value):
                 out.text(text_line)

@@ -64,6 +64,8 @@ def new_attempt(
         state=state.value,
         owner=owner(),
         requested_at=utcnow(),
+        venue_id=booking.venue_id,
+        local_date=booking.local_date,
     )
     session.add(row)
     session.flush()

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from prima_cli.core.booking_facts import stamp
 from prima_cli.errors import BookingChanged, PrimaError
 from prima_cli.store.types import utcnow
 
@@ -329,10 +330,12 @@ def _fresh(session: Session, booking_id: int) -> Booking:
 
 
 def record_event(step: Step) -> None:
-    """Append the audit row of ``step`` (also used for a booking's first write)."""
+    """Append the audit row of ``step`` (also used for a booking's first write), and keep the
+    booking's report columns true to its attempts."""
     from prima_cli.store.booking_tables import BookingEvent
 
     assert step.booking.id is not None
+    stamp(step.session, step.booking)
     step.session.add(step.booking)
     step.session.add(
         BookingEvent(

@@ -117,23 +117,34 @@ async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome
         if target.adapter is None or target.connection is None:
             raise target.error or PrimaError("cannot use this connection")
         adapter = target.adapter(ctx.client)
+        step_started = time.perf_counter()
         try:
             outcome.steps.auth = (await adapter.check_auth(target.connection)).detail
         except PrimaError as err:
             outcome.steps.auth = "failed"
             raise err
+        finally:
+            outcome.step_ms["auth"] = _ms_since(step_started)
         errors: list[PrimaError] = []
-        for step in (_availability, _reconcile, _statuses):
+        for name, step in (("availability", _availability), ("reconcile", _reconcile),
+                           ("statuses", _statuses)):  # fmt: skip
+            step_started = time.perf_counter()
             try:
                 await step(ctx, adapter, target, outcome)
             except PrimaError as err:
                 errors.append(err)
+            finally:
+                outcome.step_ms[name] = _ms_since(step_started)
         if errors:
             raise errors[0]
     except PrimaError as err:
         outcome.status, outcome.error = FAILED, err
-    outcome.duration_ms = round((time.perf_counter() - started) * 1000)
+    outcome.duration_ms = _ms_since(started)
     return outcome
+
+
+def _ms_since(started: float) -> int:
+    return round((time.perf_counter() - started) * 1000)
 
 
 def _today(target: targets_core.Target) -> dt.date:

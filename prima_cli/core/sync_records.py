@@ -13,6 +13,8 @@ from prima_cli.store.types import utcnow
 if TYPE_CHECKING:
     from prima_cli.store.store import Store
 
+#: the steps whose time a result row keeps (its ``<step>_ms`` columns)
+STEPS = ("auth", "availability", "reconcile", "statuses")
 #: connection outcomes written per transaction (a crash loses at most this many results)
 WRITE_BATCH = 25
 
@@ -56,7 +58,8 @@ def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int
                      "status": o.status, "steps": o.steps.to_record(),
                      "error_type": o.error.type if o.error else None,
                      "error_message": o.error.message if o.error else None,
-                     "duration_ms": o.duration_ms, "finished_at": now}
+                     "duration_ms": o.duration_ms, "finished_at": now,
+                     **{f"{step}_ms": o.step_ms.get(step) for step in STEPS}}
                     for o in outcomes
                 ],
             )  # fmt: skip

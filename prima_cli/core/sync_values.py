@@ -151,6 +151,9 @@ class ConnectionOutcome:
     steps: SyncSteps = field(default_factory=SyncSteps)
     error: PrimaError | None = None
     duration_ms: int = 0
+    #: each step's own time in milliseconds, by step name (``auth``, ``availability``,
+    #: ``reconcile``, ``statuses``); a step that did not run is absent
+    step_ms: dict[str, int] = field(default_factory=dict)
     #: the new availability snapshot, written with the outcome in one transaction
     snapshot: dict[dt.date, Any] | None = None
 

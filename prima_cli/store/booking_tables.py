@@ -57,6 +57,21 @@ class Booking(SQLModel, table=True):
     #: a cancel was asked for: set before any platform is called, so that a cancel whose
     #: answer was lost is finished by reconcile, and nothing places the booking again
     cancel_requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # What the report groups by, kept by every transition (``core.booking_facts.stamp``,
+    # revision 0011) so that a report is GROUP BYs over one index, never a pass in Python.
+    #: lunch or dinner, from the venue-local time
+    service: str | None = Field(default=None, sa_type=sa.String(10))
+    #: the platform of the latest attempt, its state and its normalised platform status
+    platform_type: str | None = Field(default=None, sa_type=sa.String(50))
+    attempt_state: str | None = Field(default=None, sa_type=sa.String(20))
+    platform_status: str | None = Field(default=None, sa_type=sa.String(20))
+    attempts: int = Field(default=0, nullable=False, sa_column_kwargs={"server_default": "0"})
+    #: held on a platform other than the one its first attempt went to
+    failover: bool = Field(
+        default=False, nullable=False, sa_column_kwargs={"server_default": sa.false()}
+    )
+    #: milliseconds from the intent being written to the first confirmation
+    confirm_ms: int | None = Field(default=None, sa_type=sa.BigInteger)
 
 
 class PlatformReservation(SQLModel, table=True):
@@ -99,6 +114,10 @@ class PlatformReservation(SQLModel, table=True):
     requested_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
+    #: the booking's venue and venue-local date, copied when the attempt is written (neither
+    #: changes), so that placement figures are grouped without a join (revision 0011)
+    venue_id: int | None = Field(default=None)
+    local_date: dt.date | None = Field(default=None)
 
 
 class BookingEvent(SQLModel, table=True):

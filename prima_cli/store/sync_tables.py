@@ -61,6 +61,11 @@ class SyncResult(SQLModel, table=True):
     error_type: str | None = Field(default=None, sa_type=sa.String(60))
     error_message: str | None = Field(default=None, sa_type=sa.Text)
     duration_ms: int = Field(default=0, nullable=False)
+    #: each step's own time (one platform request for auth and statuses; revision 0011)
+    auth_ms: int | None = Field(default=None)
+    availability_ms: int | None = Field(default=None)
+    reconcile_ms: int | None = Field(default=None)
+    statuses_ms: int | None = Field(default=None)
     finished_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
 
 

@@ -1,0 +1,352 @@
+"""`prima report`: every platform's bookings and each platform's health, in one computation.
+
+Each figure is a GROUP BY (or a window-function percentile) over the report columns the
+booking state machine keeps on each row (``core/booking_facts.py``) and their covering indexes,
+so the database returns aggregates and Python only folds a few thousand grouped rows, however
+many bookings the period holds. Sync health is in ``core/report_sync.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+from prima_cli.core.booking_facts import Service
+from prima_cli.core.booking_state import AttemptState, BookingStatus
+from prima_cli.core.report_sql import percentiles
+from prima_cli.core.report_values import (
+    ATTENTION_LIMIT,
+    UPCOMING_DAYS,
+    Attention,
+    AttentionItem,
+    Bookings,
+    DayLoad,
+    Load,
+    LoadSplit,
+    Percentiles,
+    Placement,
+    PlatformPlacement,
+    Report,
+    ReportFilters,
+    StatusMix,
+    VenueInfo,
+)
+from prima_cli.core.result import OperationResult
+from prima_cli.errors import NotFound
+from prima_cli.store.types import utcnow
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from prima_cli.store.store import Store
+
+B, A = BookingStatus, AttemptState
+#: statuses of bookings that hold (or held) a table: the load
+BOOKED = (B.CONFIRMED.value, B.NO_SHOW.value)
+#: attempt states that ended a booking without a platform refusing it
+NEVER_PLACED = (A.FAILED.value, A.SKIPPED.value, A.NOT_LANDED.value)
+#: cancel reasons by who gave them (``ON_PLATFORM``: the platform said so)
+CANCELLED_BY = {"ON_PLATFORM": "platform", "CHANGED_PLANS": "guest",
+                "BOOKED_ANOTHER_PLACE": "guest", "OTHER": "operator"}  # fmt: skip
+NO_PLATFORM = "(none)"  #: the key of bookings no platform was tried for
+
+
+class _Scope:
+    """The filters as SQL conditions, and the venues they name."""
+
+    def __init__(self, conn: Connection, filters: ReportFilters) -> None:
+        import sqlalchemy as sa
+
+        from prima_cli.store.models import Venue
+
+        v = Venue.__table__  # type: ignore[attr-defined]
+        rows = conn.execute(sa.select(v.c.id, v.c.slug, v.c.name, v.c.timezone)).all()
+        by_ref: dict[str, Any] = {}
+        for row in rows:
+            by_ref[row.slug] = row
+            by_ref[str(row.id)] = row
+        wanted = rows
+        if filters.venues:
+            missing = [ref for ref in filters.venues if ref not in by_ref]
+            if missing:
+                raise NotFound(f"no venue {missing[0]!r}",
+                               hint="see `prima venues list` for ids and slugs")  # fmt: skip
+            wanted = list({by_ref[ref].id: by_ref[ref] for ref in filters.venues}.values())
+        wanted = sorted(wanted, key=lambda r: r.slug)
+        self.filters = filters
+        self.venue_ids = [r.id for r in wanted]
+        self.slug = {r.id: r.slug for r in rows}
+        self.venues = [VenueInfo(r.slug, r.name, r.timezone) for r in wanted]
+        self.zone = {r.id: r.timezone for r in wanted}
+
+    def where(self, table: Any, *, dates: tuple[dt.date, dt.date] | None = None) -> list[Any]:
+        """Conditions on a table with ``venue_id``, ``platform_type`` and ``local_date``."""
+        start, end = dates or (self.filters.date_from, self.filters.date_to)
+        found = [table.c.local_date >= start, table.c.local_date <= end]
+        if self.filters.venues:
+            found.append(table.c.venue_id.in_(self.venue_ids))
+        if self.filters.platforms:
+            found.append(table.c.platform_type.in_(self.filters.platforms))
+        return found
+
+
+def build(store: Store, filters: ReportFilters,
+          now: dt.datetime | None = None) -> OperationResult[Report]:  # fmt: skip
+    """The report for ``filters``, read in one transaction (one consistent snapshot where the
+    database gives one)."""
+    from prima_cli.core import report_sync
+
+    now = now or utcnow()
+    with store.engine.connect() as conn, conn.begin():
+        scope = _Scope(conn, filters)
+        bookings = _bookings(conn, scope, now)
+        status, by_venue, by_platform = _status(conn, scope)
+        placement = _placement(conn, scope)
+        sync = report_sync.health(conn, filters, scope.venues, now)
+        attention = _attention(conn, scope, now)
+    platforms = sorted({s.key for s in by_platform} | {p for p in sync.outcomes}
+                       | {c.platform_type for c in sync.grid})  # fmt: skip
+    report = Report(filters, now, scope.venues, platforms, bookings, status, by_venue,
+                    by_platform, placement, sync, attention)  # fmt: skip
+    return OperationResult.ok(report)
+
+
+# --- bookings and covers -------------------------------------------------------------------
+
+
+def _loads(conn: Connection, scope: _Scope, dates: tuple[dt.date, dt.date]) -> list[Any]:
+    import sqlalchemy as sa
+
+    from prima_cli.store.booking_tables import Booking
+
+    b = Booking.__table__  # type: ignore[attr-defined]
+    keys = (b.c.local_date, b.c.venue_id, b.c.platform_type, b.c.service)
+    return list(
+        conn.execute(
+            sa.select(*keys, sa.func.count(), sa.func.sum(b.c.party_size))
+            .where(*scope.where(b, dates=dates), b.c.status.in_(BOOKED))
+            .group_by(*keys)
+        ).all()
+    )
+
+
+def _fold(rows: Iterable[Any], days: list[dt.date]) -> list[DayLoad]:
+    """Grouped rows (date, service, count, covers) as one DayLoad per day of ``days``."""
+    cells: dict[tuple[dt.date, str], Load] = defaultdict(Load)
+    for date, service, count, covers in rows:
+        cells[(date, service)] += Load(int(count), int(covers or 0))
+    return [DayLoad(d, cells[(d, Service.LUNCH)], cells[(d, Service.DINNER)]) for d in days]
+
+
+def _sum(days: list[DayLoad]) -> tuple[Load, Load]:
+    lunch, dinner = Load(), Load()
+    for d in days:
+        lunch, dinner = lunch + d.lunch, dinner + d.dinner
+    return lunch, dinner
+
+
+def _bookings(conn: Connection, scope: _Scope, now: dt.datetime) -> Bookings:
+    days = scope.filters.days
+    rows = _loads(conn, scope, (scope.filters.date_from, scope.filters.date_to))
+    todays = {vid: now.astimezone(ZoneInfo(tz)).date() for vid, tz in scope.zone.items()}
+    first = min(todays.values(), default=now.date())
+    last = max(todays.values(), default=now.date()) + dt.timedelta(days=UPCOMING_DAYS - 1)
+    coming = [
+        r for r in _loads(conn, scope, (first, last))
+        if r[1] in todays and 0 <= (r[0] - todays[r[1]]).days < UPCOMING_DAYS
+    ]  # fmt: skip
+    coming_days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+
+    def split(index: int, label: dict[Any, str]) -> list[LoadSplit]:
+        keys = sorted({r[index] for r in rows} | {r[index] for r in coming}, key=str)
+        found = []
+        for key in keys:
+            mine = _fold(((r[0], r[3], r[4], r[5]) for r in rows if r[index] == key), days)
+            ahead = _fold(((r[0], r[3], r[4], r[5]) for r in coming if r[index] == key),
+                          coming_days)  # fmt: skip
+            lunch, dinner = _sum(mine)
+            name = NO_PLATFORM if key is None else str(key)
+            found.append(LoadSplit(name if index == 2 else scope.slug[key],
+                                   label.get(key, name), mine, lunch, dinner, ahead))  # fmt: skip
+        return found
+
+    totals = _fold(((r[0], r[3], r[4], r[5]) for r in rows), days)
+    lunch, dinner = _sum(totals)
+    names = {v.slug: v.name for v in scope.venues}
+    venue_labels = {vid: names.get(scope.slug[vid], scope.slug[vid]) for vid in scope.slug}
+    return Bookings(totals, lunch, dinner,
+                    _fold(((r[0], r[3], r[4], r[5]) for r in coming), coming_days),
+                    split(1, venue_labels), split(2, {}))  # fmt: skip
+
+
+# --- status mix --------------------------------------------------------------------------
+
+
+def reports_no_shows(platform_type: str) -> bool:
+    """Whether the platform lists reservation statuses (so a no-show reaches prima)."""
+    from prima_cli.platforms import registry
+    from prima_cli.platforms.contract import PlatformAdapter
+
+    cls = registry.available().get(platform_type)
+    return cls is not None and cls.list_reservations is not PlatformAdapter.list_reservations
+
+
+def _status(conn: Connection, scope: _Scope) -> tuple[StatusMix, list[StatusMix], list[StatusMix]]:
+    import sqlalchemy as sa
+
+    from prima_cli.store.booking_tables import Booking
+
+    b = Booking.__table__  # type: ignore[attr-defined]
+    keys = (b.c.venue_id, b.c.platform_type, b.c.status, b.c.attempt_state,
+            b.c.platform_status, b.c.cancel_reason)  # fmt: skip
+    rows = conn.execute(
+        sa.select(*keys, sa.func.count()).where(*scope.where(b)).group_by(*keys)
+    ).all()
+    reporting = {p for p in {r[1] for r in rows} if p is not None and reports_no_shows(p)}
+    total: dict[str, Any] = {}
+    venues: dict[Any, dict[str, Any]] = defaultdict(dict)
+    platforms: dict[Any, dict[str, Any]] = defaultdict(dict)
+    for venue_id, platform, status, state, platform_status, reason, count in rows:
+        for acc in (total, venues[venue_id], platforms[platform]):
+            _count(acc, platform, status, state, platform_status, reason, int(count))
+
+    def mix(key: str, label: str, acc: dict[str, Any]) -> StatusMix:
+        seen = acc.pop("platforms", set())
+        shows = sorted(seen & reporting)
+        cancelled_by = acc.pop("cancelled_by", {})
+        no_shows = acc.pop("no_show", None)
+        return StatusMix(key, label, cancelled_by=dict(sorted(cancelled_by.items())),
+                         no_shows=(no_shows or 0) if shows else no_shows,
+                         no_shows_from=shows, **acc)  # fmt: skip
+
+    names = {v.slug: v.name for v in scope.venues}
+    by_venue = [mix(scope.slug[k], names.get(scope.slug[k], scope.slug[k]), acc)
+                for k, acc in sorted(venues.items(), key=lambda i: scope.slug[i[0]])]  # fmt: skip
+    by_platform = [mix(k or NO_PLATFORM, k or NO_PLATFORM, acc)
+                   for k, acc in sorted(platforms.items(), key=lambda i: str(i[0]))]  # fmt: skip
+    return mix("all", "all", total), by_venue, by_platform
+
+
+def _count(acc: dict[str, Any], platform: str | None, status: str, state: str | None,
+           platform_status: str | None, reason: str | None, count: int) -> None:  # fmt: skip
+    acc["total"] = acc.get("total", 0) + count
+    if platform is not None:
+        acc.setdefault("platforms", set()).add(platform)
+    if status == B.CONFIRMED and platform_status == "pending":
+        name = "requested"
+    elif status == B.REJECTED and state in NEVER_PLACED:
+        name = "failed"
+    else:
+        name = status
+    acc[name] = acc.get(name, 0) + count
+    if status == B.CANCELLED:
+        by = acc.setdefault("cancelled_by", {})
+        who = CANCELLED_BY.get(reason or "", "unknown")
+        by[who] = by.get(who, 0) + count
+
+
+# --- placement ---------------------------------------------------------------------------
+
+
+def _placement(conn: Connection, scope: _Scope) -> Placement:
+    import sqlalchemy as sa
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+
+    p = PlatformReservation.__table__  # type: ignore[attr-defined]
+    keys = (p.c.venue_id, p.c.platform_type, p.c.state, p.c.error_type)
+    rows = conn.execute(
+        sa.select(*keys, sa.func.count()).where(*scope.where(p)).group_by(*keys)
+    ).all()
+    by_platform = _placements(((r[1], r[1], *r[2:]) for r in rows))
+    names = {v.slug: v.name for v in scope.venues}
+    by_venue = _placements(
+        ((scope.slug[r[0]], names.get(scope.slug[r[0]], ""), *r[2:]) for r in rows
+         if r[0] in scope.slug)
+    )  # fmt: skip
+
+    b = Booking.__table__  # type: ignore[attr-defined]
+    tries = sa.case((b.c.attempts >= 3, 3), else_=b.c.attempts)
+    held = b.c.attempt_state.in_((A.CONFIRMED.value, A.CANCELLED.value))
+    found = conn.execute(
+        sa.select(tries, held, b.c.failover, sa.func.count())
+        .where(*scope.where(b), b.c.attempts > 0)
+        .group_by(tries, held, b.c.failover)
+    ).all()
+    per_booking: Counter[str] = Counter()
+    placed = failover = 0
+    for count_of, was_held, moved, count in found:
+        per_booking["3+" if count_of >= 3 else str(count_of)] += int(count)
+        if was_held:
+            placed += int(count)
+            failover += int(count) if moved else 0
+    where = scope.where(b)
+    overall = percentiles(conn, b.c.confirm_ms, [], where).get(())
+    by = percentiles(conn, b.c.confirm_ms, [b.c.platform_type], where)
+    return Placement(by_platform, by_venue,
+                     {k: per_booking[k] for k in ("1", "2", "3+") if per_booking[k]},
+                     placed, failover, overall or Percentiles(),
+                     {str(k[0]): v for k, v in sorted(by.items(), key=str)})  # fmt: skip
+
+
+def _placements(rows: Iterable[tuple[Any, ...]]) -> list[PlatformPlacement]:
+    states: dict[str, Counter[str]] = defaultdict(Counter)
+    errors: dict[str, Counter[str]] = defaultdict(Counter)
+    labels: dict[str, str] = {}
+    for key, label, state, error_type, count in rows:
+        labels[key] = label
+        states[key][state] += int(count)
+        if error_type:
+            errors[key][error_type] += int(count)
+    found = []
+    for key in sorted(states):
+        s = states[key]
+        answered = sum(s.values()) - s[A.SKIPPED] - s[A.UNKNOWN] - s[A.PENDING]
+        held = s[A.CONFIRMED] + s[A.CANCELLED]
+        found.append(PlatformPlacement(key, labels[key], sum(s.values()), held,
+                                       held / answered if answered else None,
+                                       dict(sorted(s.items())),
+                                       dict(errors[key].most_common())))  # fmt: skip
+    return found
+
+
+# --- the attention queue -----------------------------------------------------------------
+
+
+def _attention(conn: Connection, scope: _Scope, now: dt.datetime) -> Attention:
+    import sqlalchemy as sa
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+
+    b = Booking.__table__  # type: ignore[attr-defined]
+    p = PlatformReservation.__table__  # type: ignore[attr-defined]
+    flagged = sa.and_(p.c.attention.is_not(None), b.c.status != B.CANCELLED.value)
+    where = [sa.or_(p.c.state == A.UNKNOWN.value, flagged)]
+    if scope.filters.venues:
+        where.append(b.c.venue_id.in_(scope.venue_ids))
+    if scope.filters.platforms:
+        where.append(p.c.platform_type.in_(scope.filters.platforms))
+    joined = p.join(b, b.c.id == p.c.booking_id)
+    count = conn.execute(
+        sa.select(sa.func.count(sa.distinct(b.c.id))).select_from(joined).where(*where)
+    ).scalar_one()
+    rows = conn.execute(
+        sa.select(b.c.reference, b.c.venue_id, p.c.platform_type, p.c.state, b.c.status,
+                  p.c.updated_at)
+        .select_from(joined).where(*where)
+        .order_by(p.c.updated_at, b.c.reference)
+        .limit(ATTENTION_LIMIT * 2)
+    ).all()  # fmt: skip
+    items: dict[str, AttentionItem] = {}
+    for reference, venue_id, platform, state, status, since in rows:
+        if reference in items or len(items) >= ATTENTION_LIMIT:
+            continue
+        reason = "unknown" if state == A.UNKNOWN else "flagged"
+        items[reference] = AttentionItem(reference, scope.slug.get(venue_id, "?"), platform,
+                                         reason, status, since,
+                                         max(0, int((now - since).total_seconds())))  # fmt: skip
+    return Attention(int(count), list(items.values()))
+
