@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import typer
@@ -30,6 +31,12 @@ def demo(
     ctx: typer.Context,
     seed: int = typer.Option(0, help="Simulator seed (same seed, same credentials)."),
     json: bool = typer.Option(False, "--json", help="Print the steps as one JSON document."),
+    report_file: Path | None = typer.Option(
+        None,
+        "--report",
+        metavar="FILE",
+        help="Where the demo's HTML report goes (default: demo-report.html in the data directory).",
+    ),
 ) -> int:
     """Run the whole flow on the chosen store against the built-in simulator (no network)."""
     from prima_cli.core import demo as core
@@ -40,4 +47,11 @@ def demo(
     store = app_.store(require_schema=False, create=True)
     run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
                    _printer(out))  # fmt: skip
+    if run.value.report is not None:
+        from prima_cli.cli.views.report_html import write
+        from prima_cli.store.url import data_dir
+
+        report_file = report_file or data_dir() / "demo-report.html"
+        write(report_file, run.value.report)
+        return app_.render(run, view.finished(report_file), json=json)
     return app_.render(run, view.DEMO, json=json)

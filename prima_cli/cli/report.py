@@ -19,8 +19,12 @@ def report(
     date_to: str | None = typer.Option(
         None, "--to", metavar="DATE", help="Last venue-local day (default: today)."
     ),
-    venue: list[str] = typer.Option([], "--venue", help="Only this venue (id or slug; repeatable)."),
-    platform: list[str] = typer.Option([], "--platform", help="Only this platform type (repeatable)."),
+    venue: list[str] = typer.Option(
+        [], "--venue", help="Only this venue (id or slug; repeatable)."
+    ),
+    platform: list[str] = typer.Option(
+        [], "--platform", help="Only this platform type (repeatable)."
+    ),
     json: bool = JSON,
     html: Path | None = typer.Option(
         None, "--html", metavar="FILE", help="Write the report as one offline HTML file."

@@ -18,11 +18,13 @@ from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.result import OperationResult
 
 if TYPE_CHECKING:
+    from prima_cli.core.report_values import Report
     from prima_cli.sandbox import Sandbox
     from prima_cli.store.store import Store
 
 DEMO_PREFIX = "prima-demo-"
 PARTY_SIZE = 2
+HISTORY_DAYS = 28
 
 
 @dataclass(frozen=True)
@@ -61,6 +63,8 @@ class DemoRun:
     database: str  # the store's URL as shown (no password)
     schema: str
     steps: list[DemoStep]
+    #: the report of the demo venues, their seeded month included (the demo ends with it)
+    report: Report | None = None
 
 
 @dataclass(frozen=True)
@@ -153,6 +157,28 @@ def _sync_steps(store: Store, http: HttpOptions) -> DemoStep:
     recent = sync_history.list_runs(store, 3).value
     lines.append("history: " + "; ".join(f"run {x.id} {x.status} ({x.trigger})" for x in recent))
     return DemoStep("Sync and its history", lines, {"run": run.id, "status": run.status})
+
+
+def _history_step(store: Store) -> DemoStep:
+    """A month of past bookings and syncs for the demo venues, so that the report is full."""
+    from prima_cli.core import demo_history
+
+    seeded = demo_history.seed(store, [d.slug for d in DEMO_VENUES], days=HISTORY_DAYS)
+    lines = [f"{seeded.bookings} bookings over {seeded.days} past days and the coming week "
+             f"at {seeded.venues} venues, {seeded.runs} hourly sync runs "
+             f"({seeded.results} connection results)"]  # fmt: skip
+    return DemoStep("History: a month of bookings and syncs", lines, {"bookings": seeded.bookings})
+
+
+def demo_report(store: Store) -> Report:
+    """The report of the demo venues over their seeded month and the coming week."""
+    from prima_cli.core import report
+    from prima_cli.core.report_values import ReportFilters
+
+    today = dt.datetime.now(dt.UTC).date()
+    filters = ReportFilters(today - dt.timedelta(days=HISTORY_DAYS), today,
+                            tuple(d.slug for d in DEMO_VENUES))  # fmt: skip
+    return report.build(store, filters).value
 
 
 def run_demo(
@@ -260,6 +286,8 @@ def run_demo(
 
     done(_sync_steps(store, http))
 
+    done(_history_step(store))
+
     # The simulator stops with the demo: leave its connections disabled, so that cron's sync
     # and `platforms test --all` do not report a dead local port as an outage.
     for demo in DEMO_VENUES:
@@ -294,4 +322,6 @@ def run(
     report(DemoStep(f"Database {store.display_url} at {migrated.to_revision}", []))
     with simulator() as sandbox:
         steps = run_demo(store, sandbox, http, report)
-    return OperationResult.ok(DemoRun(store.display_url, migrated.to_revision, steps))
+    return OperationResult.ok(
+        DemoRun(store.display_url, migrated.to_revision, steps, demo_report(store))
+    )

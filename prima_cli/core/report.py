@@ -26,7 +26,6 @@ from prima_cli.core.report_values import (
     DayLoad,
     Load,
     LoadSplit,
-    Percentiles,
     Placement,
     PlatformPlacement,
     Report,
@@ -49,8 +48,12 @@ BOOKED = (B.CONFIRMED.value, B.NO_SHOW.value)
 #: attempt states that ended a booking without a platform refusing it
 NEVER_PLACED = (A.FAILED.value, A.SKIPPED.value, A.NOT_LANDED.value)
 #: cancel reasons by who gave them (``ON_PLATFORM``: the platform said so)
-CANCELLED_BY = {"ON_PLATFORM": "platform", "CHANGED_PLANS": "guest",
-                "BOOKED_ANOTHER_PLACE": "guest", "OTHER": "operator"}  # fmt: skip
+CANCELLED_BY = {
+    "ON_PLATFORM": "platform",
+    "CHANGED_PLANS": "guest",
+    "BOOKED_ANOTHER_PLACE": "guest",
+    "OTHER": "operator",
+}
 NO_PLATFORM = "(none)"  #: the key of bookings no platform was tried for
 
 
@@ -72,8 +75,9 @@ class _Scope:
         if filters.venues:
             missing = [ref for ref in filters.venues if ref not in by_ref]
             if missing:
-                raise NotFound(f"no venue {missing[0]!r}",
-                               hint="see `prima venues list` for ids and slugs")  # fmt: skip
+                raise NotFound(
+                    f"no venue {missing[0]!r}", hint="see `prima venues list` for ids and slugs"
+                )
             wanted = list({by_ref[ref].id: by_ref[ref] for ref in filters.venues}.values())
         wanted = sorted(wanted, key=lambda r: r.slug)
         self.filters = filters
@@ -93,8 +97,9 @@ class _Scope:
         return found
 
 
-def build(store: Store, filters: ReportFilters,
-          now: dt.datetime | None = None) -> OperationResult[Report]:  # fmt: skip
+def build(
+    store: Store, filters: ReportFilters, now: dt.datetime | None = None
+) -> OperationResult[Report]:
     """The report for ``filters``, read in one transaction (one consistent snapshot where the
     database gives one)."""
     from prima_cli.core import report_sync
@@ -107,10 +112,24 @@ def build(store: Store, filters: ReportFilters,
         placement = _placement(conn, scope)
         sync = report_sync.health(conn, filters, scope.venues, now)
         attention = _attention(conn, scope, now)
-    platforms = sorted({s.key for s in by_platform} | {p for p in sync.outcomes}
-                       | {c.platform_type for c in sync.grid})  # fmt: skip
-    report = Report(filters, now, scope.venues, platforms, bookings, status, by_venue,
-                    by_platform, placement, sync, attention)  # fmt: skip
+    platforms = sorted(
+        {s.key for s in by_platform}
+        | {p for p in sync.outcomes}
+        | {c.platform_type for c in sync.grid}
+    )
+    report = Report(
+        filters,
+        now,
+        scope.venues,
+        platforms,
+        bookings,
+        status,
+        by_venue,
+        by_platform,
+        placement,
+        sync,
+        attention,
+    )
     return OperationResult.ok(report)
 
 
@@ -155,9 +174,10 @@ def _bookings(conn: Connection, scope: _Scope, now: dt.datetime) -> Bookings:
     first = min(todays.values(), default=now.date())
     last = max(todays.values(), default=now.date()) + dt.timedelta(days=UPCOMING_DAYS - 1)
     coming = [
-        r for r in _loads(conn, scope, (first, last))
+        r
+        for r in _loads(conn, scope, (first, last))
         if r[1] in todays and 0 <= (r[0] - todays[r[1]]).days < UPCOMING_DAYS
-    ]  # fmt: skip
+    ]
     coming_days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
 
     def split(index: int, label: dict[Any, str]) -> list[LoadSplit]:
@@ -165,33 +185,58 @@ def _bookings(conn: Connection, scope: _Scope, now: dt.datetime) -> Bookings:
         found = []
         for key in keys:
             mine = _fold(((r[0], r[3], r[4], r[5]) for r in rows if r[index] == key), days)
-            ahead = _fold(((r[0], r[3], r[4], r[5]) for r in coming if r[index] == key),
-                          coming_days)  # fmt: skip
+            ahead = _fold(
+                ((r[0], r[3], r[4], r[5]) for r in coming if r[index] == key), coming_days
+            )
             lunch, dinner = _sum(mine)
             name = NO_PLATFORM if key is None else str(key)
-            found.append(LoadSplit(name if index == 2 else scope.slug[key],
-                                   label.get(key, name), mine, lunch, dinner, ahead))  # fmt: skip
+            found.append(
+                LoadSplit(
+                    name if index == 2 else scope.slug[key],
+                    label.get(key, name),
+                    mine,
+                    lunch,
+                    dinner,
+                    ahead,
+                )
+            )
         return found
 
     totals = _fold(((r[0], r[3], r[4], r[5]) for r in rows), days)
     lunch, dinner = _sum(totals)
     names = {v.slug: v.name for v in scope.venues}
     venue_labels = {vid: names.get(scope.slug[vid], scope.slug[vid]) for vid in scope.slug}
-    return Bookings(totals, lunch, dinner,
-                    _fold(((r[0], r[3], r[4], r[5]) for r in coming), coming_days),
-                    split(1, venue_labels), split(2, {}))  # fmt: skip
+    return Bookings(
+        totals,
+        lunch,
+        dinner,
+        _fold(((r[0], r[3], r[4], r[5]) for r in coming), coming_days),
+        split(1, venue_labels),
+        split(2, {}),
+    )
 
 
 # --- status mix --------------------------------------------------------------------------
 
 
-def reports_no_shows(platform_type: str) -> bool:
-    """Whether the platform lists reservation statuses (so a no-show reaches prima)."""
-    from prima_cli.platforms import registry
-    from prima_cli.platforms.contract import PlatformAdapter
+def listing_platforms(conn: Connection, scope: _Scope) -> set[str]:
+    """Platforms whose reservation statuses a sync in the period read: only through that
+    refresh does a no-show reach prima, so elsewhere no-shows are "not reported"."""
+    import sqlalchemy as sa
 
-    cls = registry.available().get(platform_type)
-    return cls is not None and cls.list_reservations is not PlatformAdapter.list_reservations
+    from prima_cli.core.report_sql import start_of
+    from prima_cli.store.sync_tables import SyncResult
+
+    r = SyncResult.__table__  # type: ignore[attr-defined]
+    found = conn.execute(
+        sa.select(r.c.platform_type)
+        .distinct()
+        .where(
+            r.c.finished_at >= start_of(scope.filters.date_from - dt.timedelta(days=7)),
+            r.c.steps["statuses"]["status"].as_string() == "ok",
+        )
+    ).scalars()
+    return set(found)
 
 
 def _status(conn: Connection, scope: _Scope) -> tuple[StatusMix, list[StatusMix], list[StatusMix]]:
@@ -200,12 +245,18 @@ def _status(conn: Connection, scope: _Scope) -> tuple[StatusMix, list[StatusMix]
     from prima_cli.store.booking_tables import Booking
 
     b = Booking.__table__  # type: ignore[attr-defined]
-    keys = (b.c.venue_id, b.c.platform_type, b.c.status, b.c.attempt_state,
-            b.c.platform_status, b.c.cancel_reason)  # fmt: skip
+    keys = (
+        b.c.venue_id,
+        b.c.platform_type,
+        b.c.status,
+        b.c.attempt_state,
+        b.c.platform_status,
+        b.c.cancel_reason,
+    )
     rows = conn.execute(
         sa.select(*keys, sa.func.count()).where(*scope.where(b)).group_by(*keys)
     ).all()
-    reporting = {p for p in {r[1] for r in rows} if p is not None and reports_no_shows(p)}
+    reporting = listing_platforms(conn, scope)
     total: dict[str, Any] = {}
     venues: dict[Any, dict[str, Any]] = defaultdict(dict)
     platforms: dict[Any, dict[str, Any]] = defaultdict(dict)
@@ -218,20 +269,36 @@ def _status(conn: Connection, scope: _Scope) -> tuple[StatusMix, list[StatusMix]
         shows = sorted(seen & reporting)
         cancelled_by = acc.pop("cancelled_by", {})
         no_shows = acc.pop("no_show", None)
-        return StatusMix(key, label, cancelled_by=dict(sorted(cancelled_by.items())),
-                         no_shows=(no_shows or 0) if shows else no_shows,
-                         no_shows_from=shows, **acc)  # fmt: skip
+        return StatusMix(
+            key,
+            label,
+            cancelled_by=dict(sorted(cancelled_by.items())),
+            no_shows=(no_shows or 0) if shows else no_shows,
+            no_shows_from=shows,
+            **acc,
+        )
 
     names = {v.slug: v.name for v in scope.venues}
-    by_venue = [mix(scope.slug[k], names.get(scope.slug[k], scope.slug[k]), acc)
-                for k, acc in sorted(venues.items(), key=lambda i: scope.slug[i[0]])]  # fmt: skip
-    by_platform = [mix(k or NO_PLATFORM, k or NO_PLATFORM, acc)
-                   for k, acc in sorted(platforms.items(), key=lambda i: str(i[0]))]  # fmt: skip
+    by_venue = [
+        mix(scope.slug[k], names.get(scope.slug[k], scope.slug[k]), acc)
+        for k, acc in sorted(venues.items(), key=lambda i: scope.slug[i[0]])
+    ]
+    by_platform = [
+        mix(k or NO_PLATFORM, k or NO_PLATFORM, acc)
+        for k, acc in sorted(platforms.items(), key=lambda i: str(i[0]))
+    ]
     return mix("all", "all", total), by_venue, by_platform
 
 
-def _count(acc: dict[str, Any], platform: str | None, status: str, state: str | None,
-           platform_status: str | None, reason: str | None, count: int) -> None:  # fmt: skip
+def _count(
+    acc: dict[str, Any],
+    platform: str | None,
+    status: str,
+    state: str | None,
+    platform_status: str | None,
+    reason: str | None,
+    count: int,
+) -> None:
     acc["total"] = acc.get("total", 0) + count
     if platform is not None:
         acc.setdefault("platforms", set()).add(platform)
@@ -261,12 +328,13 @@ def _placement(conn: Connection, scope: _Scope) -> Placement:
     rows = conn.execute(
         sa.select(*keys, sa.func.count()).where(*scope.where(p)).group_by(*keys)
     ).all()
-    by_platform = _placements(((r[1], r[1], *r[2:]) for r in rows))
+    by_platform = _placements((r[1], r[1], *r[2:]) for r in rows)
     names = {v.slug: v.name for v in scope.venues}
     by_venue = _placements(
-        ((scope.slug[r[0]], names.get(scope.slug[r[0]], ""), *r[2:]) for r in rows
-         if r[0] in scope.slug)
-    )  # fmt: skip
+        (scope.slug[r[0]], names.get(scope.slug[r[0]], ""), *r[2:])
+        for r in rows
+        if r[0] in scope.slug
+    )
 
     b = Booking.__table__  # type: ignore[attr-defined]
     tries = sa.case((b.c.attempts >= 3, 3), else_=b.c.attempts)
@@ -283,13 +351,16 @@ def _placement(conn: Connection, scope: _Scope) -> Placement:
         if was_held:
             placed += int(count)
             failover += int(count) if moved else 0
-    where = scope.where(b)
-    overall = percentiles(conn, b.c.confirm_ms, [], where).get(())
-    by = percentiles(conn, b.c.confirm_ms, [b.c.platform_type], where)
-    return Placement(by_platform, by_venue,
-                     {k: per_booking[k] for k in ("1", "2", "3+") if per_booking[k]},
-                     placed, failover, overall or Percentiles(),
-                     {str(k[0]): v for k, v in sorted(by.items(), key=str)})  # fmt: skip
+    overall, by = percentiles(conn, b.c.confirm_ms, [b.c.platform_type], scope.where(b))
+    return Placement(
+        by_platform,
+        by_venue,
+        {k: per_booking[k] for k in ("1", "2", "3+") if per_booking[k]},
+        placed,
+        failover,
+        overall,
+        {str(k[0]): v for k, v in sorted(by.items(), key=str)},
+    )
 
 
 def _placements(rows: Iterable[tuple[Any, ...]]) -> list[PlatformPlacement]:
@@ -306,10 +377,17 @@ def _placements(rows: Iterable[tuple[Any, ...]]) -> list[PlatformPlacement]:
         s = states[key]
         answered = sum(s.values()) - s[A.SKIPPED] - s[A.UNKNOWN] - s[A.PENDING]
         held = s[A.CONFIRMED] + s[A.CANCELLED]
-        found.append(PlatformPlacement(key, labels[key], sum(s.values()), held,
-                                       held / answered if answered else None,
-                                       dict(sorted(s.items())),
-                                       dict(errors[key].most_common())))  # fmt: skip
+        found.append(
+            PlatformPlacement(
+                key,
+                labels[key],
+                sum(s.values()),
+                held,
+                held / answered if answered else None,
+                dict(sorted(s.items())),
+                dict(errors[key].most_common()),
+            )
+        )
     return found
 
 
@@ -323,30 +401,40 @@ def _attention(conn: Connection, scope: _Scope, now: dt.datetime) -> Attention:
 
     b = Booking.__table__  # type: ignore[attr-defined]
     p = PlatformReservation.__table__  # type: ignore[attr-defined]
-    flagged = sa.and_(p.c.attention.is_not(None), b.c.status != B.CANCELLED.value)
-    where = [sa.or_(p.c.state == A.UNKNOWN.value, flagged)]
+    # each side through its own index (the state's, and the partial one of flagged attempts)
+    ids = sa.union(
+        sa.select(p.c.id).where(p.c.state == A.UNKNOWN.value),
+        sa.select(p.c.id).where(p.c.attention.is_not(None)),
+    ).subquery()
+    where = [
+        p.c.id.in_(sa.select(ids.c.id)),
+        sa.or_(p.c.state == A.UNKNOWN.value, b.c.status != B.CANCELLED.value),
+    ]
     if scope.filters.venues:
         where.append(b.c.venue_id.in_(scope.venue_ids))
     if scope.filters.platforms:
         where.append(p.c.platform_type.in_(scope.filters.platforms))
-    joined = p.join(b, b.c.id == p.c.booking_id)
-    count = conn.execute(
-        sa.select(sa.func.count(sa.distinct(b.c.id))).select_from(joined).where(*where)
-    ).scalar_one()
     rows = conn.execute(
-        sa.select(b.c.reference, b.c.venue_id, p.c.platform_type, p.c.state, b.c.status,
-                  p.c.updated_at)
-        .select_from(joined).where(*where)
+        sa.select(
+            b.c.reference, b.c.venue_id, p.c.platform_type, p.c.state, b.c.status, p.c.updated_at
+        )
+        .select_from(p.join(b, b.c.id == p.c.booking_id))
+        .where(*where)
         .order_by(p.c.updated_at, b.c.reference)
-        .limit(ATTENTION_LIMIT * 2)
-    ).all()  # fmt: skip
+    ).all()
+    count = len({r[0] for r in rows})
     items: dict[str, AttentionItem] = {}
     for reference, venue_id, platform, state, status, since in rows:
         if reference in items or len(items) >= ATTENTION_LIMIT:
             continue
         reason = "unknown" if state == A.UNKNOWN else "flagged"
-        items[reference] = AttentionItem(reference, scope.slug.get(venue_id, "?"), platform,
-                                         reason, status, since,
-                                         max(0, int((now - since).total_seconds())))  # fmt: skip
+        items[reference] = AttentionItem(
+            reference,
+            scope.slug.get(venue_id, "?"),
+            platform,
+            reason,
+            status,
+            since,
+            max(0, int((now - since).total_seconds())),
+        )
     return Attention(int(count), list(items.values()))
-

@@ -4,7 +4,8 @@ instants, and values read back the same way on SQLite, PostgreSQL and MariaDB.""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections import Counter, defaultdict
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core.report_values import Percentiles
@@ -22,47 +23,45 @@ def rank(count: int, percent: int) -> int:
     return max(1, -(-count * percent // 100))
 
 
+def of_counts(counts: Mapping[int, int]) -> Percentiles:
+    """p50 and p95 of the values that ``counts`` holds (value -> how many times)."""
+    total = sum(counts.values())
+    if not total:
+        return Percentiles()
+    wanted = {P50: rank(total, P50), P95: rank(total, P95)}
+    found: dict[int, int] = {}
+    seen = 0
+    for value in sorted(counts):
+        seen += counts[value]
+        for percent, position in wanted.items():
+            if percent not in found and seen >= position:
+                found[percent] = int(value)
+    return Percentiles(total, found[P50], found[P95])
+
+
 def percentiles(
     conn: Connection,
     value: ColumnElement[Any],
     groups: Sequence[ColumnElement[Any]],
     where: Sequence[ColumnElement[bool]],
-) -> dict[tuple[Any, ...], Percentiles]:
-    """p50 and p95 of ``value`` per combination of ``groups`` (one key ``()`` without groups),
-    ranked by the database's window functions: only the ranked rows come back, whatever the
-    number of values. Integer arithmetic only (MariaDB divides integers into decimals)."""
+) -> tuple[Percentiles, dict[tuple[Any, ...], Percentiles]]:
+    """p50 and p95 of ``value`` overall and per combination of ``groups``, exact, from one
+    GROUP BY of the distinct values (times in milliseconds have a few thousand at most, so
+    what comes back is small whatever the number of rows)."""
     import sqlalchemy as sa
 
-    parts = list(groups) or None
-    inner = (
-        sa.select(
-            *(g.label(f"g{i}") for i, g in enumerate(groups)),
-            value.label("v"),
-            sa.func.row_number().over(partition_by=parts, order_by=value).label("rn"),
-            sa.func.count().over(partition_by=parts).label("n"),
-        )
-        .where(value.is_not(None), *where)
-        .subquery()
-    )
-    rn, n = inner.c.rn, inner.c.n
-
-    def at(percent: int) -> ColumnElement[bool]:
-        # rn is the smallest rank with rn / n >= percent / 100
-        return sa.and_(rn * 100 >= n * percent, (rn - 1) * 100 < n * percent)
-
     rows = conn.execute(
-        sa.select(*(inner.c[f"g{i}"] for i in range(len(groups))), inner.c.v, rn, n).where(
-            sa.or_(at(P50), at(P95))
-        )
+        sa.select(*groups, value, sa.func.count())
+        .where(value.is_not(None), *where)
+        .group_by(*groups, value)
     ).all()
-    found: dict[tuple[Any, ...], dict[str, int]] = {}
+    overall: Counter[int] = Counter()
+    by: dict[tuple[Any, ...], Counter[int]] = defaultdict(Counter)
     for row in rows:
-        key, v, position, count = tuple(row[: len(groups)]), row[-3], row[-2], row[-1]
-        seen = found.setdefault(key, {"n": int(count)})
-        for name, percent in (("p50", P50), ("p95", P95)):
-            if position == rank(int(count), percent):
-                seen[name] = int(v)
-    return {k: Percentiles(d["n"], d.get("p50"), d.get("p95")) for k, d in found.items()}
+        key, v, count = tuple(row[: len(groups)]), int(row[-2]), int(row[-1])
+        overall[v] += count
+        by[key][v] += count
+    return of_counts(overall), {k: of_counts(c) for k, c in by.items()}
 
 
 def day(value: Any) -> dt.date:

@@ -34,8 +34,9 @@ if TYPE_CHECKING:
 RATE_LIMITED = (PlatformRateLimited.type,)
 
 
-def health(conn: Connection, filters: ReportFilters, venues: list[VenueInfo],
-           now: dt.datetime) -> SyncHealth:  # fmt: skip
+def health(
+    conn: Connection, filters: ReportFilters, venues: list[VenueInfo], now: dt.datetime
+) -> SyncHealth:
     """Sync health over the period of ``filters``, for its venues and platforms."""
     import sqlalchemy as sa
 
@@ -75,35 +76,44 @@ def health(conn: Connection, filters: ReportFilters, venues: list[VenueInfo],
             limited[platform] += int(count)
 
     top = conn.execute(
-        sa.select(r.c.platform_type, r.c.error_type, sa.func.count().label("n"),
-                  sa.func.min(r.c.finished_at), sa.func.max(r.c.finished_at))
+        sa.select(
+            r.c.platform_type,
+            r.c.error_type,
+            sa.func.count().label("n"),
+            sa.func.min(r.c.finished_at),
+            sa.func.max(r.c.finished_at),
+        )
         .where(*where, r.c.error_type.is_not(None))
         .group_by(r.c.platform_type, r.c.error_type)
         .order_by(sa.desc("n"), r.c.platform_type, r.c.error_type)
         .limit(TOP_ERRORS)
-    ).all()  # fmt: skip
+    ).all()
 
     def by_platform(column: Any) -> dict[str, Any]:
-        found = percentiles(conn, column, [r.c.platform_type], where)
+        _overall, found = percentiles(conn, column, [r.c.platform_type], where)
         return {str(k[0]): v for k, v in sorted(found.items())}
 
     return SyncHealth(
         runs=[RunDay(d, dict(sorted(runs[d].items()))) for d in sorted(runs)],
         grid=_grid(conn, filters, venues, now),
         failure_days=[FailureDay(p, d, n, f) for (p, d), (n, f) in sorted(per_day.items())],
-        top_errors=[ErrorSeen(p, e, int(n), instant(first), instant(last))
-                    for p, e, n, first, last in top],  # fmt: skip
+        top_errors=[
+            ErrorSeen(p, e, int(n), instant(first), instant(last)) for p, e, n, first, last in top
+        ],
         outcomes={p: dict(sorted(c.items())) for p, c in sorted(outcomes.items())},
         rate_limited={p: limited[p] for p in sorted(outcomes)},
-        skipped={p: sum(n for s, n in c.items() if s not in (OK, FAILED))
-                 for p, c in sorted(outcomes.items())},  # fmt: skip
+        skipped={
+            p: sum(n for s, n in c.items() if s not in (OK, FAILED))
+            for p, c in sorted(outcomes.items())
+        },
         duration=by_platform(r.c.duration_ms),
         step_latency={step: by_platform(r.c[f"{step}_ms"]) for step in STEPS},
     )
 
 
-def _grid(conn: Connection, filters: ReportFilters, venues: list[VenueInfo],
-          now: dt.datetime) -> list[ConnectionAge]:  # fmt: skip
+def _grid(
+    conn: Connection, filters: ReportFilters, venues: list[VenueInfo], now: dt.datetime
+) -> list[ConnectionAge]:
     """Every connection of the report's venues: when its last sync succeeded."""
     import sqlalchemy as sa
 
@@ -111,15 +121,22 @@ def _grid(conn: Connection, filters: ReportFilters, venues: list[VenueInfo],
 
     v = Venue.__table__  # type: ignore[attr-defined]
     c = VenuePlatform.__table__  # type: ignore[attr-defined]
-    query = sa.select(v.c.slug, c.c.platform_type, c.c.is_enabled, c.c.last_synced_at,
-                      c.c.last_sync_status).join(v, v.c.id == c.c.venue_id)  # fmt: skip
+    query = sa.select(
+        v.c.slug, c.c.platform_type, c.c.is_enabled, c.c.last_synced_at, c.c.last_sync_status
+    ).join(v, v.c.id == c.c.venue_id)
     if filters.venues:
         query = query.where(v.c.slug.in_([x.slug for x in venues]))
     if filters.platforms:
         query = query.where(c.c.platform_type.in_(filters.platforms))
     rows = conn.execute(query.order_by(v.c.slug, c.c.platform_type)).all()
     return [
-        ConnectionAge(slug, platform, bool(enabled), last,
-                      max(0, int((now - last).total_seconds())) if last else None, status)
+        ConnectionAge(
+            slug,
+            platform,
+            bool(enabled),
+            last,
+            max(0, int((now - last).total_seconds())) if last else None,
+            status,
+        )
         for slug, platform, enabled, last, status in rows
-    ]  # fmt: skip
+    ]

@@ -45,9 +45,15 @@ class ReportFilters:
     platforms: tuple[str, ...] = ()
 
     @classmethod
-    def parse(cls, date_from: str | None, date_to: str | None, venues: tuple[str, ...] = (),
-              platforms: tuple[str, ...] = (), *,
-              today: dt.date | None = None) -> ReportFilters:  # fmt: skip
+    def parse(
+        cls,
+        date_from: str | None,
+        date_to: str | None,
+        venues: tuple[str, ...] = (),
+        platforms: tuple[str, ...] = (),
+        *,
+        today: dt.date | None = None,
+    ) -> ReportFilters:
         """Checked filters (exit 2 on a bad date or range); the default period is the
         ``DEFAULT_DAYS`` days ending today, or ending ``--to``, or starting ``--from``."""
         today = today or dt.datetime.now(dt.UTC).date()
@@ -69,8 +75,10 @@ class ReportFilters:
 
     @property
     def days(self) -> list[dt.date]:
-        return [self.date_from + dt.timedelta(days=i)
-                for i in range((self.date_to - self.date_from).days + 1)]  # fmt: skip
+        return [
+            self.date_from + dt.timedelta(days=i)
+            for i in range((self.date_to - self.date_from).days + 1)
+        ]
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.render import View
@@ -25,6 +26,22 @@ DEMO: View[DemoRun] = View(
     json=_demo,
     message=lambda _r: "Demo finished: see `prima venues list` and `prima platforms list`.",
 )
+
+
+def finished(report_file: Path) -> View[DemoRun]:
+    """The end of `prima demo` once its HTML report is written: where, and its key figures."""
+
+    def line(r: DemoRun) -> str:
+        done = "Demo finished: see `prima venues list` and `prima platforms list`."
+        if r.report is None:
+            return done
+        b, a = r.report.bookings, r.report.attention
+        return (f"{done}\nReport of the demo venues ({r.report.filters.date_from} to "
+                f"{r.report.filters.date_to}): {b.total.bookings} bookings, {b.total.covers} "
+                f"covers, {a.count} needing attention; written to {report_file} (open it in a "
+                f"browser; `prima report --venue prima-demo-madrid` shows it here)")  # fmt: skip
+
+    return View(json=_demo, message=line)
 
 
 def _serving(sandbox: Sandbox) -> dict[str, Any]:

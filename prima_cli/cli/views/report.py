@@ -24,8 +24,16 @@ if TYPE_CHECKING:
 
 SCHEMA = "prima.report/1"
 SPARKS = "▁▂▃▄▅▆▇█"
-STATUSES = ("confirmed", "requested", "pending", "waitlisted", "rejected", "failed", "unknown",
-            "cancelled")  # fmt: skip
+STATUSES = (
+    "confirmed",
+    "requested",
+    "pending",
+    "waitlisted",
+    "rejected",
+    "failed",
+    "unknown",
+    "cancelled",
+)
 NOT_REPORTED = "not reported"
 
 
@@ -41,9 +49,15 @@ def _day(d: DayLoad) -> dict[str, Any]:
 
 
 def _split(s: LoadSplit, key: str) -> dict[str, Any]:
-    return {key: s.key, "name": s.label, "lunch": _load(s.lunch), "dinner": _load(s.dinner),
-            "total": _load(s.total), "daily": [_day(d) for d in s.days],
-            "upcoming": [_day(d) for d in s.upcoming]}  # fmt: skip
+    return {
+        key: s.key,
+        "name": s.label,
+        "lunch": _load(s.lunch),
+        "dinner": _load(s.dinner),
+        "total": _load(s.total),
+        "daily": [_day(d) for d in s.days],
+        "upcoming": [_day(d) for d in s.upcoming],
+    }
 
 
 def _mix(m: StatusMix) -> dict[str, Any]:
@@ -57,12 +71,18 @@ def document(r: Report) -> dict[str, Any]:
     return {
         "schema": SCHEMA,
         "generated_at": r.generated_at,
-        "filters": {"from": r.filters.date_from, "to": r.filters.date_to,
-                    "venues": list(r.filters.venues), "platforms": list(r.filters.platforms)},
+        "filters": {
+            "from": r.filters.date_from,
+            "to": r.filters.date_to,
+            "venues": list(r.filters.venues),
+            "platforms": list(r.filters.platforms),
+        },
         "venues": [asdict(v) for v in r.venues],
         "platforms": r.platforms,
         "bookings": {
-            "lunch": _load(b.lunch), "dinner": _load(b.dinner), "total": _load(b.total),
+            "lunch": _load(b.lunch),
+            "dinner": _load(b.dinner),
+            "total": _load(b.total),
             "daily": [_day(d) for d in b.days],
             "upcoming": [_day(d) for d in b.upcoming],
             "by_venue": [_split(x, "venue") for x in b.by_venue],
@@ -81,30 +101,45 @@ def document(r: Report) -> dict[str, Any]:
             "placed_by_failover": p.by_failover,
             "failover_share": p.failover_share,
             "time_to_confirm_ms": asdict(p.time_to_confirm),
-            "time_to_confirm_ms_by_platform": {k: asdict(v) for k, v in
-                                               p.time_to_confirm_by_platform.items()},
+            "time_to_confirm_ms_by_platform": {
+                k: asdict(v) for k, v in p.time_to_confirm_by_platform.items()
+            },
         },
         "sync": {
             "runs": [{"date": d.date, "outcomes": d.outcomes} for d in s.runs],
             "connections": [asdict(c) for c in s.grid],
-            "failures": [{"platform_type": f.platform_type, "date": f.date, "results": f.results,
-                          "failed": f.failed, "rate": round(f.rate, 4)} for f in s.failure_days],
+            "failures": [
+                {
+                    "platform_type": f.platform_type,
+                    "date": f.date,
+                    "results": f.results,
+                    "failed": f.failed,
+                    "rate": round(f.rate, 4),
+                }
+                for f in s.failure_days
+            ],
             "top_errors": [asdict(e) for e in s.top_errors],
             "outcomes": s.outcomes,
             "rate_limited": s.rate_limited,
             "skipped": s.skipped,
             "duration_ms": {k: asdict(v) for k, v in s.duration.items()},
-            "step_latency_ms": {step: {k: asdict(v) for k, v in by.items()}
-                                for step, by in s.step_latency.items()},
+            "step_latency_ms": {
+                step: {k: asdict(v) for k, v in by.items()} for step, by in s.step_latency.items()
+            },
         },
-        "attention": {"count": r.attention.count,
-                      "items": [asdict(i) for i in r.attention.items]},
-    }  # fmt: skip
+        "attention": {"count": r.attention.count, "items": [asdict(i) for i in r.attention.items]},
+    }
 
 
 def _placement(x: Any) -> dict[str, Any]:
-    return {"name": x.label, "attempts": x.attempts, "confirmed": x.confirmed,
-            "success_rate": x.success_rate, "states": x.states, "errors": x.errors}  # fmt: skip
+    return {
+        "name": x.label,
+        "attempts": x.attempts,
+        "confirmed": x.confirmed,
+        "success_rate": x.success_rate,
+        "states": x.states,
+        "errors": x.errors,
+    }
 
 
 # --- people --------------------------------------------------------------------------------
@@ -117,8 +152,9 @@ def spark(values: Sequence[float]) -> str:
     top = max(values)
     if top <= 0:
         return SPARKS[0] * len(values)
-    return "".join(SPARKS[min(len(SPARKS) - 1, int(v / top * (len(SPARKS) - 1) + 0.5))]
-                   for v in values)  # fmt: skip
+    return "".join(
+        SPARKS[min(len(SPARKS) - 1, int(v / top * (len(SPARKS) - 1) + 0.5))] for v in values
+    )
 
 
 def bar(share: float | None, width: int = 10) -> str:
@@ -158,17 +194,28 @@ def _lc(x: Load) -> str:
     return f"{x.bookings} / {x.covers}"
 
 
-LOAD_COLUMNS = (Column("name", "Venue"), Column("lunch", "Lunch bk/cov", "right"),
-                Column("dinner", "Dinner bk/cov", "right"), Column("total", "Total", "right"),
-                Column("daily", "Per day"), Column("upcoming", "Next 7 days", "right"))  # fmt: skip
+LOAD_COLUMNS = (
+    Column("name", "Venue"),
+    Column("lunch", "Lunch bk/cov", "right"),
+    Column("dinner", "Dinner bk/cov", "right"),
+    Column("total", "Total", "right"),
+    Column("daily", "Per day"),
+    Column("upcoming", "Next 7 days", "right"),
+)
 
 
-def _load_row(name: str, lunch: Load, dinner: Load, days: list[DayLoad],
-              upcoming: list[DayLoad]) -> dict[str, Any]:  # fmt: skip
+def _load_row(
+    name: str, lunch: Load, dinner: Load, days: list[DayLoad], upcoming: list[DayLoad]
+) -> dict[str, Any]:
     ahead = sum((d.total for d in upcoming), start=type(lunch)())
-    return {"name": name, "lunch": _lc(lunch), "dinner": _lc(dinner),
-            "total": _lc(lunch + dinner), "daily": spark([d.total.bookings for d in days]),
-            "upcoming": _lc(ahead)}  # fmt: skip
+    return {
+        "name": name,
+        "lunch": _lc(lunch),
+        "dinner": _lc(dinner),
+        "total": _lc(lunch + dinner),
+        "daily": spark([d.total.bookings for d in days]),
+        "upcoming": _lc(ahead),
+    }
 
 
 def _mix_row(m: StatusMix) -> dict[str, Any]:
@@ -187,36 +234,77 @@ def sections(r: Report) -> Iterator[Section]:
     rows = [_load_row(s.label, s.lunch, s.dinner, s.days, s.upcoming) for s in b.by_venue]
     rows.append(_load_row("All venues", b.lunch, b.dinner, b.days, b.upcoming))
     yield Section(f"Bookings and covers, {period} (venue-local days)", LOAD_COLUMNS, rows)
-    yield Section("By platform", (Column("name", "Platform"), *LOAD_COLUMNS[1:]),
-                  [_load_row(s.label, s.lunch, s.dinner, s.days, s.upcoming)
-                   for s in b.by_platform])  # fmt: skip
-    mix_columns = (Column("name", "Platform"), Column("total", "Total", "right"),
-                   *(Column(k, k.capitalize(), "right") for k in STATUSES),
-                   Column("no_shows", "No-shows", "right"))  # fmt: skip
-    yield Section("Status mix", mix_columns,
-                  [_mix_row(m) for m in (*r.status_by_platform, r.status)])  # fmt: skip
+    yield Section(
+        "By platform",
+        (Column("name", "Platform"), *LOAD_COLUMNS[1:]),
+        [_load_row(s.label, s.lunch, s.dinner, s.days, s.upcoming) for s in b.by_platform],
+    )
+    mix_columns = (
+        Column("name", "Platform"),
+        Column("total", "Total", "right"),
+        *(Column(k, k.capitalize(), "right") for k in STATUSES),
+        Column("no_shows", "No-shows", "right"),
+    )
+    yield Section(
+        "Status mix", mix_columns, [_mix_row(m) for m in (*r.status_by_platform, r.status)]
+    )
     p = r.placement
-    placement = [{"name": x.label, "attempts": x.attempts, "rate": pct(x.success_rate),
-                  "bar": bar(x.success_rate), "confirm": p50_95(p.time_to_confirm_by_platform.get(x.key)),
-                  "errors": ", ".join(f"{k} {v}" for k, v in list(x.errors.items())[:3])}
-                 for x in p.by_platform]  # fmt: skip
-    placement.append({"name": "All", "attempts": sum(x.attempts for x in p.by_platform),
-                      "rate": f"failover {pct(p.failover_share)}",
-                      "bar": " ".join(f"{k}:{v}" for k, v in p.attempts_per_booking.items()),
-                      "confirm": p50_95(p.time_to_confirm), "errors": ""})  # fmt: skip
-    yield Section("Placement", (Column("name", "Platform"), Column("attempts", "Attempts", "right"),
-                  Column("rate", "Success", "right"), Column("bar", "", "left"),
-                  Column("confirm", "To confirm p50/p95", "right"),
-                  Column("errors", "Top errors")), placement)  # fmt: skip
+    placement = [
+        {
+            "name": x.label,
+            "attempts": x.attempts,
+            "rate": pct(x.success_rate),
+            "bar": bar(x.success_rate),
+            "confirm": p50_95(p.time_to_confirm_by_platform.get(x.key)),
+            "errors": ", ".join(f"{k} {v}" for k, v in list(x.errors.items())[:3]),
+        }
+        for x in p.by_platform
+    ]
+    placement.append(
+        {
+            "name": "All",
+            "attempts": sum(x.attempts for x in p.by_platform),
+            "rate": f"failover {pct(p.failover_share)}",
+            "bar": " ".join(f"{k}:{v}" for k, v in p.attempts_per_booking.items()),
+            "confirm": p50_95(p.time_to_confirm),
+            "errors": "",
+        }
+    )
+    yield Section(
+        "Placement",
+        (
+            Column("name", "Platform"),
+            Column("attempts", "Attempts", "right"),
+            Column("rate", "Success", "right"),
+            Column("bar", "", "left"),
+            Column("confirm", "To confirm p50/p95", "right"),
+            Column("errors", "Top errors"),
+        ),
+        placement,
+    )
     yield from _sync_sections(r)
     a = r.attention
-    yield Section(f"Needs attention: {a.count} booking(s)",
-                  (Column("reference", "Booking"), Column("venue", "Venue"),
-                   Column("platform_type", "Platform"), Column("reason", "Why"),
-                   Column("age", "Age", "right")),
-                  [{"reference": i.reference, "venue": i.venue, "platform_type": i.platform_type,
-                    "reason": i.reason, "age": age(i.age_seconds)} for i in a.items],
-                  empty="nothing")  # fmt: skip
+    yield Section(
+        f"Needs attention: {a.count} booking(s)",
+        (
+            Column("reference", "Booking"),
+            Column("venue", "Venue"),
+            Column("platform_type", "Platform"),
+            Column("reason", "Why"),
+            Column("age", "Age", "right"),
+        ),
+        [
+            {
+                "reference": i.reference,
+                "venue": i.venue,
+                "platform_type": i.platform_type,
+                "reason": i.reason,
+                "age": age(i.age_seconds),
+            }
+            for i in a.items
+        ],
+        empty="nothing",
+    )
 
 
 def _sync_sections(r: Report) -> Iterator[Section]:
@@ -227,31 +315,56 @@ def _sync_sections(r: Report) -> Iterator[Section]:
     rows = []
     for platform, outcomes in s.outcomes.items():
         total = sum(outcomes.values())
-        rows.append({"name": platform, "results": total,
-                     "failed": pct(outcomes.get("failed", 0) / total if total else None),
-                     "trend": spark(days.get(platform, [])),
-                     "limited": s.rate_limited.get(platform, 0),
-                     "skipped": s.skipped.get(platform, 0),
-                     "duration": p50_95(s.duration.get(platform)),
-                     "request": p50_95(s.step_latency.get("auth", {}).get(platform))})  # fmt: skip
-    yield Section("Sync health", (Column("name", "Platform"), Column("results", "Results", "right"),
-                  Column("failed", "Failed", "right"), Column("trend", "Failures per day"),
-                  Column("limited", "Rate-limited", "right"), Column("skipped", "Skipped", "right"),
-                  Column("duration", "Sync p50/p95", "right"),
-                  Column("request", "Request p50/p95", "right")), rows,
-                  empty="no sync results in this period")  # fmt: skip
+        rows.append(
+            {
+                "name": platform,
+                "results": total,
+                "failed": pct(outcomes.get("failed", 0) / total if total else None),
+                "trend": spark(days.get(platform, [])),
+                "limited": s.rate_limited.get(platform, 0),
+                "skipped": s.skipped.get(platform, 0),
+                "duration": p50_95(s.duration.get(platform)),
+                "request": p50_95(s.step_latency.get("auth", {}).get(platform)),
+            }
+        )
+    yield Section(
+        "Sync health",
+        (
+            Column("name", "Platform"),
+            Column("results", "Results", "right"),
+            Column("failed", "Failed", "right"),
+            Column("trend", "Failures per day"),
+            Column("limited", "Rate-limited", "right"),
+            Column("skipped", "Skipped", "right"),
+            Column("duration", "Sync p50/p95", "right"),
+            Column("request", "Request p50/p95", "right"),
+        ),
+        rows,
+        empty="no sync results in this period",
+    )
     platforms = sorted({c.platform_type for c in s.grid})
     grid: dict[str, dict[str, Any]] = {}
     for c in s.grid:
         cell = age(c.age_seconds) + ("" if c.enabled else " (off)")
         grid.setdefault(c.venue, {"venue": c.venue})[c.platform_type] = cell
-    yield Section("Time since last successful sync",
-                  (Column("venue", "Venue"), *(Column(p, p, "right") for p in platforms)),
-                  list(grid.values()), empty="no connections")  # fmt: skip
-    yield Section("Top sync errors", (Column("platform_type", "Platform"),
-                  Column("error_type", "Error"), Column("count", "Count", "right"),
-                  Column("first_seen", "First seen"), Column("last_seen", "Last seen")),
-                  [asdict(e) for e in s.top_errors], empty="none")  # fmt: skip
+    yield Section(
+        "Time since last successful sync",
+        (Column("venue", "Venue"), *(Column(p, p, "right") for p in platforms)),
+        list(grid.values()),
+        empty="no connections",
+    )
+    yield Section(
+        "Top sync errors",
+        (
+            Column("platform_type", "Platform"),
+            Column("error_type", "Error"),
+            Column("count", "Count", "right"),
+            Column("first_seen", "First seen"),
+            Column("last_seen", "Last seen"),
+        ),
+        [asdict(e) for e in s.top_errors],
+        empty="none",
+    )
 
 
 #: `prima report`: the terminal summary, or the JSON document
@@ -260,6 +373,10 @@ REPORT: View[Report] = View(json=document, sections=sections)
 
 def written(path: Path) -> View[Report]:
     """`prima report --html FILE`: a line saying where the page went."""
-    return View(json=document,
-                message=lambda r: f"report written to {path} ({r.bookings.total.bookings} "
-                f"bookings, {r.filters.date_from} to {r.filters.date_to})")  # fmt: skip
+    return View(
+        json=document,
+        message=lambda r: (
+            f"report written to {path} ({r.bookings.total.bookings} "
+            f"bookings, {r.filters.date_from} to {r.filters.date_to})"
+        ),
+    )

@@ -42,27 +42,68 @@ def upgrade() -> None:
             batch.add_column(sa.Column(name, sa.Integer, nullable=True))
     _backfill()
     # covering indexes: each report query reads its index alone, never the wide rows
-    op.create_index("ix_bookings_report", "bookings",
-                    ["local_date", "venue_id", "platform_type", "service", "status",
-                     "party_size", "cancel_reason", "attempt_state", "platform_status",
-                     "attempts", "failover", "confirm_ms"])  # fmt: skip
-    op.create_index("ix_reservations_report", "platform_reservations",
-                    ["local_date", "venue_id", "platform_type", "state", "error_type"])  # fmt: skip
+    op.create_index(
+        "ix_bookings_report",
+        "bookings",
+        [
+            "local_date",
+            "venue_id",
+            "platform_type",
+            "service",
+            "status",
+            "party_size",
+            "cancel_reason",
+            "attempt_state",
+            "platform_status",
+            "attempts",
+            "failover",
+            "confirm_ms",
+        ],
+    )
+    op.create_index(
+        "ix_reservations_report",
+        "platform_reservations",
+        ["local_date", "venue_id", "platform_type", "state", "error_type"],
+    )
     op.create_index("ix_sync_results_finished", "sync_results", ["finished_at"])
+    # the attention queue: attempts an operator must look at are few among many
+    flagged = sa.text("attention IS NOT NULL")
+    op.create_index(
+        "ix_reservations_flagged",
+        "platform_reservations",
+        ["booking_id"],
+        sqlite_where=flagged,
+        postgresql_where=flagged,
+    )
 
 
 def _backfill() -> None:
-    b = sa.table("bookings", sa.column("id", sa.Integer), sa.column("venue_id", sa.Integer),
-                 sa.column("local_date", sa.Date), sa.column("local_time", sa.Time),
-                 sa.column("service", sa.String), sa.column("platform_type", sa.String),
-                 sa.column("attempt_state", sa.String), sa.column("platform_status", sa.String),
-                 sa.column("attempts", sa.Integer), sa.column("failover", sa.Boolean),
-                 sa.column("confirm_ms", sa.BigInteger), sa.column("status", sa.String),
-                 sa.column("created_at", sa.DateTime))  # fmt: skip
-    p = sa.table("platform_reservations", sa.column("booking_id", sa.Integer),
-                 sa.column("attempt", sa.Integer), sa.column("platform_type", sa.String),
-                 sa.column("state", sa.String), sa.column("status", sa.String),
-                 sa.column("venue_id", sa.Integer), sa.column("local_date", sa.Date))  # fmt: skip
+    b = sa.table(
+        "bookings",
+        sa.column("id", sa.Integer),
+        sa.column("venue_id", sa.Integer),
+        sa.column("local_date", sa.Date),
+        sa.column("local_time", sa.Time),
+        sa.column("service", sa.String),
+        sa.column("platform_type", sa.String),
+        sa.column("attempt_state", sa.String),
+        sa.column("platform_status", sa.String),
+        sa.column("attempts", sa.Integer),
+        sa.column("failover", sa.Boolean),
+        sa.column("confirm_ms", sa.BigInteger),
+        sa.column("status", sa.String),
+        sa.column("created_at", sa.DateTime),
+    )
+    p = sa.table(
+        "platform_reservations",
+        sa.column("booking_id", sa.Integer),
+        sa.column("attempt", sa.Integer),
+        sa.column("platform_type", sa.String),
+        sa.column("state", sa.String),
+        sa.column("status", sa.String),
+        sa.column("venue_id", sa.Integer),
+        sa.column("local_date", sa.Date),
+    )
     first, last = p.alias("first_attempt"), p.alias("last_attempt")
     top = sa.select(sa.func.max(last.c.attempt)).where(last.c.booking_id == b.c.id)
 
@@ -89,8 +130,11 @@ def _backfill() -> None:
             .scalar_subquery(),
         )
     )
-    moved = sa.exists().where(first.c.booking_id == b.c.id, first.c.attempt == 1,
-                              first.c.platform_type != b.c.platform_type)  # fmt: skip
+    moved = sa.exists().where(
+        first.c.booking_id == b.c.id,
+        first.c.attempt == 1,
+        first.c.platform_type != b.c.platform_type,
+    )
     op.execute(
         b.update()
         .where(b.c.attempt_state.in_(("confirmed", "cancelled")), moved)
@@ -99,9 +143,7 @@ def _backfill() -> None:
     op.execute(
         p.update().values(
             venue_id=sa.select(b.c.venue_id).where(b.c.id == p.c.booking_id).scalar_subquery(),
-            local_date=sa.select(b.c.local_date)
-            .where(b.c.id == p.c.booking_id)
-            .scalar_subquery(),
+            local_date=sa.select(b.c.local_date).where(b.c.id == p.c.booking_id).scalar_subquery(),
         )
     )
     _backfill_confirm_ms()
@@ -111,10 +153,18 @@ def _backfill_confirm_ms() -> None:
     """The first confirmation in each booking's audit trail, less its creation."""
     from prima_cli.store.types import UTCDateTime
 
-    e = sa.table("booking_events", sa.column("booking_id", sa.Integer),
-                 sa.column("status", sa.String), sa.column("at", UTCDateTime()))  # fmt: skip
-    b = sa.table("bookings", sa.column("id", sa.Integer), sa.column("created_at", UTCDateTime()),
-                 sa.column("confirm_ms", sa.BigInteger))  # fmt: skip
+    e = sa.table(
+        "booking_events",
+        sa.column("booking_id", sa.Integer),
+        sa.column("status", sa.String),
+        sa.column("at", UTCDateTime()),
+    )
+    b = sa.table(
+        "bookings",
+        sa.column("id", sa.Integer),
+        sa.column("created_at", UTCDateTime()),
+        sa.column("confirm_ms", sa.BigInteger),
+    )
     conn = op.get_bind()
     firsts = (
         sa.select(e.c.booking_id, sa.func.min(e.c.at).label("at"))
@@ -140,6 +190,7 @@ def _backfill_confirm_ms() -> None:
 
 
 def downgrade() -> None:
+    op.drop_index("ix_reservations_flagged", table_name="platform_reservations")
     op.drop_index("ix_sync_results_finished", table_name="sync_results")
     op.drop_index("ix_reservations_report", table_name="platform_reservations")
     op.drop_index("ix_bookings_report", table_name="bookings")
@@ -152,6 +203,13 @@ def downgrade() -> None:
         batch.drop_column("local_date")
         batch.drop_column("venue_id")
     with op.batch_alter_table("bookings", recreate="never") as batch:
-        for name in ("confirm_ms", "failover", "attempts", "platform_status", "attempt_state",
-                     "platform_type", "service"):  # fmt: skip
+        for name in (
+            "confirm_ms",
+            "failover",
+            "attempts",
+            "platform_status",
+            "attempt_state",
+            "platform_type",
+            "service",
+        ):
             batch.drop_column(name)
