@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from prima_cli.core.booking_facts import Service
 from prima_cli.core.booking_state import AttemptState, BookingStatus
-from prima_cli.core.report_sql import percentiles
+from prima_cli.core.report_sql import day, percentiles
 from prima_cli.core.report_values import (
     ATTENTION_LIMIT,
     UPCOMING_DAYS,
@@ -108,8 +108,9 @@ def build(
     with store.engine.connect() as conn, conn.begin():
         scope = _Scope(conn, filters)
         bookings = _bookings(conn, scope, now)
-        status, by_venue, by_platform = _status(conn, scope)
-        placement = _placement(conn, scope)
+        groups = _groups(conn, scope)
+        status, by_venue, by_platform = _status(conn, scope, groups)
+        placement = _placement(conn, scope, groups)
         sync = report_sync.health(conn, filters, scope.venues, now)
         attention = _attention(conn, scope, now)
     platforms = sorted(
@@ -142,7 +143,8 @@ def _loads(conn: Connection, scope: _Scope, dates: tuple[dt.date, dt.date]) -> l
     from prima_cli.store.booking_tables import Booking
 
     b = Booking.__table__  # type: ignore[attr-defined]
-    keys = (b.c.local_date, b.c.venue_id, b.c.platform_type, b.c.service)
+    # the index's order (ix_bookings_report_load); the status is folded away in Python
+    keys = (b.c.venue_id, b.c.platform_type, b.c.service, b.c.status, b.c.local_date)
     return list(
         conn.execute(
             sa.select(*keys, sa.func.count(), sa.func.sum(b.c.party_size))
@@ -152,68 +154,79 @@ def _loads(conn: Connection, scope: _Scope, dates: tuple[dt.date, dt.date]) -> l
     )
 
 
-def _fold(rows: Iterable[Any], days: list[dt.date]) -> list[DayLoad]:
-    """Grouped rows (date, service, count, covers) as one DayLoad per day of ``days``."""
-    cells: dict[tuple[dt.date, str], Load] = defaultdict(Load)
-    for date, service, count, covers in rows:
-        cells[(date, service)] += Load(int(count), int(covers or 0))
-    return [DayLoad(d, cells[(d, Service.LUNCH)], cells[(d, Service.DINNER)]) for d in days]
+#: grouped load rows: (date, service) -> [bookings, covers], per venue id or platform
+Cells = dict[tuple[dt.date, str], list[int]]
+
+
+def _cells(rows: Iterable[Any]) -> tuple[Cells, dict[Any, Cells], dict[Any, Cells]]:
+    """One pass over the grouped rows: the totals, and each venue's and platform's cells."""
+    total: Cells = {}
+    venues: dict[Any, Cells] = defaultdict(dict)
+    platforms: dict[Any, Cells] = defaultdict(dict)
+    for venue_id, platform, service, _status, date, count, covers in rows:
+        key = (day(date), service)
+        for cells in (total, venues[venue_id], platforms[platform]):
+            cell = cells.get(key)
+            if cell is None:
+                cells[key] = [int(count), int(covers or 0)]
+            else:
+                cell[0] += int(count)
+                cell[1] += int(covers or 0)
+    return total, venues, platforms
+
+
+def _days(cells: Cells, days: list[dt.date]) -> list[DayLoad]:
+    none = [0, 0]
+    return [
+        DayLoad(d, Load(*cells.get((d, Service.LUNCH), none)),
+                Load(*cells.get((d, Service.DINNER), none)))
+        for d in days
+    ]  # fmt: skip
 
 
 def _sum(days: list[DayLoad]) -> tuple[Load, Load]:
-    lunch, dinner = Load(), Load()
-    for d in days:
-        lunch, dinner = lunch + d.lunch, dinner + d.dinner
+    lunch = Load(sum(d.lunch.bookings for d in days), sum(d.lunch.covers for d in days))
+    dinner = Load(sum(d.dinner.bookings for d in days), sum(d.dinner.covers for d in days))
     return lunch, dinner
 
 
 def _bookings(conn: Connection, scope: _Scope, now: dt.datetime) -> Bookings:
     days = scope.filters.days
-    rows = _loads(conn, scope, (scope.filters.date_from, scope.filters.date_to))
+    total, venues, platforms = _cells(
+        _loads(conn, scope, (scope.filters.date_from, scope.filters.date_to))
+    )
     todays = {vid: now.astimezone(ZoneInfo(tz)).date() for vid, tz in scope.zone.items()}
     first = min(todays.values(), default=now.date())
     last = max(todays.values(), default=now.date()) + dt.timedelta(days=UPCOMING_DAYS - 1)
-    coming = [
+    ahead, venues_ahead, platforms_ahead = _cells(
         r
         for r in _loads(conn, scope, (first, last))
-        if r[1] in todays and 0 <= (r[0] - todays[r[1]]).days < UPCOMING_DAYS
-    ]
-    coming_days = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+        if r[0] in todays and 0 <= (day(r[4]) - todays[r[0]]).days < UPCOMING_DAYS
+    )
+    coming = [first + dt.timedelta(days=i) for i in range((last - first).days + 1)]
+    names = {v.slug: v.name for v in scope.venues}
 
-    def split(index: int, label: dict[Any, str]) -> list[LoadSplit]:
-        keys = sorted({r[index] for r in rows} | {r[index] for r in coming}, key=str)
+    def split(cells: dict[Any, Cells], cells_ahead: dict[Any, Cells],
+              label: Callable[[Any], tuple[str, str]]) -> list[LoadSplit]:  # fmt: skip
         found = []
-        for key in keys:
-            mine = _fold(((r[0], r[3], r[4], r[5]) for r in rows if r[index] == key), days)
-            ahead = _fold(
-                ((r[0], r[3], r[4], r[5]) for r in coming if r[index] == key), coming_days
-            )
+        for key in sorted(set(cells) | set(cells_ahead), key=str):
+            mine = _days(cells.get(key, {}), days)
             lunch, dinner = _sum(mine)
-            name = NO_PLATFORM if key is None else str(key)
-            found.append(
-                LoadSplit(
-                    name if index == 2 else scope.slug[key],
-                    label.get(key, name),
-                    mine,
-                    lunch,
-                    dinner,
-                    ahead,
-                )
-            )
+            upcoming = _days(cells_ahead.get(key, {}), coming)
+            found.append(LoadSplit(*label(key), mine, lunch, dinner, upcoming))
         return found
 
-    totals = _fold(((r[0], r[3], r[4], r[5]) for r in rows), days)
+    def venue(vid: Any) -> tuple[str, str]:
+        return scope.slug[vid], names.get(scope.slug[vid], scope.slug[vid])
+
+    def platform(name: Any) -> tuple[str, str]:
+        return (NO_PLATFORM, NO_PLATFORM) if name is None else (str(name), str(name))
+
+    totals = _days(total, days)
     lunch, dinner = _sum(totals)
-    names = {v.slug: v.name for v in scope.venues}
-    venue_labels = {vid: names.get(scope.slug[vid], scope.slug[vid]) for vid in scope.slug}
-    return Bookings(
-        totals,
-        lunch,
-        dinner,
-        _fold(((r[0], r[3], r[4], r[5]) for r in coming), coming_days),
-        split(1, venue_labels),
-        split(2, {}),
-    )
+    return Bookings(totals, lunch, dinner, _days(ahead, coming),
+                    split(venues, venues_ahead, venue),
+                    split(platforms, platforms_ahead, platform))  # fmt: skip
 
 
 # --- status mix --------------------------------------------------------------------------
@@ -239,28 +252,29 @@ def listing_platforms(conn: Connection, scope: _Scope) -> set[str]:
     return set(found)
 
 
-def _status(conn: Connection, scope: _Scope) -> tuple[StatusMix, list[StatusMix], list[StatusMix]]:
+def _groups(conn: Connection, scope: _Scope) -> list[Any]:
+    """The period's bookings grouped by everything the status mix and placement count: one
+    pass over the report index serves both."""
     import sqlalchemy as sa
 
     from prima_cli.store.booking_tables import Booking
 
     b = Booking.__table__  # type: ignore[attr-defined]
-    keys = (
-        b.c.venue_id,
-        b.c.platform_type,
-        b.c.status,
-        b.c.attempt_state,
-        b.c.platform_status,
-        b.c.cancel_reason,
+    keys = (b.c.venue_id, b.c.platform_type, b.c.status, b.c.attempt_state,
+            b.c.platform_status, b.c.cancel_reason, b.c.attempts, b.c.failover)  # fmt: skip
+    return list(
+        conn.execute(sa.select(*keys, sa.func.count()).where(*scope.where(b)).group_by(*keys))
     )
-    rows = conn.execute(
-        sa.select(*keys, sa.func.count()).where(*scope.where(b)).group_by(*keys)
-    ).all()
+
+
+def _status(
+    conn: Connection, scope: _Scope, rows: list[Any]
+) -> tuple[StatusMix, list[StatusMix], list[StatusMix]]:
     reporting = listing_platforms(conn, scope)
     total: dict[str, Any] = {}
     venues: dict[Any, dict[str, Any]] = defaultdict(dict)
     platforms: dict[Any, dict[str, Any]] = defaultdict(dict)
-    for venue_id, platform, status, state, platform_status, reason, count in rows:
+    for venue_id, platform, status, state, platform_status, reason, _tries, _moved, count in rows:
         for acc in (total, venues[venue_id], platforms[platform]):
             _count(acc, platform, status, state, platform_status, reason, int(count))
 
@@ -318,7 +332,7 @@ def _count(
 # --- placement ---------------------------------------------------------------------------
 
 
-def _placement(conn: Connection, scope: _Scope) -> Placement:
+def _placement(conn: Connection, scope: _Scope, groups: list[Any]) -> Placement:
     import sqlalchemy as sa
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
@@ -337,18 +351,14 @@ def _placement(conn: Connection, scope: _Scope) -> Placement:
     )
 
     b = Booking.__table__  # type: ignore[attr-defined]
-    tries = sa.case((b.c.attempts >= 3, 3), else_=b.c.attempts)
-    held = b.c.attempt_state.in_((A.CONFIRMED.value, A.CANCELLED.value))
-    found = conn.execute(
-        sa.select(tries, held, b.c.failover, sa.func.count())
-        .where(*scope.where(b), b.c.attempts > 0)
-        .group_by(tries, held, b.c.failover)
-    ).all()
     per_booking: Counter[str] = Counter()
     placed = failover = 0
-    for count_of, was_held, moved, count in found:
+    for row in groups:  # (..., attempt state, platform status, reason, tries, failover, n)
+        state, count_of, moved, count = row[3], row[6], row[7], row[8]
+        if not count_of:
+            continue
         per_booking["3+" if count_of >= 3 else str(count_of)] += int(count)
-        if was_held:
+        if state in (A.CONFIRMED, A.CANCELLED):
             placed += int(count)
             failover += int(count) if moved else 0
     overall, by = percentiles(conn, b.c.confirm_ms, [b.c.platform_type], scope.where(b))

@@ -50,11 +50,8 @@ def percentiles(
     what comes back is small whatever the number of rows)."""
     import sqlalchemy as sa
 
-    rows = conn.execute(
-        sa.select(*groups, value, sa.func.count())
-        .where(value.is_not(None), *where)
-        .group_by(*groups, value)
-    ).all()
+    query = sa.select(*groups, value, sa.func.count()).where(value.is_not(None), *where)
+    rows = conn.execute(query.group_by(*groups, value)).all()
     overall: Counter[int] = Counter()
     by: dict[tuple[Any, ...], Counter[int]] = defaultdict(Counter)
     for row in rows:
