@@ -136,10 +136,14 @@ class Output:
 
     def section(self, title: str, columns: Sequence[Column],
                 rows: Sequence[Mapping[str, Any]], *, empty: str) -> None:  # fmt: skip
-        """A titled table; in plain text, a ``# title`` line, then its rows (tab-separated)."""
+        """A titled table; in plain text, a ``# title`` line, then its rows (tab-separated).
+        An empty section is one line of the data (``title: empty``), not a message."""
         if not self.terminal.stdout_tty:
             self.text(f"# {title}")
-        self.table(columns, rows, title=title, empty=f"{title}: {empty}")
+        elif not rows:
+            self.text(f"{title}: {empty}")
+        if rows or not self.terminal.stdout_tty:
+            self.table(columns, rows, title=title)
 
     def record(self, fields: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """One object as label/value pairs."""

@@ -207,9 +207,10 @@ def _bookings(conn: Connection, scope: _Scope, now: dt.datetime) -> Bookings:
     names = {v.slug: v.name for v in scope.venues}
 
     def split(cells: dict[Any, Cells], cells_ahead: dict[Any, Cells],
-              label: Callable[[Any], tuple[str, str]]) -> list[LoadSplit]:  # fmt: skip
+              label: Callable[[Any], tuple[str, str]],
+              keys: Iterable[Any]) -> list[LoadSplit]:  # fmt: skip
         found = []
-        for key in sorted(set(cells) | set(cells_ahead), key=str):
+        for key in keys:
             mine = _days(cells.get(key, {}), days)
             lunch, dinner = _sum(mine)
             upcoming = _days(cells_ahead.get(key, {}), coming)
@@ -225,8 +226,9 @@ def _bookings(conn: Connection, scope: _Scope, now: dt.datetime) -> Bookings:
     totals = _days(total, days)
     lunch, dinner = _sum(totals)
     return Bookings(totals, lunch, dinner, _days(ahead, coming),
-                    split(venues, venues_ahead, venue),
-                    split(platforms, platforms_ahead, platform))  # fmt: skip
+                    split(venues, venues_ahead, venue, scope.venue_ids),
+                    split(platforms, platforms_ahead, platform,
+                          sorted(set(platforms) | set(platforms_ahead), key=str)))  # fmt: skip
 
 
 # --- status mix --------------------------------------------------------------------------

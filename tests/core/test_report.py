@@ -108,8 +108,9 @@ def test_known_store(known: Store) -> None:
         ("restoo", "platform_unavailable"): (1, RUNS_AT[1], RUNS_AT[1]),
     }
     grid = {(c.venue, c.platform_type): c.age_seconds for c in y.grid}
-    assert grid == {("madrid", "covermanager"): 3 * 86400 + 7200,
-                    ("madrid", "restoo"): 2 * 86400 + 7200, ("lisboa", "restoo"): 3 * 86400 + 7200}  # fmt: skip
+    two, three = 2 * 86400 + 7200, 3 * 86400 + 7200
+    assert grid == {("madrid", "covermanager"): three, ("madrid", "restoo"): two,
+                    ("lisboa", "restoo"): three}  # fmt: skip
 
     a = r.attention
     assert a.count == 1

@@ -1,0 +1,134 @@
+"""`prima report` as a user meets it: bookings made through the real write path (and synced)
+show up in each output; no output ever carries a guest's name, e-mail or phone; bad input is
+refused with a clear message and the right exit code."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from prima_cli.sandbox import Sandbox
+from tests.conftest import CLI, run_prima
+from tests.integration.test_bookings import day
+
+pytestmark = pytest.mark.usefixtures("instant_retries")
+
+SENTINEL = ["--first-name", "Zebulonquix", "--last-name", "Sentinelworth",
+            "--email", "zebulonquix.sentinel@example.org", "--phone", "699 88 77 66"]  # fmt: skip
+SECRETS = ("Zebulonquix", "Sentinelworth", "zebulonquix.sentinel", "699887766", "699 88 77 66")
+
+
+def _no_guest_data(text: str) -> None:
+    for sentinel in SECRETS:
+        assert sentinel.lower() not in text.lower(), sentinel
+
+
+@pytest.fixture
+def booked(madrid: CLI) -> CLI:
+    """Two bookings through the real create path (a lunch and a dinner), one cancelled, and
+    a sync run."""
+    for time in ("13:30", "21:00"):
+        created = madrid(
+            "bookings", "create", "madrid", "--date", day(ahead=1), "--time", time,
+            "--party", "3", *SENTINEL, "--notes", "Zebulonquix likes the window", "--json",
+        )  # fmt: skip
+        assert created.exit_code == 0, created.stderr
+    reference = created.json()["reference"]
+    madrid.ok("bookings", "cancel", reference, "--reason", "CHANGED_PLANS")
+    madrid.ok("platforms", "sync", "--days", "2")
+    return madrid
+
+
+def test_report_of_real_bookings(booked: CLI, tmp_path: Path) -> None:
+    result = booked.ok("report", "--to", day(ahead=2), "--json")
+    _no_guest_data(result.stdout)
+    doc = result.json()
+    assert doc["schema"] == "prima.report/1"
+    assert doc["bookings"]["lunch"] == {"bookings": 1, "covers": 3}
+    assert doc["bookings"]["dinner"] == {"bookings": 0, "covers": 0}
+    madrid = doc["status"]["by_venue"][0]
+    assert (madrid["venue"], madrid["confirmed"], madrid["cancelled"]) == ("madrid", 1, 1)
+    assert madrid["cancelled_by"] == {"guest": 1}
+    placement = {p["platform_type"]: p for p in doc["placement"]["by_platform"]}
+    assert placement["covermanager"]["success_rate"] == 1.0
+    assert doc["placement"]["time_to_confirm_ms"]["count"] == 2
+    # the sync's per-step times are stored and reported
+    latency = doc["sync"]["step_latency_ms"]["auth"]
+    assert set(latency) == {"covermanager", "restoo"} and latency["restoo"]["count"] == 1
+    grid = {(c["venue"], c["platform_type"]): c for c in doc["sync"]["connections"]}
+    assert grid[("madrid", "covermanager")]["age_seconds"] is not None
+    # CoverManager lists statuses (no-shows counted); Restoo cannot: "not reported"
+    by_platform = {m["platform_type"]: m for m in doc["status"]["by_platform"]}
+    assert by_platform["covermanager"]["no_shows"] == 0
+
+    page = tmp_path / "report.html"
+    written = booked.ok("report", "--to", day(ahead=2), "--html", str(page))
+    assert written.stdout == "" and "report written to" in written.stderr
+    html = page.read_text()
+    _no_guest_data(html)
+    assert 'http-equiv="Content-Security-Policy"' in html
+    assert re.findall(r"(?:src|href)=", html) == []  # nothing to load
+    assert "<script" not in html
+
+    terminal = booked.ok("report", "--to", day(ahead=2))
+    _no_guest_data(terminal.stdout + terminal.stderr)
+    assert "# Status mix" in terminal.stdout
+
+
+def test_terminal_summary_on_a_tty(booked: CLI) -> None:
+    result = booked.ok("report", "--to", day(ahead=2), tty=True, no_color=True)
+    for title in ("Bookings and covers", "Status mix", "Placement", "Sync health",
+                  "Time since last successful sync", "Needs attention"):  # fmt: skip
+        assert title in result.stdout
+    assert "\x1b[" not in result.stdout  # NO_COLOR
+    _no_guest_data(result.stdout)
+
+
+def test_names_are_escaped_in_the_page(migrated: CLI, tmp_path: Path) -> None:
+    migrated.ok("venues", "add", '<img src=x onerror="alert(1)">', "--slug", "evil")
+    page = tmp_path / "r.html"
+    migrated.ok("report", "--html", str(page))
+    html = page.read_text()
+    assert "<img" not in html and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in html
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--from", "yesterday"], 2, "--from must be a date"),
+        (["--from", "2026-06-10", "--to", "2026-06-01"], 2, "is before --from"),
+        (["--from", "2020-01-01", "--to", "2026-01-01"], 2, "at most 366 days"),
+        (["--venue", "nowhere"], 3, "no venue 'nowhere'"),
+    ],
+)
+def test_bad_input(migrated: CLI, args: list[str], code: int, message: str) -> None:
+    result = migrated("report", *args, "--json")
+    assert result.exit_code == code and result.stdout == ""
+    assert message in result.error()["message"]
+
+
+def test_unwritable_html_file_changes_nothing(migrated: CLI, tmp_path: Path) -> None:
+    target = tmp_path / "missing-folder" / "r.html"
+    result = migrated("report", "--html", str(target))
+    assert result.exit_code == 78 and "cannot write" in result.stderr
+    assert not target.parent.exists()
+
+
+def test_demo_ends_with_its_report(tmp_path: Path, sandbox: Sandbox) -> None:
+    """The real executable: the demo seeds a month, writes the report and says where."""
+    data = tmp_path / "data"
+    page = tmp_path / "demo.html"
+    proc = run_prima(["demo", "--report", str(page)], env={"PRIMA_DATA_DIR": str(data)},
+                     timeout=180)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    assert f"written to {page}" in proc.stderr
+    html = page.read_text()
+    assert "Demo Madrid" in html and "Lucía" not in html
+    doc = json.loads(run_prima(["report", "--venue", "prima-demo-madrid", "--json"],
+                               env={"PRIMA_DATA_DIR": str(data)}).stdout)  # fmt: skip
+    assert doc["bookings"]["total"]["bookings"] > 100
+    assert doc["sync"]["outcomes"]["covermanager"]["failed"] > 0
+    assert doc["status"]["all"]["cancelled"] > 0
