@@ -101,6 +101,7 @@ def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
     unknown = docs["bookings create (unknown, error)"]["error"]["booking"]
     run("bookings resolve", "bookings", "resolve", unknown, "--found", held.id)
     run("bookings cancel", "bookings", "cancel", "contract-1")
+    run("report", "report", "--to", day())
     run("platforms remove", "platforms", "remove", "madrid", "restoo", "--yes", "--force",
         codes=(0, 2))  # fmt: skip
     run("venues remove", "venues", "remove", "madrid", "--yes", "--force")
