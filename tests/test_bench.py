@@ -44,3 +44,10 @@ def test_sync_bench_runs_and_its_httpx_floor_replays_the_sync() -> None:
     assert "httpx floor (same requests, bare httpx)" in rows
     assert "latency-free floor (0 ms simulator)" in rows
     assert "both goals" in out  # the sweep table
+
+
+def test_report_bench_runs_on_sqlite_and_postgres(postgres_admin_url: str) -> None:
+    out = _bench("report.py", "--bookings", "2000", "--results", "200", "--venues", "4",
+                 "--runs", "1", "--postgres", postgres_admin_url)  # fmt: skip
+    assert "== SQLite:" in out and "== PostgreSQL:" in out
+    assert out.count("prima report --json (150 days)") == 2
