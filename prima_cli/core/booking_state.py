@@ -335,12 +335,14 @@ def record_event(step: Step) -> None:
     from prima_cli.store.booking_tables import BookingEvent
 
     assert step.booking.id is not None
-    stamp(step.session, step.booking)
+    now = utcnow()  # one instant: the time to confirm is the audit trail's
+    stamp(step.session, step.booking, now)
     step.session.add(step.booking)
     step.session.add(
         BookingEvent(
             booking_id=step.booking.id,
             version=step.version,
+            at=now,
             actor=actor(),
             action=step.action,
             status=step.booking.status,

@@ -24,7 +24,9 @@ BATCH = 2_000
 
 
 def upgrade() -> None:
-    with op.batch_alter_table("bookings") as batch:
+    # columns are added in place, never by copying a table: on SQLite, dropping the old copy
+    # would fire the ON DELETE actions of the tables that refer to it (attempts, events)
+    with op.batch_alter_table("bookings", recreate="never") as batch:
         batch.add_column(sa.Column("service", sa.String(10), nullable=True))
         batch.add_column(sa.Column("platform_type", sa.String(50), nullable=True))
         batch.add_column(sa.Column("attempt_state", sa.String(20), nullable=True))
@@ -34,10 +36,10 @@ def upgrade() -> None:
             sa.Column("failover", sa.Boolean, nullable=False, server_default=sa.false())
         )
         batch.add_column(sa.Column("confirm_ms", sa.BigInteger, nullable=True))
-    with op.batch_alter_table("platform_reservations") as batch:
+    with op.batch_alter_table("platform_reservations", recreate="never") as batch:
         batch.add_column(sa.Column("venue_id", sa.Integer, nullable=True))
         batch.add_column(sa.Column("local_date", sa.Date, nullable=True))
-    with op.batch_alter_table("sync_results") as batch:
+    with op.batch_alter_table("sync_results", recreate="never") as batch:
         for name in STEP_COLUMNS:
             batch.add_column(sa.Column(name, sa.Integer, nullable=True))
     _backfill()
@@ -115,7 +117,11 @@ def _backfill() -> None:
         sa.column("local_date", sa.Date),
     )
     first, last = p.alias("first_attempt"), p.alias("last_attempt")
-    top = sa.select(sa.func.max(last.c.attempt)).where(last.c.booking_id == b.c.id)
+    top = (
+        sa.select(sa.func.max(last.c.attempt))
+        .where(last.c.booking_id == b.c.id)
+        .correlate(b)  # two levels down: SQLAlchemy would otherwise add bookings to its FROM
+    )
 
     def latest(column: str) -> sa.ScalarSelect[object]:
         return (
