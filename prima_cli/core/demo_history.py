@@ -283,27 +283,26 @@ def _insert_parents(conn: Connection, table: Any, rows: list[dict[str, Any]]) ->
 
 def insert(conn: Connection, history: History) -> None:
     """Write ``history`` in bulk (a few statements per thousands of rows)."""
-    import sqlalchemy as sa
-
     from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.sync_tables import SyncResult, SyncRun
 
-    booking_ids = _insert_parents(conn, Booking.__table__, history.bookings)  # type: ignore[attr-defined]
-    attempts = [
-        {**row, "booking_id": bid}
-        for bid, rows in zip(booking_ids, history.attempts, strict=True)
-        for row in rows
-    ]
-    for chunk in _chunks(attempts):
-        conn.execute(sa.insert(PlatformReservation.__table__), chunk)  # type: ignore[attr-defined]
-    run_ids = _insert_parents(conn, SyncRun.__table__, history.runs)  # type: ignore[attr-defined]
-    results = [
-        {**row, "run_id": rid}
-        for rid, rows in zip(run_ids, history.results, strict=True)
-        for row in rows
-    ]
-    for chunk in _chunks(results):
-        conn.execute(sa.insert(SyncResult.__table__), chunk)  # type: ignore[attr-defined]
+    b, p = Booking.__table__, PlatformReservation.__table__  # type: ignore[attr-defined]
+    _insert_children(conn, p, "booking_id", _insert_parents(conn, b, history.bookings),
+                     history.attempts)  # fmt: skip
+    runs, results = SyncRun.__table__, SyncResult.__table__  # type: ignore[attr-defined]
+    _insert_children(conn, results, "run_id", _insert_parents(conn, runs, history.runs),
+                     history.results)  # fmt: skip
+
+
+def _insert_children(conn: Connection, table: Any, key: str, parent_ids: Sequence[int],
+                     children: Sequence[Sequence[dict[str, Any]]]) -> None:  # fmt: skip
+    """Insert each parent's ``children`` rows with the parent's id as ``key``."""
+    import sqlalchemy as sa
+
+    rows = [{**row, key: parent} for parent, mine in zip(parent_ids, children, strict=True)
+            for row in mine]  # fmt: skip
+    for chunk in _chunks(rows):
+        conn.execute(sa.insert(table), chunk)
 
 
 @dataclass(frozen=True)

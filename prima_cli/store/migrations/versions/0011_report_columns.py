@@ -102,9 +102,6 @@ def _backfill() -> None:
         sa.column("platform_status", sa.String),
         sa.column("attempts", sa.Integer),
         sa.column("failover", sa.Boolean),
-        sa.column("confirm_ms", sa.BigInteger),
-        sa.column("status", sa.String),
-        sa.column("created_at", sa.DateTime),
     )
     p = sa.table(
         "platform_reservations",
