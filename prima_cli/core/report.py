@@ -35,6 +35,7 @@ from prima_cli.core.report_values import (
 )
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import NotFound
+from prima_cli.store import report_tables as tables
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -63,9 +64,7 @@ class _Scope:
     def __init__(self, conn: Connection, filters: ReportFilters) -> None:
         import sqlalchemy as sa
 
-        from prima_cli.store.models import Venue
-
-        v = Venue.__table__  # type: ignore[attr-defined]
+        v = tables.venues
         rows = conn.execute(sa.select(v.c.id, v.c.slug, v.c.name, v.c.timezone)).all()
         by_ref: dict[str, Any] = {}
         for row in rows:
@@ -140,9 +139,7 @@ def build(
 def _loads(conn: Connection, scope: _Scope, dates: tuple[dt.date, dt.date]) -> list[Any]:
     import sqlalchemy as sa
 
-    from prima_cli.store.booking_tables import Booking
-
-    b = Booking.__table__  # type: ignore[attr-defined]
+    b = tables.bookings
     # the index's order (ix_bookings_report_load); the status is folded away in Python
     keys = (b.c.venue_id, b.c.platform_type, b.c.service, b.c.status, b.c.local_date)
     return list(
@@ -240,9 +237,8 @@ def listing_platforms(conn: Connection, scope: _Scope) -> set[str]:
     import sqlalchemy as sa
 
     from prima_cli.core.report_sql import start_of
-    from prima_cli.store.sync_tables import SyncResult
 
-    r = SyncResult.__table__  # type: ignore[attr-defined]
+    r = tables.sync_results
     found = conn.execute(
         sa.select(r.c.platform_type)
         .distinct()
@@ -259,9 +255,7 @@ def _groups(conn: Connection, scope: _Scope) -> list[Any]:
     pass over the report index serves both."""
     import sqlalchemy as sa
 
-    from prima_cli.store.booking_tables import Booking
-
-    b = Booking.__table__  # type: ignore[attr-defined]
+    b = tables.bookings
     keys = (b.c.venue_id, b.c.platform_type, b.c.status, b.c.attempt_state,
             b.c.platform_status, b.c.cancel_reason, b.c.attempts, b.c.failover)  # fmt: skip
     return list(
@@ -337,9 +331,7 @@ def _count(
 def _placement(conn: Connection, scope: _Scope, groups: list[Any]) -> Placement:
     import sqlalchemy as sa
 
-    from prima_cli.store.booking_tables import Booking, PlatformReservation
-
-    p = PlatformReservation.__table__  # type: ignore[attr-defined]
+    p = tables.platform_reservations
     keys = (p.c.venue_id, p.c.platform_type, p.c.state, p.c.error_type)
     rows = conn.execute(
         sa.select(*keys, sa.func.count()).where(*scope.where(p)).group_by(*keys)
@@ -352,7 +344,7 @@ def _placement(conn: Connection, scope: _Scope, groups: list[Any]) -> Placement:
         if r[0] in scope.slug
     )
 
-    b = Booking.__table__  # type: ignore[attr-defined]
+    b = tables.bookings
     per_booking: Counter[str] = Counter()
     placed = failover = 0
     for row in groups:  # (..., attempt state, platform status, reason, tries, failover, n)
@@ -409,10 +401,8 @@ def _placements(rows: Iterable[tuple[Any, ...]]) -> list[PlatformPlacement]:
 def _attention(conn: Connection, scope: _Scope, now: dt.datetime) -> Attention:
     import sqlalchemy as sa
 
-    from prima_cli.store.booking_tables import Booking, PlatformReservation
-
-    b = Booking.__table__  # type: ignore[attr-defined]
-    p = PlatformReservation.__table__  # type: ignore[attr-defined]
+    b = tables.bookings
+    p = tables.platform_reservations
     # each side through its own index (the state's, and the partial one of flagged attempts)
     ids = sa.union(
         sa.select(p.c.id).where(p.c.state == A.UNKNOWN.value),

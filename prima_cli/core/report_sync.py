@@ -26,6 +26,7 @@ from prima_cli.core.report_values import (
 from prima_cli.core.sync_records import STEPS
 from prima_cli.core.sync_values import FAILED, OK
 from prima_cli.errors import PlatformRateLimited
+from prima_cli.store import report_tables as tables
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -40,9 +41,7 @@ def health(
     """Sync health over the period of ``filters``, for its venues and platforms."""
     import sqlalchemy as sa
 
-    from prima_cli.store.sync_tables import SyncResult, SyncRun
-
-    r = SyncResult.__table__  # type: ignore[attr-defined]
+    r = tables.sync_results
     start, end = start_of(filters.date_from), start_of(filters.date_to + dt.timedelta(days=1))
     where = [r.c.finished_at >= start, r.c.finished_at < end]
     if filters.venues:
@@ -50,7 +49,7 @@ def health(
     if filters.platforms:
         where.append(r.c.platform_type.in_(filters.platforms))
 
-    run = SyncRun.__table__  # type: ignore[attr-defined]
+    run = tables.sync_runs
     run_day = sa.func.date(run.c.started_at)
     runs: dict[dt.date, dict[str, int]] = defaultdict(dict)
     for when, status, count in conn.execute(
@@ -117,10 +116,8 @@ def _grid(
     """Every connection of the report's venues: when its last sync succeeded."""
     import sqlalchemy as sa
 
-    from prima_cli.store.models import Venue, VenuePlatform
-
-    v = Venue.__table__  # type: ignore[attr-defined]
-    c = VenuePlatform.__table__  # type: ignore[attr-defined]
+    v = tables.venues
+    c = tables.venue_platforms
     query = sa.select(
         v.c.slug, c.c.platform_type, c.c.is_enabled, c.c.last_synced_at, c.c.last_sync_status
     ).join(v, v.c.id == c.c.venue_id)

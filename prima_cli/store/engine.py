@@ -6,7 +6,7 @@ import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -20,7 +20,6 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
     StatementError,
 )
-from sqlmodel import Session
 
 from prima_cli.errors import (
     ConfigError,
@@ -31,6 +30,9 @@ from prima_cli.errors import (
 )
 from prima_cli.store import json_codec
 from prima_cli.store.url import file_exists, mask_password, sqlite_path
+
+if TYPE_CHECKING:  # the ORM is imported by the commands that use sessions, not by a report
+    from sqlmodel import Session
 
 _EXTRA_HINTS = {
     "postgresql": "install the driver: pip install 'prima-cli[postgres]'",
@@ -341,6 +343,8 @@ def session_scope(engine: Engine, url: str) -> Iterator[Session]:
     are a ConfigError. Errors that callers handle themselves (IntegrityError...) pass as
     they are.
     """
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session

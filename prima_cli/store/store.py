@@ -5,13 +5,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from prima_cli.store import engine as engine_mod
 from prima_cli.store import schema
 from prima_cli.store.url import mask_password
+
+if TYPE_CHECKING:  # sessions (and the ORM) are imported by the commands that open them
+    from sqlmodel import Session
 
 
 class Store:
