@@ -337,7 +337,7 @@ def _sync_sections(r: Report) -> Iterator[Section]:
             Column("limited", "Rate-limited", "right"),
             Column("skipped", "Skipped", "right"),
             Column("duration", "Sync p50/p95", "right"),
-            Column("request", "Request p50/p95", "right"),
+            Column("request", "Auth request p50/p95", "right"),
         ),
         rows,
         empty="no sync results in this period",
