@@ -7,6 +7,7 @@ import typer
 from prima_cli.cli.application import application
 from prima_cli.cli.options import JSON, VENUE, YES, group
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
+from prima_cli.cli.sync_monitor import SyncMonitor
 from prima_cli.cli.sync_progress import SyncProgress
 from prima_cli.cli.views import platforms as view
 from prima_cli.cli.views import sync as sync_view
@@ -217,28 +218,43 @@ def sync(
         300, "--window", help="--worker: sync each connection once per this many seconds."
     ),
     lease: int = typer.Option(300, "--lease", help="--worker: seconds a claim outlives a crash."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print nothing when healthy; one line per problem otherwise."
+    ),
+    trigger: str = typer.Option(
+        "manual", "--trigger", help="What started the run: manual, cron, systemd, script, monitor."
+    ),
+    metrics_file: str | None = typer.Option(
+        None, "--metrics-file", metavar="PATH", help="Write a Prometheus textfile (.prom) here."
+    ),
+    ping_url: str | None = typer.Option(
+        None, "--ping-url", metavar="URL", help="Ping URL/start, then URL or URL/<exit code>."
+    ),
     json: bool = JSON,
 ) -> int:
     """Check credentials, refresh availability, reconcile, refresh statuses (for cron)."""
     from prima_cli.core import sync as core
+    from prima_cli.core import triggers
     from prima_cli.core.sync_values import SyncOptions
 
     app_ = application(ctx)
     options = SyncOptions(
         venues=(venue,) if venue else (), platform_type=platform_type, days=days,
         concurrency=concurrency, wait=wait, worker=worker, window=window, lease=lease,
-        trigger="manual" if app_.terminal.stdin_tty else "cron",
+        trigger=triggers.parse(trigger).value,
     )  # fmt: skip
     if dry_run:
         return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
                            quiet=quiet)  # fmt: skip
-    progress = SyncProgress(app_.output, quiet=quiet, json=json)
-    with progress.bar() as on_outcome:
-        result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
-    shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
-    code = app_.render(result, shown, json=json, quiet=quiet)
-    progress.summary(result.value)  # after the table: the last line says how the run went
+    monitor = SyncMonitor(app_, metrics_file, ping_url)
+    with monitor.around():
+        progress = SyncProgress(app_.output, quiet=quiet, json=json)
+        with progress.bar() as on_outcome:
+            result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
+        shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
+        code = app_.render(result, shown, json=json, quiet=quiet)
+        progress.summary(result.value, code)  # after the table: the last line says how it went
+        monitor.ended(code, sync_view.run(result.value.record))
     return code
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: the exit code this check stands for when it fails
+    exit_code: ExitCode = ExitCode.CONFIG
 
 
 @dataclass
@@ -37,10 +40,18 @@ class DoctorReport:
         return all(c.ok for c in self.checks)
 
 
-def check(db_option: str | None) -> OperationResult[DoctorReport]:
+def check(
+    db_option: str | None,
+    *,
+    max_sync_age: dt.timedelta | None = None,
+    max_attention: int | None = None,
+) -> OperationResult[DoctorReport]:
     """The health report, its warnings (secrets that do not resolve, plugins that failed to
-    load), and exit 78 unless every check passed."""
-    report = diagnose(db_option)
+    load), and its exit code: 0 when every check passed; 78 when the configuration is broken
+    (bad URL, schema not migrated, unresolved secrets, broken plugins); 75 when the database
+    cannot be reached now (try again later); 11 when only the sync's health checks failed
+    (``max_sync_age``, ``max_attention``)."""
+    report = diagnose(db_option, max_sync_age=max_sync_age, max_attention=max_attention)
     warnings = [
         f"{item['venue']}/{item['platform_type']}: "
         + ", ".join(f"{k} -> {r} is not set"
@@ -49,11 +60,21 @@ def check(db_option: str | None) -> OperationResult[DoctorReport]:
     ]  # fmt: skip
     warnings += [f"platform plugin {p['name']} failed to load: {p['error']}"
                  for p in report.broken_plugins]  # fmt: skip
-    outcome = ExitCode.OK if report.healthy else ExitCode.CONFIG
+    failed = {c.exit_code for c in report.checks if not c.ok}
+    outcome = next((code for code in _PRECEDENCE if code in failed), ExitCode.OK)
     return OperationResult(report, warnings, outcome)
 
 
-def diagnose(db_option: str | None) -> DoctorReport:
+#: the code of a report with several failed checks: the one that needs a person first
+_PRECEDENCE = (ExitCode.CONFIG, ExitCode.TEMPFAIL, ExitCode.UNHEALTHY)
+
+
+def diagnose(
+    db_option: str | None,
+    *,
+    max_sync_age: dt.timedelta | None = None,
+    max_attention: int | None = None,
+) -> DoctorReport:
     from sqlalchemy.exc import SQLAlchemyError
 
     from prima_cli.core import secrets
@@ -89,6 +110,7 @@ def diagnose(db_option: str | None) -> DoctorReport:
                     else f"{len(unresolved)} connection(s) with unresolved secrets",
                 )
             )
+            checks += _health(store, max_sync_age, max_attention)
         else:
             checks.append(
                 Check(
@@ -98,7 +120,7 @@ def diagnose(db_option: str | None) -> DoctorReport:
                 )
             )
     except PrimaError as err:
-        checks.append(Check("database", False, err.message))
+        checks.append(Check("database", False, err.message, err.exit_code))
     finally:
         store.dispose()
     checks.append(
@@ -121,6 +143,19 @@ def diagnose(db_option: str | None) -> DoctorReport:
         unresolved_secrets=unresolved,
         checks=checks,
     )
+
+
+def _health(
+    store: Any, max_sync_age: dt.timedelta | None, max_attention: int | None
+) -> list[Check]:
+    from prima_cli.core import health
+    from prima_cli.store.types import utcnow
+
+    if max_sync_age is None and max_attention is None:
+        return []
+    found = health.evaluate(health.read_facts(store), now=utcnow(), max_sync_age=max_sync_age,
+                            max_attention=max_attention)  # fmt: skip
+    return [Check(c.name, c.ok, c.detail, ExitCode.UNHEALTHY) for c in found]
 
 
 def _unresolved(store: Any, adapters: dict[str, Any], secrets: Any) -> list[dict[str, Any]]:

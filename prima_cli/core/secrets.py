@@ -44,11 +44,18 @@ def resolve(key: str, value: str, *, where: str) -> str:
     if not resolved:
         raise ConfigError(
             f"{where}: {key} refers to the environment variable {name}, which is not set",
-            hint=f"export {name}=... or change it with `prima platforms edit ... --set {key}=...`",
+            hint=f"set {name} in the environment prima runs in (for cron: a {name}= line in "
+            f"the crontab), or store another reference with {_edit(where, key)}",
         )
     redact.register(resolved)
     check_value(key, resolved, where=f"{where}: {key} from {name}")
     return resolved
+
+
+def _edit(where: str, key: str) -> str:
+    """The command that changes ``key`` of the connection ``where`` (``venue/type``)."""
+    venue, _, kind = where.partition("/")
+    return f"`prima platforms edit {venue} {kind or '...'} --set {key}=-` (read from stdin)"
 
 
 def _flaw(value: str) -> tuple[int, str] | None:
