@@ -31,7 +31,9 @@ COMMANDS: dict[str, Entry] = {
     "bookings": Entry(
         "prima_cli.cli.bookings", "app", "Check availability, book, cancel and reconcile."
     ),
-    "db": Entry("prima_cli.cli.db", "app", "Create and upgrade the database schema."),
+    "db": Entry(
+        "prima_cli.cli.db", "app", "Create and upgrade the database schema; prune old history."
+    ),
     "sandbox": Entry("prima_cli.cli.sandbox", "app", "A local simulator of the booking platforms."),
     "demo": Entry(
         "prima_cli.cli.demo",

@@ -263,13 +263,25 @@ def history(
     ctx: typer.Context,
     run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
     limit: int = typer.Option(20, "--limit", help="How many runs to list."),
+    failed: bool = typer.Option(False, "--failed", help="Only runs (or results) that failed."),
+    connection: str | None = typer.Option(
+        None, "--connection", metavar="VENUE/TYPE", help="Only this connection, with its result."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DURATION|DATE", help="Only runs started since (2h, 7d, a date)."
+    ),
     json: bool = JSON,
 ) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
+    from prima_cli.core.durations import parse_since
+    from prima_cli.store.types import utcnow
 
     app_ = application(ctx)
     if run_id is None:
-        runs = sync_history.list_runs(app_.store(), limit)
-        return app_.render(runs, sync_view.HISTORY, json=json)
+        start = parse_since(since, option="--since", now=utcnow()) if since else None
+        runs = sync_history.list_runs(app_.store(), limit, failed=failed, connection=connection,
+                                      since=start)  # fmt: skip
+        shown = sync_view.CONNECTION_HISTORY if connection else sync_view.HISTORY
+        return app_.render(runs, shown, json=json)
     return app_.render(sync_history.show_run(app_.store(), run_id), sync_view.RUN, json=json)
