@@ -31,7 +31,13 @@ SET = typer.Option(
     [],
     "--set",
     metavar="KEY=VALUE",
-    help="Configuration value; for secrets use env:NAME (read when used) or - (stdin).",
+    help="Configuration value; secrets as env:NAME, file:/path or keyring:service/name (read "
+    "when used), or stored with --store-secret (- reads it from stdin) or literal:VALUE.",
+)
+STORE_SECRET = typer.Option(
+    False,
+    "--store-secret",
+    help="Store secrets given on stdin, at the prompt or literally in the database.",
 )
 
 
@@ -56,6 +62,7 @@ def add(
     no_test: bool = typer.Option(
         False, "--no-test", help="Save without testing the credentials against the platform."
     ),
+    store_secret: bool = STORE_SECRET,
     json: bool = JSON,
 ) -> int:
     """Connect a venue to a platform (credentials are tested first unless --no-test)."""
@@ -72,6 +79,7 @@ def add(
         enabled=not disabled,
         secret_input=TerminalSecretInput(app_.terminal),
         test=tester,
+        store_secret=store_secret,
     )
     return app_.render(result, view.ADDED, json=json)
 
@@ -116,6 +124,7 @@ def edit(
     values: list[str] = SET,
     unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
     priority: int | None = typer.Option(None, help="New priority (lower first)."),
+    store_secret: bool = STORE_SECRET,
     json: bool = JSON,
 ) -> int:
     """Change a connection's configuration (merged) or priority."""
@@ -130,6 +139,7 @@ def edit(
         unset,
         priority=priority,
         secret_input=TerminalSecretInput(app_.terminal),
+        store_secret=store_secret,
     )
     return app_.render(result, view.UPDATED, json=json)
 

@@ -34,6 +34,8 @@ class DoctorReport:
     broken_plugins: list[dict[str, str]]
     unresolved_secrets: list[dict[str, Any]]
     checks: list[Check] = field(default_factory=list)
+    #: connections whose secrets are stored in the database as they are (not references)
+    literal_secrets: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
@@ -53,11 +55,9 @@ def check(
     (``max_sync_age``, ``max_attention``)."""
     report = diagnose(db_option, max_sync_age=max_sync_age, max_attention=max_attention)
     warnings = [
-        f"{item['venue']}/{item['platform_type']}: "
-        + ", ".join(f"{k} -> {r} is not set"
-                    for k, r in zip(item["keys"], item["references"], strict=True))
+        f"{item['venue']}/{item['platform_type']}: " + "; ".join(item["problems"])
         for item in report.unresolved_secrets
-    ]  # fmt: skip
+    ]
     warnings += [f"platform plugin {p['name']} failed to load: {p['error']}"
                  for p in report.broken_plugins]  # fmt: skip
     failed = {c.exit_code for c in report.checks if not c.ok}
@@ -89,6 +89,7 @@ def diagnose(
     store = Store(url)
     current: str | None = None
     unresolved: list[dict[str, Any]] = []
+    literal: list[dict[str, Any]] = []
     adapters = registry.available()
     broken = [{"name": b.name, "target": b.target, "error": b.error} for b in registry.broken()]
     try:
@@ -100,12 +101,17 @@ def diagnose(
         checks.append(Check("database", True, f"reachable ({store.display_url})"))
         if current == schema.HEAD:
             checks.append(Check("schema", True, f"at {current}"))
-            unresolved = _unresolved(store, adapters, secrets)
+            unresolved, literal = _secrets(store, adapters, secrets)
             checks.append(
                 Check(
                     "secrets",
                     not unresolved,
-                    "every env: reference resolves"
+                    "every secret reference resolves"
+                    + (
+                        f"; {len(literal)} connection(s) store secrets in the database"
+                        if literal
+                        else ""
+                    )
                     if not unresolved
                     else f"{len(unresolved)} connection(s) with unresolved secrets",
                 )
@@ -142,6 +148,7 @@ def diagnose(
         broken_plugins=broken,
         unresolved_secrets=unresolved,
         checks=checks,
+        literal_secrets=literal,
     )
 
 
@@ -158,27 +165,33 @@ def _health(
     return [Check(c.name, c.ok, c.detail, ExitCode.UNHEALTHY) for c in found]
 
 
-def _unresolved(store: Any, adapters: dict[str, Any], secrets: Any) -> list[dict[str, Any]]:
+def _secrets(
+    store: Any, adapters: dict[str, Any], secrets: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Connections whose secret references do not resolve now (with why), and those whose
+    secrets are stored literally in the database."""
     from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
-    found = []
+    unresolved, literal = [], []
     with store.session() as session:
         rows = session.exec(
             select(VenuePlatform, Venue).join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
         ).all()
         for row, venue in rows:
             adapter = adapters.get(row.platform_type)
-            keys = adapter.secret_fields() if adapter else ()
-            missing = secrets.unresolved(row.configuration or {}, keys)
+            keys = sorted(adapter.secret_fields()) if adapter else []
+            config = row.configuration or {}
+            where = {"venue": venue.slug, "platform_type": row.platform_type}
+            missing = secrets.unresolved(config, keys)
             if missing:
-                found.append(
-                    {
-                        "venue": venue.slug,
-                        "platform_type": row.platform_type,
-                        "keys": missing,
-                        "references": [row.configuration[k] for k in missing],
-                    }
+                references = [config[k] for k in missing]
+                problems = [secrets.problem(k, config[k]) for k in missing]
+                unresolved.append(
+                    {**where, "keys": missing, "references": references, "problems": problems}
                 )
-    return found
+            stored = secrets.literal(config, keys)
+            if stored:
+                literal.append({**where, "keys": stored})
+    return unresolved, literal

@@ -77,8 +77,8 @@ def _hint(outcome: ConnectionOutcome, err: PrimaError) -> str:
     test = f"`prima platforms test {venue} {kind}`"
     if err.type == "platform_auth_failed":
         key = _secret_field(kind)
-        return (f"give the right key with `prima platforms edit {venue} {kind} --set {key}=-` "
-                f"(read from stdin), then {test}")  # fmt: skip
+        return (f"give the right key with `prima platforms edit {venue} {kind} --store-secret "
+                f"--set {key}=-` (read from stdin), then {test}")  # fmt: skip
     if err.type in _TRANSIENT:
         return f"the next run tries again; {test} shows whether the platform answers now"
     if err.hint and "..." not in err.hint:

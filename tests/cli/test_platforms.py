@@ -80,7 +80,7 @@ def test_literal_secret_is_masked_everywhere_and_warned(venue: CLI) -> None:
         "--set",
         "restaurant_id=casa-pepe",
         "--set",
-        f"api_key={SECRET}",
+        f"api_key=literal:{SECRET}",
         "--no-test",
     )
     assert "visible in the process list" in result.stderr
@@ -107,6 +107,7 @@ def test_secret_from_stdin(venue: CLI) -> None:
         "restaurant_id=casa-pepe",
         "--set",
         "api_key=-",
+        "--store-secret",
         "--no-test",
         "--json",
         input=SECRET + "\n",
@@ -143,6 +144,7 @@ def test_missing_secret_on_a_terminal_is_prompted_hidden(
         "covermanager",
         "--set",
         "restaurant_id=casa-pepe",
+        "--store-secret",
         "--no-test",
         "--json",
         tty=True,

@@ -198,7 +198,7 @@ def test_bad_calendar_leaves_the_previous_snapshot(venues: CLI, sandbox: Sandbox
 def test_empty_or_partial_calendar_changes_nothing(venues: CLI, calendar: object) -> None:
     base = "https://cm.test/api"
     venues.ok("platforms", "add", "madrid", "covermanager", "--set", "restaurant_id=casa",
-              "--set", "api_key=cm_test_key_0123456789", "--set", f"base_url={base}",
+              "--set", "api_key=literal:cm_test_key_0123456789", "--set", f"base_url={base}",
               "--no-test")  # fmt: skip
     slot = {"people": {"2": {"20:00": {"discount": False}}}, "hours": {}}
     full = {day(ahead=i): slot for i in range(-3, 1)}

@@ -113,7 +113,7 @@ def test_a_failing_quiet_run_says_one_line_per_problem_naming_the_connection_onc
     [line] = proc.stderr.splitlines()
     assert line.startswith("warning: madrid/covermanager: CoverManager refused the credentials")
     assert line.count("madrid/covermanager") == 1
-    assert "`prima platforms edit madrid covermanager --set api_key=-`" in line
+    assert "`prima platforms edit madrid covermanager --store-secret --set api_key=-`" in line
     assert "..." not in line and "wrong-key" not in line
 
 
@@ -122,7 +122,10 @@ def test_an_unset_key_variable_is_named_once_with_a_hint_to_paste(keyed: dict[st
     assert proc.returncode == 7  # partial: lisboa synced
     [line] = proc.stderr.splitlines()
     assert line.count("madrid/covermanager") == 1, line
-    assert "CM_KEY" in line and "`prima platforms edit madrid covermanager --set api_key=-`" in line
+    assert (
+        "CM_KEY" in line
+        and "`prima platforms edit madrid covermanager --store-secret --set api_key=-`" in line
+    )
 
 
 def test_bookings_needing_the_operator_make_a_quiet_run_speak(

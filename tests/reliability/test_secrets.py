@@ -68,10 +68,11 @@ def every_command(
         "--country", "PT", "--json")  # fmt: skip
     stdin_key = cm_key == "-"
     run("platforms", "add", "madrid", "covermanager", "--set", "restaurant_id=prima-sbx-madrid",
-        "--set", f"api_key={cm_key}", "--set", f"base_url={cm.base_url}", "--json",
-        input=cm.api_key if stdin_key else None)  # fmt: skip
+        "--set", f"api_key={cm_key}", "--set", f"base_url={cm.base_url}", "--store-secret",
+        "--json", input=cm.api_key if stdin_key else None)  # fmt: skip
     run("platforms", "add", "lisboa", "restoo", "--set", "account=prima-sbx-lisboa", "--set",
-        f"api_key={restoo_key}", "--set", f"base_url={restoo.base_url}", "--json")  # fmt: skip
+        f"api_key={restoo_key}", "--set", f"base_url={restoo.base_url}", "--store-secret",
+        "--json")  # fmt: skip
     if full:
         run("platforms", "types", "--json")
         run("venues", "list", "--json")
@@ -111,7 +112,7 @@ def every_command(
     run("platforms", "test", "lisboa", "--json")
     sb.clear_faults()
     # a wrong key, refused by the platform, in every command that uses it
-    run("platforms", "edit", "madrid", "covermanager", "--set", f"api_key={WRONG_CM_KEY}",
+    run("platforms", "edit", "madrid", "covermanager", "--set", f"api_key=literal:{WRONG_CM_KEY}",
         "--json")  # fmt: skip
     run("platforms", "test", "madrid", "covermanager", "--json", code=5)
     run("bookings", "availability", "madrid", "--date", day(), "--party", "2", "--json", code=5)
@@ -120,7 +121,7 @@ def every_command(
     run("platforms", "sync", "--json", code=7)
     run("platforms", "list", "--json")
     run("platforms", "add", "lisboa", "covermanager", "--set", "restaurant_id=prima-sbx-madrid",
-        "--set", f"api_key={WRONG_CM_KEY}", "--set", f"base_url={cm.base_url}", "--json",
+        "--set", f"api_key=literal:{WRONG_CM_KEY}", "--set", f"base_url={cm.base_url}", "--json",
         code=5)  # fmt: skip
     run("doctor", "--json")
 
