@@ -119,13 +119,23 @@ def root(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Log steps and HTTP exchanges (secrets masked) to stderr."
     ),
+    log_format: str | None = typer.Option(
+        None,
+        "--log-format",
+        metavar="FORMAT",
+        help="Logs and messages on stderr as text, json or logfmt (default: PRIMA_LOG_FORMAT, "
+        "then text).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    from prima_cli.cli.logs import configure_logging
+    from prima_cli.cli.logs import LogFormat, configure_logging, parse_format, stderr_is_journal
 
     state = application(ctx)
     state.db = db_url
     state.verbose = verbose
-    configure_logging(state.terminal, verbose)
+    chosen = parse_format(log_format)
+    state.output.structured = chosen != LogFormat.TEXT
+    state.output.journal = stderr_is_journal(state.terminal)
+    configure_logging(state.terminal, verbose, chosen)

@@ -58,6 +58,10 @@ def _plain(text: str) -> str:
     return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
 
 
+#: syslog priorities of logging levels (journald reads ``<N>`` at the start of a line)
+_JOURNAL_PRIORITY = {10: 7, 20: 6, 30: 4, 40: 3}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -72,6 +76,10 @@ class Output:
         self.terminal = terminal
         self.json_mode = json_mode
         self.quiet = quiet
+        #: messages are log records (``--log-format json|logfmt``), so every stderr line parses
+        self.structured = False
+        #: stderr is the systemd journal: plain lines start with their syslog priority
+        self.journal = False
 
     # -- consoles (Rich imported lazily) ------------------------------------------
     def _console(self, *, stderr: bool) -> Any:
@@ -160,8 +168,24 @@ class Output:
         self.terminal.stdout.flush()
 
     # -- messages on stderr --------------------------------------------------------
-    def _stderr(self, text: str, style: str | None = None) -> None:
+    def _stderr(
+        self,
+        text: str,
+        style: str | None = None,
+        *,
+        level: int = 20,
+        event: str = "message",
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        if self.structured:
+            import logging
+
+            extra = {"event": event, **(fields or {})}
+            logging.getLogger("prima.cli").log(level, text, extra=extra)
+            return
         text = redact.scrub(text)
+        if self.journal:
+            text = f"<{_JOURNAL_PRIORITY.get(level, 6)}>{text}"
         if self.terminal.stderr_tty and not self.terminal.no_color and style:
             from rich.markup import escape
 
@@ -178,13 +202,18 @@ class Output:
         if not self.quiet:
             self._stderr(message, "green")
 
-    def summary(self, message: str) -> None:
-        """The one line a quiet or unattended run still prints (stderr; not with --json)."""
+    def summary(
+        self, message: str, *, level: int = 20, fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """The line an unattended run still prints (stderr; not with --json)."""
         if not self.json_mode:
-            self._stderr(message)
+            self._stderr(message, level=level, event="summary", fields=fields)
 
-    def warn(self, message: str) -> None:
-        self._stderr(f"warning: {message}", "yellow")
+    def warn(self, message: str, *, fields: Mapping[str, Any] | None = None) -> None:
+        if self.structured:
+            self._stderr(message, level=30, event="warning", fields=fields)
+        else:
+            self._stderr(f"warning: {message}", "yellow", level=30)
 
     def error(self, err: PrimaError) -> None:
         if self.json_mode:
@@ -194,6 +223,10 @@ class Output:
             return
         for warning in err.warnings:
             self.warn(warning)
-        self._stderr(f"error: {err.message}", "bold red")
+        if self.structured:
+            fields = {"error_type": err.type, "hint": err.hint, "exit_code": int(err.exit_code)}
+            self._stderr(err.message, level=40, event="error", fields=fields)
+            return
+        self._stderr(f"error: {err.message}", "bold red", level=40)
         if err.hint:
-            self._stderr(f"hint: {err.hint}", "dim")
+            self._stderr(f"hint: {err.hint}", "dim", level=40)

@@ -256,6 +256,10 @@ def sync(
     if dry_run:
         return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
                            quiet=quiet)  # fmt: skip
+    if quiet:
+        from prima_cli.cli.logs import quieten
+
+        quieten()
     monitor = SyncMonitor(app_, metrics_file, ping_url)
     with monitor.around():
         progress = SyncProgress(app_.output, quiet=quiet, json=json)

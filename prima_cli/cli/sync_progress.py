@@ -53,7 +53,11 @@ class SyncProgress:
             return
         shown = [] if self.attended else problems(report)
         for problem in shown:
-            self.out.warn(problem.line())
+            if self.out.structured:  # the fields carry the connection and the hint
+                self.out.warn(problem.message, fields={**problem.fields(), "event": "sync.problem",
+                                                   "run_id": report.run_id})  # fmt: skip
+            else:
+                self.out.warn(problem.line())
         if self.quiet and (code == 0 or shown):
             return
         run = report.counts
@@ -64,4 +68,5 @@ class SyncProgress:
         if run["attention"]:
             line += (f"; {run['attention']} booking(s) need the operator "
                      "(see `prima bookings reconcile`)")  # fmt: skip
-        self.out.summary(line)
+        self.out.summary(line, level=20 if code == 0 else 30,
+                         fields={"run_id": report.run_id, "status": report.status})  # fmt: skip

@@ -26,6 +26,13 @@ class Problem:
     message: str
     hint: str
     error_type: str | None = None
+    connection_id: int | None = None
+
+    def fields(self) -> dict[str, object]:
+        """The problem's context, for structured logs."""
+        venue, _, platform = self.connection.partition("/")
+        return {"venue": venue, "platform": platform, "connection_id": self.connection_id,
+                "error_type": self.error_type, "hint": self.hint}  # fmt: skip
 
     def line(self) -> str:
         return f"{self.connection}: {self.message}; hint: {self.hint}"
@@ -39,7 +46,8 @@ def problems(report: SyncReport) -> list[Problem]:
         if outcome.error is not None:
             found.append(
                 Problem(where, _without_prefix(outcome.error.message, where),
-                        _hint(outcome, outcome.error), outcome.error.type)
+                        _hint(outcome, outcome.error), outcome.error.type,
+                        outcome.connection_id)
             )  # fmt: skip
         manual = outcome.steps.reconcile.manual if outcome.steps.reconcile else 0
         if manual:
@@ -51,6 +59,7 @@ def problems(report: SyncReport) -> list[Problem]:
                     f"`prima bookings list --venue {outcome.venue_slug} --status unknown`, "
                     "then `prima bookings resolve BOOKING --found ID` or `--not-found` for each",
                     "attention",
+                    outcome.connection_id,
                 )
             )
     return found
