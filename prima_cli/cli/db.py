@@ -40,6 +40,7 @@ def prune(
         ..., "--older-than", metavar="DURATION", help="Remove history older than this (30d, 12w)."
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="Count what would go; remove nothing."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print nothing (for cron)."),
     json: bool = JSON,
 ) -> int:
     """Remove old sync runs, their results and availability snapshots (never bookings)."""
@@ -49,5 +50,6 @@ def prune(
 
     app_ = application(ctx)
     age = parse_duration(older_than, option="--older-than")
-    return app_.render(core.prune(app_.store(), age, dry_run=dry_run), prune_view.PRUNED,
-                       json=json)  # fmt: skip
+    shown = prune_view.PRUNED_QUIET if quiet and not json else prune_view.PRUNED
+    return app_.render(core.prune(app_.store(), age, dry_run=dry_run), shown, json=json,
+                       quiet=quiet)  # fmt: skip

@@ -25,6 +25,9 @@ def doctor(
         metavar="N",
         help="Exit 11 when more than N bookings need the operator.",
     ),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print nothing when healthy; each failed check otherwise."
+    ),
     json: bool = JSON,
 ) -> int:
     """Check versions, data directory, database, schema, platform types and secrets."""
@@ -37,4 +40,7 @@ def doctor(
     if max_attention is not None and max_attention < 0:
         raise InvalidInput("--max-attention must be 0 or more")
     result = check(app_.db, max_sync_age=age, max_attention=max_attention)
+    if quiet and not json:  # for cron: its mail is the list of what failed
+        result.warnings += [f"{c.name}: {c.detail}" for c in result.value.checks if not c.ok]
+        return app_.render(result, view.DOCTOR_QUIET, quiet=True)
     return app_.render(result, view.DOCTOR, json=json)

@@ -94,3 +94,5 @@ def test_prune_counts_removes_history_and_never_bookings(
     assert json.loads(cron_run("db", "prune", "--older-than", "30d", "--json",
                                **env).stdout)["removed"]["runs"] == 0  # fmt: skip
     assert cron_run("db", "prune", "--older-than", "soon", **env).returncode == 2
+    quiet = cron_run("db", "prune", "--older-than", "30d", "--quiet", **env)
+    assert (quiet.returncode, quiet.stdout, quiet.stderr) == (0, "", "")

@@ -290,3 +290,15 @@ def test_a_ping_that_fails_is_a_warning_never_the_runs_outcome(keyed: dict[str, 
     lines = proc.stderr.splitlines()
     assert len(lines) == 2 and all(ln.startswith("warning: could not ping") for ln in lines)
     assert "3f1c9a7e" not in proc.stderr  # the check's id is its secret
+
+
+def test_quiet_doctor_for_cron_prints_only_what_failed(keyed: dict[str, str]) -> None:
+    assert cron_run(*SYNC, **keyed).returncode == 0
+    healthy = cron_run("doctor", "--quiet", "--max-sync-age", "15m", **keyed)
+    assert (healthy.returncode, healthy.stdout, healthy.stderr) == (0, "", "")
+    never = cron_run("doctor", "--quiet", "--max-sync-age", "15m", "--max-attention", "0",
+                     RESTOO_KEY=keyed["RESTOO_KEY"])  # fmt: skip
+    assert never.returncode == 78 and never.stdout == ""  # CM_KEY missing: configuration
+    lines = never.stderr.splitlines()
+    assert any("CM_KEY" in line for line in lines)
+    assert "warning: secrets: 1 connection(s) with unresolved secrets" in lines

@@ -27,3 +27,5 @@ def _line(r: PruneReport) -> str:
 
 
 PRUNED: View[PruneReport] = View(json=_prune, record=_fields, message=_line)
+#: --quiet: nothing (cron mails only failures)
+PRUNED_QUIET: View[PruneReport] = View(json=_prune)

@@ -82,4 +82,6 @@ def _doctor_fields(r: DoctorReport) -> list[tuple[str, Any]]:
 
 
 DOCTOR: View[DoctorReport] = View(json=_doctor, record=_doctor_fields)
+#: `doctor --quiet`: no report (the failed checks are its warnings)
+DOCTOR_QUIET: View[DoctorReport] = View(json=_doctor)
 CHECK_COLUMNS = (Column("check", "Check"), Column("ok", "OK"), Column("detail", "Detail"))
