@@ -85,7 +85,7 @@ def _read(key: str, value: str, *, where: str) -> tuple[str, str]:
         raise ConfigError(
             f"{where}: {key} refers to the environment variable {name}, which is not set",
             hint=f"set {name} in the environment prima runs in (for cron: a {name}= line in "
-            f"the crontab), or store another reference with {_edit(where, key)}",
+            f"the crontab), or store the key itself with {_edit(where, key)}",
         )
     return resolved, name
 
