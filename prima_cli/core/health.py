@@ -156,4 +156,8 @@ def _span(delta: dt.timedelta) -> str:
 def _age(when: dt.datetime | None, now: dt.datetime) -> str:
     if when is None:
         return "never synced"
-    return f"last success {_span(dt.timedelta(seconds=int((now - when).total_seconds())))} ago"
+    minutes = max(0, int((now - when).total_seconds()) // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    text = f"{days}d{hours}h" if days else f"{hours}h{minutes:02d}m" if hours else f"{minutes}m"
+    return f"last success {text} ago"

@@ -14,12 +14,14 @@ def read_file(key: str, path: str, *, where: str) -> str:
     """The secret in ``path``, surrounding whitespace (the file's final newline) removed.
     Refused when the file is not a regular file, or when its group or others may read or
     write it: a key that others can read is no longer a secret."""
+    if not path.isprintable():
+        raise ConfigError(f"{where}: {key} refers to {path!r}, a path with a control character")
     try:
         info = os.stat(path)
-    except OSError as exc:
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
         raise ConfigError(
-            f"{where}: {key} refers to the file {path}, which cannot be read: "
-            f"{exc.strerror or exc}",
+            f"{where}: {key} refers to the file {path!r}, which cannot be read: "
+            f"{getattr(exc, 'strerror', None) or exc}",
             hint=f"create it with the key and `chmod 600 {path}`, owned by the user prima runs as",
         ) from None
     if not stat.S_ISREG(info.st_mode):
@@ -44,7 +46,6 @@ def read_keyring(key: str, service: str, name: str, *, where: str) -> str:
     """The secret the system keyring holds for ``service``/``name``."""
     try:
         import keyring
-        from keyring.errors import KeyringError
     except ImportError:
         raise ConfigError(
             f"{where}: {key} refers to the keyring, but the keyring package is not installed",
@@ -52,9 +53,10 @@ def read_keyring(key: str, service: str, name: str, *, where: str) -> str:
         ) from None
     try:
         value = keyring.get_password(service, name)
-    except KeyringError as exc:  # NoKeyringError included: no backend on this machine
+    except Exception as exc:  # NoKeyringError (no backend here), or a backend's own failure
         raise ConfigError(
-            f"{where}: {key} refers to the keyring, which cannot be used here: {exc}",
+            f"{where}: {key} refers to the keyring, which cannot be used here: "
+            f"{type(exc).__name__}: {exc}",
             hint="install a keyring backend for this user, or use env: or file: references "
             "(a cron job often has no keyring session)",
         ) from None

@@ -35,6 +35,8 @@ def is_reference(value: str) -> bool:
 
 def check_reference(key: str, value: str) -> None:
     """Refuse (exit 2) a reference that can never resolve, before it is stored."""
+    if not value.isprintable():
+        raise InvalidInput(f"{key}: {value!r} holds a control character")
     if value.startswith(ENV_PREFIX):
         if not _ENV_NAME.match(value[len(ENV_PREFIX) :]):
             raise InvalidInput(
