@@ -93,11 +93,15 @@ def every_command(
     run("bookings", "reconcile", "--json")
     run("platforms", "sync", "--days", "1", "--json")
     run("doctor", "--json")
+    for fmt in ("json", "logfmt"):  # structured logs, the -v HTTP trace included
+        run("--log-format", fmt, "platforms", "sync", "--days", "1", "--trigger", "cron")
+    run("doctor", "--max-sync-age", "1h", "--max-attention", "9", "--json")
     if full:
         run("bookings", "list", "--json")
         run("bookings", "cancel", "sec-lisboa", "--json")
         run("platforms", "history", "--json")
         run("platforms", "history", "1", "--json")
+        run("platforms", "history", "--connection", "madrid/covermanager", "--json")
         run("db", "status", "--json")
 
     # error paths: HTTP 500 with the verbose trace of the failing exchanges
@@ -119,6 +123,7 @@ def every_command(
     run("bookings", "create", "madrid", "--date", day(), "--time", "21:30", "--party", "2",
         *GUEST_INTL, "--json", code=5)  # fmt: skip
     run("platforms", "sync", "--json", code=7)
+    run("--log-format", "json", "platforms", "sync", "--quiet", code=7)
     run("platforms", "list", "--json")
     run("platforms", "add", "lisboa", "covermanager", "--set", "restaurant_id=prima-sbx-madrid",
         "--set", f"api_key=literal:{WRONG_CM_KEY}", "--set", f"base_url={cm.base_url}", "--json",
