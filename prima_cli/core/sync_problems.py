@@ -56,8 +56,8 @@ def problems(report: SyncReport) -> list[Problem]:
                     where,
                     f"{manual} booking(s) whose outcome on the platform is unknown need the "
                     "operator",
-                    f"`prima bookings list --venue {outcome.venue_slug} --status unknown`, "
-                    "then `prima bookings resolve BOOKING --found ID` or `--not-found` for each",
+                    f"`prima bookings list --venue {outcome.venue_slug} --status unknown` lists "
+                    "them; check each on the platform and record it with `prima bookings resolve`",
                     "attention",
                     outcome.connection_id,
                 )
