@@ -18,7 +18,13 @@ REASONS = "OTHER, CHANGED_PLANS or BOOKED_ANOTHER_PLACE"
 def availability(
     ctx: typer.Context,
     venue: str = VENUE,
-    date: str = typer.Option(..., "--date", help="Venue-local date, YYYY-MM-DD."),
+    date: str = typer.Option(
+        ...,
+        "--date",
+        metavar="DATE",
+        help="Venue-local date: YYYY-MM-DD, today, tomorrow, "
+        "+Nd, +Nw or a weekday name (the next one after today).",
+    ),
     party: int = typer.Option(..., "--party", help="Party size."),
     time: str | None = typer.Option(None, "--time", help="Is HH:MM bookable? With alternatives."),
     platform: str | None = typer.Option(None, "--platform", help="Ask only this platform."),
@@ -44,7 +50,13 @@ def availability(
 def create(
     ctx: typer.Context,
     venue: str = VENUE,
-    date: str = typer.Option(..., "--date", help="Venue-local date, YYYY-MM-DD."),
+    date: str = typer.Option(
+        ...,
+        "--date",
+        metavar="DATE",
+        help="Venue-local date: YYYY-MM-DD, today, tomorrow, "
+        "+Nd, +Nw or a weekday name (the next one after today).",
+    ),
     time: str = typer.Option(..., "--time", help="Venue-local time, HH:MM."),
     party: int = typer.Option(..., "--party", help="Party size."),
     name: str | None = typer.Option(None, "--name", help="Guest full name (first, then last)."),
@@ -114,8 +126,12 @@ def list_(
         help="pending, confirmed, waitlisted, rejected, unknown, cancelled or no_show.",
     ),
     platform: str | None = typer.Option(None, "--platform", help="Only bookings tried there."),
-    date_from: str | None = typer.Option(None, "--from", help="From this local date."),
-    date_to: str | None = typer.Option(None, "--to", help="Up to this local date."),
+    date_from: str | None = typer.Option(
+        None, "--from", metavar="DATE", help="From this local date (as --date: tomorrow, +2d...)."
+    ),
+    date_to: str | None = typer.Option(
+        None, "--to", metavar="DATE", help="Up to this local date (as --date)."
+    ),
     limit: int = typer.Option(50, "--limit", help="At most this many (1-10000)."),
     json: bool = JSON,
 ) -> int:
