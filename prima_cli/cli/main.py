@@ -9,10 +9,24 @@ from collections.abc import Sequence
 
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
-from prima_cli.cli.terminal import Terminal
+from prima_cli.cli.terminal import ReaderGone, Terminal
 from prima_cli.errors import ExitCode, InvalidInput, PrimaError
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
+
+
+#: the status of a program that stopped writing because its reader went away (128 + SIGPIPE),
+#: as the shell reports `yes | head -1`
+CLOSED_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (tests): nothing will flush it
+        pass
 
 
 #: the collector's thresholds for a prima process (see ``main``; benchmarks reuse them)
@@ -61,6 +75,9 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except KeyboardInterrupt:
         terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
+    except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
+        _silence_stdout()
+        return CLOSED_PIPE
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
             from prima_cli import redact

@@ -30,5 +30,12 @@ def init_completion() -> None:
 
 
 def show_usage_error(exc: Any, file: Any) -> None:
-    """Print a Click usage error as Click does (usage line, then the message)."""
-    exc.show(file=file)
+    """Print a Click usage error as Click does (usage line, then the message), with the
+    control characters of what was typed escaped."""
+    import io
+
+    from prima_cli.cli.terminal_text import printable
+
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    file.write(printable(buffer.getvalue(), lines=True))
