@@ -36,7 +36,7 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry(
         "prima_cli.cli.demo",
         "demo",
-        "Run the whole flow on the chosen store against the built-in simulator (no network).",
+        "Run the whole flow against the built-in simulator on a throwaway store (no network).",
     ),
     "doctor": Entry(
         "prima_cli.cli.doctor",

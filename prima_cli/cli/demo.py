@@ -31,9 +31,11 @@ def demo(
     seed: int = typer.Option(0, help="Simulator seed (same seed, same credentials)."),
     json: bool = typer.Option(False, "--json", help="Print the steps as one JSON document."),
 ) -> int:
-    """Run the whole flow against the built-in simulator (no network), on a throwaway store
-    deleted afterwards; with `prima --db FILE demo`, on that store (PRIMA_DATABASE_URL is
-    never used: a demo never writes a store it was not pointed at).
+    """Run the whole flow against the built-in simulator on a throwaway store (no network).
+
+    The store is deleted afterwards; with `prima --db FILE demo` the demo runs on that store
+    instead. PRIMA_DATABASE_URL is never used: a demo never writes a store it was not
+    pointed at.
 
     Example: prima --db demo.db demo && prima --db demo.db venues list
     """
