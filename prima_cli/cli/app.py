@@ -64,6 +64,9 @@ def load(name: str) -> Any:
         single.command(name)(target)
         command = get_command(single)
     command.name = name
+    from prima_cli.cli import help_examples
+
+    help_examples.apply(command, name)
     return command
 
 

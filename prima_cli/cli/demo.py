@@ -36,8 +36,6 @@ def demo(
     The store is deleted afterwards; with `prima --db FILE demo` the demo runs on that store
     instead. PRIMA_DATABASE_URL is never used: a demo never writes a store it was not
     pointed at.
-
-    Example: prima --db demo.db demo && prima --db demo.db venues list
     """
     import tempfile
     from pathlib import Path

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
+from prima_cli.cli import completers
 from prima_cli.cli.application import application
 from prima_cli.cli.options import group
 from prima_cli.cli.views import demo as view
@@ -51,8 +52,6 @@ def serve(
     """Serve CoverManager under /covermanager/api and Restoo under /restoo until Ctrl-C
     (or `prima sandbox stop`). Its settings are kept in the data directory for
     `prima sandbox env`.
-
-    Example: prima sandbox serve --detach && eval "$(prima sandbox env)"
     """
     from prima_cli.sandbox import SandboxConfig, Switches, background, parse_fault
 
@@ -131,13 +130,15 @@ def _detach(ctx: typer.Context, argv: list[str], *, json: bool) -> int:
 def env(
     ctx: typer.Context,
     shell: str = typer.Option(
-        "sh", "--shell", metavar="sh|fish", help="Syntax of the lines (sh also suits bash, zsh)."
+        "sh",
+        "--shell",
+        metavar="sh|fish",
+        help="Syntax of the lines (sh also suits bash, zsh).",
+        autocompletion=completers.shells,
     ),
 ) -> int:
     """Print `export` lines for the running sandbox (base URLs, keys, a venue per platform)
     and, as comments, the `--set` values that connect a venue to each platform.
-
-    Example: eval "$(prima sandbox env)"
     """
     from prima_cli.core.result import OperationResult
     from prima_cli.sandbox import background
@@ -156,10 +157,7 @@ def env(
 
 @app.command("stop")
 def stop(ctx: typer.Context) -> int:
-    """Stop the sandbox started with `prima sandbox serve` (none running is a success).
-
-    Example: prima sandbox stop
-    """
+    """Stop the sandbox started with `prima sandbox serve` (none running is a success)."""
     from prima_cli.sandbox import background
 
     out = application(ctx).output
