@@ -48,6 +48,22 @@ def test_the_wheel_has_an_spdx_license_expression(wheel: tuple[Path, str]) -> No
     assert "\nLicense: " not in text
 
 
+def test_the_wheel_ships_completions_and_the_man_page(wheel: tuple[Path, str]) -> None:
+    path, _log = wheel
+    with zipfile.ZipFile(path) as archive:
+        names = set(archive.namelist())
+        data = {n.split(".data/data/", 1)[1]: n for n in names if ".data/data/" in n}
+        assert set(data) == {
+            "share/bash-completion/completions/prima.bash",
+            "share/zsh/site-functions/_prima",
+            "share/fish/vendor_completions.d/prima.fish",
+            "share/man/man1/prima.1",
+        }
+        for shipped, source in (("share/zsh/site-functions/_prima", "completions/_prima"),
+                                ("share/man/man1/prima.1", "man/prima.1")):  # fmt: skip
+            assert archive.read(data[shipped]).decode() == (ROOT / source).read_text()
+
+
 def test_the_wheel_installs_offline_and_runs(wheel: tuple[Path, str], tmp_path: Path) -> None:
     path, _log = wheel
     venv = tmp_path / "venv"
@@ -74,3 +90,5 @@ def test_the_wheel_installs_offline_and_runs(wheel: tuple[Path, str], tmp_path: 
     migrated = subprocess.run([str(venv / "bin" / "prima"), "db", "migrate"], capture_output=True,
                               text=True, env=env, cwd=tmp_path)  # fmt: skip
     assert migrated.returncode == 0, migrated.stderr
+    assert (venv / "share" / "man" / "man1" / "prima.1").exists()
+    assert (venv / "share" / "bash-completion" / "completions" / "prima.bash").exists()

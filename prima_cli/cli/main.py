@@ -67,10 +67,13 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         terminal.stderr.write("aborted\n")
         return int(ExitCode.INTERRUPTED)
     except usage_error as exc:
+        hint = global_option_hint(exc, args)
         if json_mode:
-            state.output.error(InvalidInput(exc.format_message()))  # type: ignore[attr-defined]
+            state.output.error(InvalidInput(exc.format_message(), hint=hint))  # type: ignore[attr-defined]
         else:
             typer_compat.show_usage_error(exc, terminal.stderr)
+            if hint:
+                state.output.info(f"hint: {hint}")
         return int(exc.exit_code)  # type: ignore[attr-defined]
     except KeyboardInterrupt:
         terminal.stderr.write("interrupted\n")
@@ -88,6 +91,25 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return int(shown.exit_code)
     finally:
         state.close()
+
+
+#: the options of `prima` itself, which go before the command
+GLOBAL_OPTIONS = ("--db", "--verbose", "-v")
+
+
+def global_option_hint(exc: BaseException, args: Sequence[str]) -> str | None:
+    """Where a global option given after the command goes (``prima --db URL bookings list``)."""
+    name = getattr(exc, "option_name", None)
+    if name not in GLOBAL_OPTIONS:
+        return None
+    moved = [name]
+    rest = list(args)
+    at = rest.index(name) if name in rest else -1
+    if at >= 0:
+        rest.pop(at)
+        if name == "--db" and at < len(rest):
+            moved.append(rest.pop(at))
+    return f"global options go before the command: prima {' '.join([*moved, *rest])}"
 
 
 def _database_error(exc: BaseException) -> bool:
