@@ -83,6 +83,14 @@ class LazyGroup(TyperGroup):
             self.commands[cmd_name] = load(cmd_name)
         return self.commands[cmd_name]
 
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from prima_cli.cli.terminal import Interrupted
+
+            raise Interrupted from None
+
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, entry.help) for name, entry in COMMANDS.items()]
         with formatter.section("Commands"):

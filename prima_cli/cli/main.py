@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
-from prima_cli.cli.terminal import ReaderGone, Terminal
+from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
 from prima_cli.errors import ExitCode, InvalidInput, PrimaError
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
@@ -51,6 +51,11 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     json_mode = "--json" in args
     state.output.json_mode = json_mode
     configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
+    if terminal.stderr_tty:  # "CoverManager, attempt 2 of 4 ..." while a call is slow
+        from prima_cli import call_status
+        from prima_cli.cli.status_line import StatusLine
+
+        call_status.listen(StatusLine(terminal.stderr))
     if COMPLETE_VAR in os.environ:
         typer_compat.init_completion()
     command = get_command(app)
@@ -75,7 +80,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
             if hint:
                 state.output.info(f"hint: {hint}")
         return int(exc.exit_code)  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
@@ -91,6 +96,10 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return int(shown.exit_code)
     finally:
         state.close()
+        if terminal.stderr_tty:
+            from prima_cli import call_status
+
+            call_status.listen(None)
 
 
 #: the options of `prima` itself, which go before the command

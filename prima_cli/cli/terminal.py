@@ -18,6 +18,11 @@ class ReaderGone(Exception):
     a failure; ``main`` ends quietly with the shell's status for it."""
 
 
+class Interrupted(Exception):
+    """Ctrl-C, carried past Typer (which turns KeyboardInterrupt into a silent exit 130) to
+    ``main``, which says "interrupted"."""
+
+
 class _PipeGuard:
     """stdout, with a closed pipe raised as :class:`ReaderGone`."""
 

@@ -7,15 +7,17 @@ import fcntl
 import os
 import pty
 import re
+import signal
 import struct
 import subprocess
 import termios
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from prima_cli.sandbox import Sandbox
+from prima_cli.sandbox import Sandbox, SandboxConfig
 from tests.conftest import CLI, prima_executable
 from tests.integration.conftest import cm_settings
 
@@ -123,3 +125,68 @@ def test_a_closed_pipe_ends_quietly_with_the_shells_status(
     )  # fmt: skip
     assert done.stdout.count("\n") == 1
     assert done.stderr.strip() == "141"  # no "internal error", no traceback
+
+
+def _slow_venue(cli: CLI, latency_ms: int) -> Iterator[Sandbox]:
+    with Sandbox(SandboxConfig(seed=7, latency_ms=latency_ms)) as slow:
+        cli.ok("db", "migrate")
+        cli.ok("venues", "add", "Casa Pepe", "--timezone", "Europe/Madrid", "--country", "ES")
+        cli.ok("platforms", "add", "casa-pepe", "covermanager", *cm_settings(slow), "--no-test")
+        yield slow
+
+
+@pytest.fixture
+def slow_platform(cli: CLI) -> Iterator[Sandbox]:
+    yield from _slow_venue(cli, 1600)
+
+
+AVAILABILITY = ["bookings", "availability", "casa-pepe", "--date", "tomorrow", "--party", "2"]
+
+
+def test_a_slow_call_shows_a_status_line_on_a_terminal_only(
+    slow_platform: Sandbox, isolated_env: Path
+) -> None:
+    env = {"PRIMA_DATA_DIR": str(isolated_env)}
+    code, screen = on_pty(AVAILABILITY, 80, env)
+    assert code == 0, screen
+    assert "CoverManager, attempt 1 of 4 ..." in screen
+    assert "\r\x1b[2K" in screen  # erased once the answer came
+    piped = subprocess.run([*prima_executable(), *AVAILABILITY], capture_output=True, text=True,
+                           env={**os.environ, **env}, timeout=60)  # fmt: skip
+    assert piped.returncode == 0
+    assert "attempt" not in piped.stderr and "\x1b" not in piped.stderr
+
+
+@pytest.fixture
+def hanging_platform(cli: CLI) -> Iterator[Sandbox]:
+    yield from _slow_venue(cli, 20_000)
+
+
+def test_ctrl_c_during_a_slow_call_says_interrupted_and_exits_130(
+    hanging_platform: Sandbox, isolated_env: Path
+) -> None:
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 80, 0, 0))
+    env = {**os.environ, "PRIMA_DATA_DIR": str(isolated_env), "TERM": "xterm"}
+    proc = subprocess.Popen([*prima_executable(), *AVAILABILITY], stdin=slave, stdout=slave,
+                            stderr=slave, env=env, close_fds=True)  # fmt: skip
+    os.close(slave)
+    screen = b""
+    deadline = time.monotonic() + 30
+    while b"attempt 1 of 4" not in screen and time.monotonic() < deadline:
+        screen += os.read(master, 4096)
+    assert b"attempt 1 of 4" in screen
+    proc.send_signal(signal.SIGINT)  # what ^C sends to the foreground process
+    while True:
+        try:
+            data = os.read(master, 4096)
+        except OSError:
+            break
+        if not data:
+            break
+        screen += data
+    os.close(master)
+    assert proc.wait(timeout=30) == 130
+    text = screen.decode()
+    assert text.rstrip().endswith("interrupted")
+    assert "Traceback" not in text
