@@ -82,14 +82,15 @@ class _Formatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         from prima_cli import redact
         from prima_cli.cli.output import to_json
+        from prima_cli.cli.terminal_text import printable
 
         if self.kind == LogFormat.TEXT:
-            line = super().format(record)
+            line = printable(redact.scrub(super().format(record)), lines=True)
         elif self.kind == LogFormat.JSON:
-            line = to_json(structured_fields(record), pretty=False)
+            line = to_json(structured_fields(record), pretty=False)  # scrubbed, controls escaped
         else:
-            line = " ".join(f"{k}={_logfmt_value(v)}" for k, v in structured_fields(record).items())
-        line = redact.scrub(line)
+            fields = structured_fields(record).items()
+            line = printable(redact.scrub(" ".join(f"{k}={_logfmt_value(v)}" for k, v in fields)))
         if self.journal:
             priority = _PRIORITY.get(record.levelno, 3 if record.levelno > logging.ERROR else 6)
             line = f"<{priority}>" + line.replace("\n", "\n" + f"<{priority}>")
