@@ -18,6 +18,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "platforms add": (
         "prima platforms add casa-pepe covermanager --set restaurant_id=casa-pepe "
         "--set api_key=env:CM_KEY",
+        "prima platforms add casa-pepe covermanager --set restaurant_id=casa-pepe "
+        "--set api_key=file:/etc/prima/casa-pepe.key",
     ),
     "platforms list": ("prima platforms list --venue casa-pepe",),
     "platforms show": ("prima platforms show casa-pepe covermanager",),
@@ -28,9 +30,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "platforms test": ("prima platforms test casa-pepe", "prima platforms test --all"),
     "platforms sync": (
         "prima platforms sync --dry-run",
-        "*/5 * * * * prima platforms sync --quiet     (crontab)",
+        "*/5 * * * * prima platforms sync --quiet --trigger cron "
+        "--metrics-file /var/lib/node_exporter/textfile_collector/prima.prom     (crontab)",
     ),
-    "platforms history": ("prima platforms history --limit 5", "prima platforms history 42"),
+    "platforms history": (
+        "prima platforms history --limit 5",
+        "prima platforms history 42",
+        "prima platforms history --failed --connection casa-pepe/covermanager --since 7d",
+    ),
     "bookings availability": (
         "prima bookings availability casa-pepe --date tomorrow --party 2 --time 20:00",
     ),
@@ -49,6 +56,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "bookings reconcile": ("prima bookings reconcile", "prima bookings reconcile order-1234"),
     "db migrate": ("prima db migrate", "prima --db postgresql://prima@db/prima db migrate"),
     "db status": ("prima db status --json",),
+    "db prune": ("prima db prune --older-than 30d --dry-run", "prima db prune --older-than 30d"),
     "sandbox serve": (
         "prima sandbox serve --detach",
         "prima sandbox serve --fault 503:restoo::times=2 --latency-ms 200",
@@ -56,7 +64,10 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sandbox env": ('eval "$(prima sandbox env)"',),
     "sandbox stop": ("prima sandbox stop",),
     "demo": ("prima demo", "prima --db demo.db demo && prima --db demo.db bookings list"),
-    "doctor": ("prima doctor",),
+    "doctor": (
+        "prima doctor",
+        "*/15 * * * * prima doctor --quiet --max-sync-age 20m --max-attention 0     (crontab)",
+    ),
     "completion": ("prima completion bash > ~/.local/share/bash-completion/completions/prima",),
 }
 
