@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     AUTH = 5
     REJECTED = 6
     PARTIAL = 7
+    UNHEALTHY = 11  # a health check failed: sync too old, too many bookings need the operator
     UNAVAILABLE = 69
     TEMPFAIL = 75
     CONFIG = 78

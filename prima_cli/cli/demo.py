@@ -35,23 +35,39 @@ def demo(
         None,
         "--report",
         metavar="FILE",
-        help="Where the demo's HTML report goes (default: demo-report.html in the data directory).",
+        help="Where the demo's HTML report goes (default: prima-demo-report.html in the "
+        "system's temporary folder).",
     ),
 ) -> int:
-    """Run the whole flow on the chosen store against the built-in simulator (no network)."""
+    """Run the whole flow against the built-in simulator on a throwaway store (no network).
+
+    The store is deleted afterwards; with `prima --db FILE demo` the demo runs on that store
+    instead. PRIMA_DATABASE_URL is never used: a demo never writes a store it was not
+    pointed at.
+    """
+    import tempfile
+
     from prima_cli.core import demo as core
     from prima_cli.sandbox import Sandbox, SandboxConfig
 
     app_ = application(ctx)
     out = app_.use_json(json)
-    store = app_.store(require_schema=False, create=True)
-    run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
-                   _printer(out))  # fmt: skip
-    if run.value.report is not None:
-        from prima_cli.cli.views.report_html import write
-        from prima_cli.store.url import data_dir
+    scratch = None
+    if app_.db is None:
+        scratch = tempfile.TemporaryDirectory(prefix="prima-demo-")
+        app_.db = str(Path(scratch.name) / "demo.db")
+    try:
+        store = app_.store(require_schema=False, create=True)
+        run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
+                       _printer(out))  # fmt: skip
+        report_file = report_file or Path(tempfile.gettempdir()) / "prima-demo-report.html"
+        if run.value.report is not None:
+            from prima_cli.cli.views.report_html import write
 
-        report_file = report_file or data_dir() / "demo-report.html"
-        write(report_file, run.value.report)
-        return app_.render(run, view.finished(report_file), json=json)
-    return app_.render(run, view.DEMO, json=json)
+            write(report_file, run.value.report)
+        return app_.render(run, view.finished(report_file, throwaway=scratch is not None),
+                           json=json)  # fmt: skip
+    finally:
+        if scratch is not None:
+            app_.close()  # the store lets go of the file before its folder goes
+            scratch.cleanup()

@@ -119,19 +119,29 @@ def test_unwritable_html_file_changes_nothing(migrated: CLI, tmp_path: Path) -> 
 
 def test_demo_ends_with_its_report(tmp_path: Path, sandbox: Sandbox) -> None:
     """The real executable: the demo seeds a month, writes the report and says where."""
-    data = tmp_path / "data"
+    store = f"sqlite:///{tmp_path / 'demo.db'}"
     page = tmp_path / "demo.html"
-    proc = run_prima(["demo", "--report", str(page)], env={"PRIMA_DATA_DIR": str(data)},
-                     timeout=180)  # fmt: skip
+    proc = run_prima(["--db", store, "demo", "--report", str(page)], timeout=180)
     assert proc.returncode == 0, proc.stderr
     assert f"written to {page}" in proc.stderr
     html = page.read_text()
     assert "Demo Madrid" in html and "Lucía" not in html
-    doc = json.loads(run_prima(["report", "--venue", "prima-demo-madrid", "--json"],
-                               env={"PRIMA_DATA_DIR": str(data)}).stdout)  # fmt: skip
+    shown = run_prima(["--db", store, "report", "--venue", "prima-demo-madrid", "--json"])
+    doc = json.loads(shown.stdout)
     assert doc["bookings"]["total"]["bookings"] > 100
     assert doc["sync"]["outcomes"]["covermanager"]["failed"] > 0
     assert doc["status"]["all"]["cancelled"] > 0
+
+
+def test_plain_demo_writes_its_report_outside_the_data_directory(tmp_path: Path) -> None:
+    data, temp = tmp_path / "data", tmp_path / "tmp"
+    temp.mkdir()
+    proc = run_prima(["demo"], env={"PRIMA_DATA_DIR": str(data), "TMPDIR": str(temp)},
+                     timeout=180)  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    report = temp / "prima-demo-report.html"
+    assert f"written to {report}" in proc.stderr and report.stat().st_size > 10_000
+    assert not data.exists()
 
 
 def _stable(doc: dict[str, object]) -> str:

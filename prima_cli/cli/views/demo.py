@@ -11,6 +11,7 @@ from prima_cli.cli.render import View
 if TYPE_CHECKING:
     from prima_cli.core.demo import DemoRun
     from prima_cli.sandbox import Sandbox
+    from prima_cli.sandbox.background import Running
 
 
 def _demo(r: DemoRun) -> dict[str, Any]:
@@ -21,25 +22,38 @@ def _demo(r: DemoRun) -> dict[str, Any]:
     }
 
 
-#: `prima demo` (its steps are printed as they happen; this is the end of it)
+#: `prima --db FILE demo` (its steps are printed as they happen; this is the end of it)
 DEMO: View[DemoRun] = View(
     json=_demo,
     message=lambda _r: "Demo finished: see `prima venues list` and `prima platforms list`.",
 )
 
+#: `prima demo` on its own throwaway store
+THROWAWAY_DEMO: View[DemoRun] = View(
+    json=_demo,
+    message=lambda _r: (
+        "Demo finished on a throwaway store, now deleted; to keep one and look around: "
+        "prima --db demo.db demo && prima --db demo.db venues list"
+    ),
+)
 
-def finished(report_file: Path) -> View[DemoRun]:
-    """The end of `prima demo` once its HTML report is written: where, and its key figures."""
+
+def finished(report_file: Path, *, throwaway: bool) -> View[DemoRun]:
+    """The end of `prima demo`: the line of :data:`DEMO` or :data:`THROWAWAY_DEMO`, then
+    where its HTML report went, with its key figures."""
+    base = THROWAWAY_DEMO if throwaway else DEMO
+    again = ("prima --db demo.db demo && prima --db demo.db report" if throwaway
+             else "prima report --venue prima-demo-madrid")  # fmt: skip
 
     def line(r: DemoRun) -> str:
-        done = "Demo finished: see `prima venues list` and `prima platforms list`."
+        done = base.message(r) if base.message else None
         if r.report is None:
-            return done
+            return done or ""
         b, a = r.report.bookings, r.report.attention
         return (f"{done}\nReport of the demo venues ({r.report.filters.date_from} to "
                 f"{r.report.filters.date_to}): {b.total.bookings} bookings, {b.total.covers} "
                 f"covers, {a.count} needing attention; written to {report_file} (open it in a "
-                f"browser; `prima report --venue prima-demo-madrid` shows it here)")  # fmt: skip
+                f"browser; in the terminal: {again})")  # fmt: skip
 
     return View(json=_demo, message=line)
 
@@ -65,3 +79,20 @@ def _serving_lines(sandbox: Sandbox) -> Iterator[str]:
 
 #: `prima sandbox serve`: the URLs and credentials of the running simulator
 SERVING: View[Sandbox] = View(json=_serving, text=_serving_lines)
+
+
+def _detached(running: Running) -> dict[str, Any]:
+    return {"pid": running.pid, **running.document}
+
+
+#: `prima sandbox serve --detach`: where the background simulator listens
+DETACHED: View[Running] = View(
+    json=_detached,
+    message=lambda r: (
+        f"sandbox running in the background (pid {r.pid}) at {r.base_url}; "
+        "`prima sandbox env` prints its settings, `prima sandbox stop` ends it"
+    ),
+)
+
+#: plain lines for a shell (`prima sandbox env`)
+LINES: View[list[str]] = View(json=lambda lines: lines, text=lambda lines: lines)
