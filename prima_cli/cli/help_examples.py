@@ -63,7 +63,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     ),
     "sandbox env": ('eval "$(prima sandbox env)"',),
     "sandbox stop": ("prima sandbox stop",),
-    "demo": ("prima demo", "prima --db demo.db demo && prima --db demo.db bookings list"),
+    "report": (
+        "prima report --venue casa-pepe --from 2026-11-01 --to 2026-11-30",
+        "prima report --html report.html",
+    ),
+    "demo": (
+        "prima demo",
+        "prima --db demo.db demo --report demo.html && prima --db demo.db report",
+    ),
     "doctor": (
         "prima doctor",
         "*/15 * * * * prima doctor --quiet --max-sync-age 20m --max-attention 0     (crontab)",
