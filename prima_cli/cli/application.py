@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from prima_cli.cli.formats import Shape
 from prima_cli.cli.output import Output
 from prima_cli.cli.terminal import Terminal
 
@@ -34,8 +35,13 @@ class Application:
 
     def use_json(self, enabled: bool, *, quiet: bool = False) -> Output:
         """Configure this run's output (``--json`` silences informational messages)."""
-        self.output.json_mode = enabled
-        self.output.quiet = quiet or enabled
+        return self.use_shape(Shape.parse(json=enabled), quiet=quiet)
+
+    def use_shape(self, shape: Shape, *, quiet: bool = False) -> Output:
+        """Configure this run's output: any format for scripts silences messages."""
+        self.output.shape = shape
+        self.output.json_mode = shape.format.machine
+        self.output.quiet = quiet or shape.format.machine
         return self.output
 
     def store(self, *, require_schema: bool = True, create: bool = False) -> Store:
@@ -64,14 +70,17 @@ class Application:
         return HttpOptions.from_env()
 
     def render(
-        self, result: OperationResult[T], view: View[T], *, json: bool = False, quiet: bool = False
-    ) -> int:
+        self, result: OperationResult[T], view: View[T], *, json: bool = False,
+        quiet: bool = False, fmt: str | None = None, fields: str | None = None,
+        jq: str | None = None,
+    ) -> int:  # fmt: skip
         """Print a use case's result as ``view`` says; its exit code (commands return it).
 
-        ``quiet`` leaves out the lines saying what was done (the value itself is printed)."""
+        ``quiet`` leaves out the lines saying what was done (the value itself is printed);
+        ``fmt``, ``fields`` and ``jq`` are a listing's --format, --fields and --jq."""
         from prima_cli.cli.render import render
 
-        self.use_json(json, quiet=quiet)
+        self.use_shape(Shape.parse(json=json, fmt=fmt, fields=fields, jq=jq), quiet=quiet)
         return render(self.output, result, view)
 
     def close(self) -> None:

@@ -34,7 +34,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     args = list(sys.argv[1:] if argv is None else argv)
     terminal = terminal or Terminal.from_system()
     state = Application(terminal)
-    json_mode = "--json" in args
+    json_mode = machine_output(args)
     state.output.json_mode = json_mode
     configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
     if COMPLETE_VAR in os.environ:
@@ -71,6 +71,21 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return int(shown.exit_code)
     finally:
         state.close()
+
+
+def machine_output(args: Sequence[str]) -> bool:
+    """Whether ``args`` ask for data for scripts (--json, --jq, a --format but table): then
+    errors, usage errors included, are written as JSON, even before the options are parsed."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg in ("--json", "--jq") or arg.startswith("--jq="):
+            return True
+        if arg == "--format" and index + 1 < len(args):
+            return args[index + 1].lower() != "table"
+        if arg.startswith("--format="):
+            return arg.partition("=")[2].lower() != "table"
+    return False
 
 
 def _database_error(exc: BaseException) -> bool:

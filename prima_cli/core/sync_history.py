@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core.ids import as_id
+from prima_cli.core.paging import Page
 from prima_cli.core.result import OperationResult
 from prima_cli.core.sync_values import ResultInfo, RunInfo, SyncSteps
 from prima_cli.errors import InvalidInput, NotFound
@@ -25,17 +26,23 @@ def _info(run: Any, results: list[Any]) -> RunInfo:
     )  # fmt: skip
 
 
-def list_runs(store: Store, limit: int = 20) -> OperationResult[list[RunInfo]]:
-    """The newest ``limit`` runs, newest first (without their results)."""
-    from sqlmodel import col, select
+def list_runs(store: Store, limit: int = 20, offset: int = 0) -> OperationResult[Page[RunInfo]]:
+    """The newest ``limit`` runs after the newest ``offset``, newest first (without their
+    results), with how many runs there are."""
+    from sqlmodel import col, func, select
 
     from prima_cli.store.sync_tables import SyncRun
 
     if not 1 <= limit <= 1000:
         raise InvalidInput("--limit must be between 1 and 1000")
+    if offset < 0:
+        raise InvalidInput("--offset must be 0 or more")
     with store.session() as session:
-        runs = session.exec(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)).all()
-        return OperationResult.ok([_info(r, []) for r in runs])
+        total = session.exec(select(func.count()).select_from(SyncRun)).one()
+        runs = session.exec(
+            select(SyncRun).order_by(col(SyncRun.id).desc()).offset(offset).limit(limit)
+        ).all()
+        return OperationResult.ok(Page([_info(r, []) for r in runs], total, offset, limit))
 
 
 def show_run(store: Store, run_id: str) -> OperationResult[RunInfo]:

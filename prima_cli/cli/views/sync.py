@@ -9,6 +9,7 @@ from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
 
 if TYPE_CHECKING:
+    from prima_cli.core.paging import Page
     from prima_cli.core.sync_values import (
         ConnectionOutcome,
         Planned,
@@ -22,8 +23,8 @@ if TYPE_CHECKING:
 def steps(s: SyncSteps) -> dict[str, Any]:
     """The steps that ran, each with the fields it set (the stored record's shape)."""
     data: dict[str, Any] = {}
-    if s.auth is not None:
-        data["auth"] = s.auth
+    if (au := s.auth) is not None:
+        data["auth"] = _set({"status": au.status, "detail": au.detail})
     if (a := s.availability) is not None:
         data["availability"] = _set({"status": a.status, "detail": a.detail, "days": a.days,
                                      "slots": a.slots})  # fmt: skip
@@ -138,7 +139,7 @@ def run_row(r: RunInfo) -> dict[str, Any]:
     }
 
 
-HISTORY: View[list[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
+HISTORY: View[Page[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
                                     empty="no sync runs")  # fmt: skip
 #: one run: its record, then a row per connection
 RUN: View[RunInfo] = View(
