@@ -28,6 +28,8 @@ class Application:
     db: str | None = None
     verbose: bool = False
     output: Output = field(init=False)
+    #: a listing's --format/--fields/--jq/--json (set by ``options.listing``)
+    shape: Shape | None = None
     _store: Store | None = None
 
     def __post_init__(self) -> None:
@@ -70,17 +72,15 @@ class Application:
         return HttpOptions.from_env()
 
     def render(
-        self, result: OperationResult[T], view: View[T], *, json: bool = False,
-        quiet: bool = False, fmt: str | None = None, fields: str | None = None,
-        jq: str | None = None,
-    ) -> int:  # fmt: skip
+        self, result: OperationResult[T], view: View[T], *, json: bool = False, quiet: bool = False
+    ) -> int:
         """Print a use case's result as ``view`` says; its exit code (commands return it).
 
-        ``quiet`` leaves out the lines saying what was done (the value itself is printed);
-        ``fmt``, ``fields`` and ``jq`` are a listing's --format, --fields and --jq."""
+        ``quiet`` leaves out the lines saying what was done (the value itself is printed); a
+        listing prints in the shape its output options chose."""
         from prima_cli.cli.render import render
 
-        self.use_shape(Shape.parse(json=json, fmt=fmt, fields=fields, jq=jq), quiet=quiet)
+        self.use_shape(self.shape or Shape.parse(json=json), quiet=quiet)
         return render(self.output, result, view)
 
     def close(self) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli.application import application
-from prima_cli.cli.options import FIELDS, FORMAT, JQ, JSON, OFFSET, VENUE, group
+from prima_cli.cli.options import JSON, OFFSET, VENUE, group, listing
 from prima_cli.cli.views import bookings as view
 
 app = group("Check availability, book, cancel and reconcile.")
@@ -105,6 +105,7 @@ def cancel(
 
 
 @app.command("list")
+@listing
 def list_(
     ctx: typer.Context,
     venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
@@ -118,18 +119,13 @@ def list_(
     date_to: str | None = typer.Option(None, "--to", help="Up to this local date."),
     limit: int = typer.Option(50, "--limit", help="At most this many (1-10000)."),
     offset: int = OFFSET,
-    json: bool = JSON,
-    fmt: str | None = FORMAT,
-    fields: str | None = FIELDS,
-    jq: str | None = JQ,
 ) -> int:
     """List bookings by start time (says on stderr how many more match beyond --limit)."""
     from prima_cli.core import bookings
 
     app_ = application(ctx)
     flt = bookings.BookingFilter(venue, status, platform, date_from, date_to, limit, offset)
-    return app_.render(bookings.list_all(app_.store(), flt), view.BOOKINGS, json=json, fmt=fmt,
-                       fields=fields, jq=jq)  # fmt: skip
+    return app_.render(bookings.list_all(app_.store(), flt), view.BOOKINGS)
 
 
 @app.command("show")

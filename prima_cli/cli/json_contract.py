@@ -49,7 +49,7 @@ _SCALARS = {
     "string": {"type": "string"},
     "datetime": {"type": "string", "format": "date-time"},
     # null in the reference session: the key is pinned, its other types are not
-    "null": {},
+    "null": {"description": "null in the contract session; the type it has when set is not pinned"},
 }
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli.application import application
-from prima_cli.cli.options import FIELDS, FORMAT, JQ, JSON, OFFSET, VENUE, YES, group
+from prima_cli.cli.options import JSON, OFFSET, VENUE, YES, group, listing
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
 from prima_cli.cli.sync_progress import SyncProgress
 from prima_cli.cli.views import platforms as view
@@ -35,18 +35,14 @@ SET = typer.Option(
 
 
 @app.command("types")
+@listing
 def types(
     ctx: typer.Context,
-    json: bool = JSON,
-    fmt: str | None = FORMAT,
-    fields: str | None = FIELDS,
-    jq: str | None = JQ,
 ) -> int:
     """List installed platform types and their configuration fields."""
     from prima_cli.core import platform_types
 
-    return application(ctx).render(platform_types.installed(), view.TYPES, json=json, fmt=fmt,
-                                   fields=fields, jq=jq)  # fmt: skip
+    return application(ctx).render(platform_types.installed(), view.TYPES)
 
 
 @app.command("add")
@@ -83,6 +79,7 @@ def add(
 
 
 @app.command("list")
+@listing
 def list_(
     ctx: typer.Context,
     venue: str | None = typer.Option(None, help="Only this venue (id or slug)."),
@@ -90,10 +87,6 @@ def list_(
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
-    json: bool = JSON,
-    fmt: str | None = FORMAT,
-    fields: str | None = FIELDS,
-    jq: str | None = JQ,
 ) -> int:
     """List connections."""
     from prima_cli.core import connections
@@ -102,7 +95,7 @@ def list_(
     found = connections.list_connections(
         app_.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
     )
-    return app_.render(found, view.CONNECTIONS, json=json, fmt=fmt, fields=fields, jq=jq)
+    return app_.render(found, view.CONNECTIONS)
 
 
 @app.command("show")
@@ -253,15 +246,12 @@ def sync(
 
 
 @app.command("history")
+@listing
 def history(
     ctx: typer.Context,
     run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
     limit: int = typer.Option(20, "--limit", help="How many runs to list (1-1000)."),
     offset: int = OFFSET,
-    json: bool = JSON,
-    fmt: str | None = FORMAT,
-    fields: str | None = FIELDS,
-    jq: str | None = JQ,
 ) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
@@ -269,6 +259,6 @@ def history(
     app_ = application(ctx)
     if run_id is None:
         runs = sync_history.list_runs(app_.store(), limit, offset)
-        return app_.render(runs, sync_view.HISTORY, json=json, fmt=fmt, fields=fields, jq=jq)
+        return app_.render(runs, sync_view.HISTORY)
     run = sync_history.show_run(app_.store(), run_id)
-    return app_.render(run, sync_view.RUN, json=json, fmt=fmt, fields=fields, jq=jq)
+    return app_.render(run, sync_view.RUN)
