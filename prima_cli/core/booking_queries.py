@@ -41,11 +41,16 @@ def list_all(store: Store, flt: BookingFilter) -> OperationResult[Page[rec.Booki
 
 
 def _count(store: Store, flt: BookingFilter) -> int:
+    """How many bookings ``flt`` selects: the same conditions, counted on the bookings table
+    alone (no join, no columns), so a count of every row costs a scan of one index."""
     from sqlalchemy import func, select
 
+    from prima_cli.store.booking_tables import Booking
+
+    table = Booking.__table__  # type: ignore[attr-defined]
     with store.session() as session:
-        query = _selection(session, flt).subquery()
-        return int(session.execute(select(func.count()).select_from(query)).scalar_one())
+        query = select(func.count()).select_from(table).where(*_conditions(session, flt))
+        return int(session.execute(query).scalar_one())
 
 
 def list_bookings(store: Store, flt: BookingFilter) -> list[rec.BookingInfo]:
@@ -74,29 +79,41 @@ def _selection(session: Session, flt: BookingFilter) -> Any:
     """The SELECT of the bookings ``flt`` picks (unordered, every row)."""
     from sqlalchemy import select
 
-    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking
     from prima_cli.store.models import Venue
+
+    venues_table = Venue.__table__  # type: ignore[attr-defined]
+    b = Booking.__table__.c  # type: ignore[attr-defined]
+    query = select(*booking_columns(b, venues_table.c))
+    return query.join(venues_table, venues_table.c.id == b.venue_id).where(
+        *_conditions(session, flt)
+    )
+
+
+def _conditions(session: Session, flt: BookingFilter) -> list[Any]:
+    """The WHERE conditions on the bookings table that ``flt`` asks for (checked)."""
+    from sqlalchemy import select
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     start = rules.parse_date(flt.date_from, option="--from") if flt.date_from else None
     end = rules.parse_date(flt.date_to, option="--to") if flt.date_to else None
     if start and end and end < start:
         raise InvalidInput("--to is before --from")
-    venues_table = Venue.__table__  # type: ignore[attr-defined]
     b = Booking.__table__.c  # type: ignore[attr-defined]
-    v = venues_table.c
     r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
-    query = select(*booking_columns(b, v)).join(venues_table, v.id == b.venue_id)
+    conditions: list[Any] = []
     if flt.venue is not None:
-        query = query.where(b.venue_id == venues_core.find(session, flt.venue).id)
+        conditions.append(b.venue_id == venues_core.find(session, flt.venue).id)
     if flt.status is not None:
-        query = query.where(b.status == flt.status)
+        conditions.append(b.status == flt.status)
     if start is not None:
-        query = query.where(b.local_date >= start)
+        conditions.append(b.local_date >= start)
     if end is not None:
-        query = query.where(b.local_date <= end)
+        conditions.append(b.local_date <= end)
     if flt.platform is not None:
-        query = query.where(b.id.in_(select(r.booking_id).where(r.platform_type == flt.platform)))
-    return query
+        conditions.append(b.id.in_(select(r.booking_id).where(r.platform_type == flt.platform)))
+    return conditions
 
 
 def _pages(store: Store, flt: BookingFilter, page_size: int) -> Iterator[rec.BookingInfo]:
