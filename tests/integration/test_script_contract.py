@@ -154,3 +154,23 @@ def test_every_listing_takes_every_format(madrid: CLI, sandbox: Sandbox) -> None
         assert len(rows) == len(documents) and list(rows[0]) == list(documents[0]), listing
         tsv = madrid.ok(*listing, "--format", "tsv").stdout.splitlines()
         assert tsv[0].split("\t") == list(documents[0]) and len(tsv) == len(documents) + 1
+
+
+def test_errors_inside_documents_carry_their_exit_code_too(madrid: CLI, sandbox: Sandbox) -> None:
+    """An attempt's recorded error and a sync result's error say what their type stands for."""
+    sandbox.inject("503:covermanager")
+    placed = book(madrid)
+    assert placed.exit_code == 0, placed.stderr  # failed over to Restoo
+    shown = madrid.ok("bookings", "show", placed.json()["reference"], "--json").json()
+    failed = shown["attempts"][0]["error"]
+    assert (failed["type"], failed["exit_code"], failed["retryable"]) == (
+        "platform_unavailable", 69, True,
+    )  # fmt: skip
+    run = madrid("platforms", "sync", "--days", "1", "--json")
+    errors = [r["error"] for r in run.json()["results"] if r["error"]]
+    assert errors and all(e["exit_code"] == 69 and e["retryable"] for e in errors), errors
+    from prima_cli.cli.views import stored_error
+
+    old = stored_error(None, "platform_auth_failed", "refused")  # a record before revision 0005
+    assert old == {"type": "platform_auth_failed", "message": "refused", "exit_code": 5,
+                   "retryable": False}  # fmt: skip

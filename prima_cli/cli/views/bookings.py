@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
+from prima_cli.cli.views import stored_error
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -29,7 +30,7 @@ def _attempt(a: AttemptInfo, *, raw: bool) -> dict[str, Any]:
         "external_id": a.external_id,
         "raw_status": a.raw_status,
         "status": a.status,
-        "error": (a.error_details or {"type": a.error_type, "message": a.error_message})
+        "error": stored_error(a.error_details, a.error_type, a.error_message)
         if a.error_type
         else None,
         "attention": a.attention,

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
+from prima_cli.cli.views import stored_error
 
 if TYPE_CHECKING:
     from prima_cli.core.paging import Page
@@ -47,7 +48,7 @@ def result(r: ResultInfo) -> dict[str, Any]:
         "platform_type": r.platform_type,
         "status": r.status,
         "steps": steps(r.steps),
-        "error": {"type": r.error_type, "message": r.error_message} if r.error_type else None,
+        "error": stored_error(None, r.error_type, r.error_message),
         "duration_ms": r.duration_ms,
     }
 
