@@ -17,6 +17,7 @@ from typing import Any
 import orjson
 
 from prima_cli import redact
+from prima_cli.cli.terminal_text import json_safe, printable
 from prima_cli.errors import InvalidInput
 
 
@@ -33,7 +34,8 @@ _JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 def to_json(data: Any, *, pretty: bool = True) -> str:
     """Indented for people, compact for pipes; naive datetimes are UTC (the store's rule)."""
     options = (_JSON_OPTIONS | orjson.OPT_INDENT_2) if pretty else _JSON_OPTIONS
-    return redact.scrub(orjson.dumps(data, default=_json_default, option=options).decode())
+    text = orjson.dumps(data, default=_json_default, option=options).decode()
+    return json_safe(redact.scrub(text))
 
 
 class Format(StrEnum):
@@ -113,7 +115,8 @@ def delimited(rows: Iterable[Any], fmt: Format, fields: Sequence[str]) -> Iterat
     """CSV (RFC 4180) or TSV lines: a header of the keys, then one line per row.
 
     The header is ``fields``, or the first row's keys (no row, no header); TSV cells have
-    tabs and line breaks replaced by spaces, so each line stays one record.
+    tabs and line breaks replaced by spaces, and control characters are escaped in both, so
+    each line stays one record.
     """
     import csv
     import io
@@ -131,9 +134,12 @@ def delimited(rows: Iterable[Any], fmt: Format, fields: Sequence[str]) -> Iterat
 
 def _line(cells: list[str], fmt: Format, csv: Any, io: Any) -> str:
     if fmt is Format.TSV:
-        return "\t".join(c.replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in cells)
+        flat_cells = (c.replace("\t", " ").replace("\r", " ").replace("\n", " ") for c in cells)
+        return "\t".join(printable(c) for c in flat_cells)
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="").writerow(cells)
+    # controls escaped as in every cell prima prints: a record stays one line, and no
+    # escape sequence from data reaches a terminal
+    csv.writer(buffer, lineterminator="").writerow([printable(c) for c in cells])
     return str(buffer.getvalue())
 
 

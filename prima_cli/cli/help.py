@@ -17,12 +17,12 @@ def help_(
     ctx: typer.Context,
     topic: str | None = typer.Argument(
         None,
-        metavar="[TOPIC]",
+        metavar="TOPIC",
         help="exit-codes, json, environment or secrets.",
         autocompletion=_complete_topic,
     ),
     command: list[str] | None = typer.Argument(
-        None, metavar="[COMMAND]...", help="With `json`: the command whose schema to print."
+        None, metavar="COMMAND", help="With `json`: the command whose schema to print."
     ),
 ) -> int:
     """Help topics: exit codes, JSON contract and schemas, environment, secrets."""

@@ -23,6 +23,8 @@ ENVIRONMENT: dict[str, str] = {
     "PRIMA_READ_TIMEOUT": "HTTP read timeout in seconds (default 15).",
     "PRIMA_NO_PROMPT": "Never prompt, even on a terminal.",
     "PRIMA_FORCE_TTY": "Behave as on a terminal (tests, screenshots).",
+    "PRIMA_SANDBOX_PORT": "The port of `prima sandbox serve` when `--port` is not given (0 picks "
+    "a free one).",
     "NO_COLOR": "No colours or styles.",
     "COVERMANAGER_API_KEY": "The key that connections migrated from the legacy CoverManager "
     "columns refer to (`env:COVERMANAGER_API_KEY`).",

@@ -9,15 +9,15 @@ from typing import Any
 
 import typer
 
+from prima_cli.cli import completers
+
 JSON = typer.Option(False, "--json", help="Print one JSON document on stdout (--format json).")
 FORMAT = typer.Option(
     None,
     "--format",
     metavar="FORMAT",
     help="table (default), json, jsonl, csv or tsv (csv/tsv with a header row).",
-    autocompletion=lambda incomplete: [
-        f for f in ("table", "json", "jsonl", "csv", "tsv") if f.startswith(incomplete)
-    ],
+    autocompletion=completers.formats,
 )
 FIELDS = typer.Option(
     None,
@@ -28,7 +28,13 @@ FIELDS = typer.Option(
 JQ = typer.Option(None, "--jq", metavar="EXPR", help="Filter the JSON with a jq expression.")
 OFFSET = typer.Option(0, "--offset", metavar="N", help="Skip the first N rows (the next page).")
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
-VENUE = typer.Argument(..., metavar="VENUE", help="Venue id or slug.")
+VENUE = typer.Argument(
+    ..., metavar="VENUE", help="Venue id or slug.", autocompletion=completers.venues
+)
+#: an option naming one venue (filters)
+VENUE_FILTER = typer.Option(
+    None, "--venue", metavar="VENUE", help="Only this venue.", autocompletion=completers.venues
+)
 
 
 def group(help: str) -> typer.Typer:

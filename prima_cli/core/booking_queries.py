@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import booking_records as rec
-from prima_cli.core import booking_rules as rules
+from prima_cli.core import dates
 from prima_cli.core import venues as venues_core
 from prima_cli.core.paging import Page
 from prima_cli.core.result import OperationResult
@@ -96,15 +96,19 @@ def _conditions(session: Session, flt: BookingFilter) -> list[Any]:
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
-    start = rules.parse_date(flt.date_from, option="--from") if flt.date_from else None
-    end = rules.parse_date(flt.date_to, option="--to") if flt.date_to else None
+    start_spec = dates.parse(flt.date_from, option="--from") if flt.date_from else None
+    end_spec = dates.parse(flt.date_to, option="--to") if flt.date_to else None
+    venue = venues_core.find(session, flt.venue) if flt.venue is not None else None
+    zone = venue.timezone if venue is not None else None  # relative dates count there
+    start = start_spec.in_zone(zone) if start_spec else None
+    end = end_spec.in_zone(zone) if end_spec else None
     if start and end and end < start:
         raise InvalidInput("--to is before --from")
     b = Booking.__table__.c  # type: ignore[attr-defined]
     r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
     conditions: list[Any] = []
-    if flt.venue is not None:
-        conditions.append(b.venue_id == venues_core.find(session, flt.venue).id)
+    if venue is not None:
+        conditions.append(b.venue_id == venue.id)
     if flt.status is not None:
         conditions.append(b.status == flt.status)
     if start is not None:
