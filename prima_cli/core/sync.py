@@ -33,6 +33,7 @@ from prima_cli.core.sync_claims import Claims, all_targets
 from prima_cli.core.sync_records import WRITE_BATCH, finish_run, record_outcomes, start_run
 from prima_cli.core.sync_values import (
     FAILED,
+    AuthStep,
     AvailabilityStep,
     ConnectionOutcome,
     Planned,
@@ -119,9 +120,10 @@ async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome
         adapter = target.adapter(ctx.client)
         step_started = time.perf_counter()
         try:
-            outcome.steps.auth = (await adapter.check_auth(target.connection)).detail
+            checked = await adapter.check_auth(target.connection)
+            outcome.steps.auth = AuthStep("ok", checked.detail)
         except PrimaError as err:
-            outcome.steps.auth = "failed"
+            outcome.steps.auth = AuthStep("failed")
             raise err
         finally:
             outcome.step_ms["auth"] = _ms_since(step_started)
