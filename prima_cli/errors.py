@@ -26,6 +26,7 @@ class ExitCode(IntEnum):
     UNAVAILABLE = 69
     TEMPFAIL = 75
     CONFIG = 78
+    UNHEALTHY = 11  # a health check failed (here: the worker backlog, stalled or failed jobs)
     INTERRUPTED = 130
 
 

@@ -38,6 +38,11 @@ COMMANDS: dict[str, Entry] = {
         "demo",
         "Run the whole flow on the chosen store against the built-in simulator (no network).",
     ),
+    "worker": Entry(
+        "prima_cli.cli.worker",
+        "app",
+        "Run and inspect background jobs (sync, outbox) on a PostgreSQL store.",
+    ),
     "doctor": Entry(
         "prima_cli.cli.doctor",
         "doctor",

@@ -1,0 +1,172 @@
+"""`prima worker ...` and `platforms sync --enqueue`: the sync and the outbox as jobs on
+PostgreSQL (procrastinate), through the real entry point against the simulator."""
+
+from __future__ import annotations
+
+import json
+import signal
+from collections.abc import Iterator
+
+import pytest
+
+from prima_cli.sandbox import Sandbox, SandboxConfig
+from tests.conftest import CLI, run_prima
+from tests.integration.conftest import cm_settings, restoo_settings
+from tests.integration.test_bookings import GUEST, day
+from tests.integration.workers_support import (
+    bulk_connections,
+    enqueue,
+    jobs_in,
+    rows,
+    run_status,
+    scalar,
+    start_worker,
+    stop_worker,
+    wait_for,
+)
+
+SYNC, PUSH = "prima.sync_connection", "prima.push_booking"
+
+
+@pytest.fixture
+def latent_sandbox() -> Iterator[Sandbox]:
+    """20 ms a request: jobs last long enough for several workers to share them."""
+    with Sandbox(SandboxConfig(seed=7, latency_ms=20)) as sb:
+        yield sb
+
+
+def test_workers_need_postgresql(venues: CLI) -> None:
+    """SQLite keeps the single-process sync; the worker commands say why they cannot run."""
+    for args in (("worker", "status"), ("worker", "run", "--one-shot"),
+                 ("platforms", "sync", "--enqueue")):  # fmt: skip
+        result = venues(*args)
+        assert result.exit_code == 78, args
+        assert "workers need PostgreSQL; this store is SQLite" in result.stderr
+    gone = venues("platforms", "sync", "--worker")
+    assert gone.exit_code == 2 and "prima worker run" in gone.stderr
+
+
+@pytest.mark.postgres
+def test_migrate_applies_the_engine_schema_once(postgres_url: str) -> None:
+    cli = CLI(postgres_url)
+    first = cli.ok("db", "migrate", "--json").json()
+    assert any("job engine's schema" in n for n in first["notes"])
+    again = cli.ok("db", "migrate", "--json").json()
+    assert again["notes"] == [] and again["applied"] == []
+    status = cli.ok("worker", "status", "--json").json()
+    assert status["healthy"] is True and status["workers"] == 0
+    assert {q["queue"] for q in status["queues"]} == {"sync", "outbox", "maintenance"}
+
+
+@pytest.mark.postgres
+def test_a_window_syncs_every_connection_through_a_one_shot_worker(
+    postgres_url: str, sandbox: Sandbox
+) -> None:
+    cli = CLI(postgres_url)
+    cli.ok("db", "migrate")
+    cli.ok("venues", "add", "Madrid", "--slug", "madrid", "--timezone", "Europe/Madrid")
+    cli.ok("venues", "add", "Lisboa", "--slug", "lisboa", "--timezone", "Europe/Lisbon")
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    cli.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sandbox), "--no-test")
+    window = enqueue(postgres_url)
+    assert sorted(window["queued"]) == ["lisboa/restoo", "madrid/covermanager"]
+    waiting = cli("worker", "status", "--json", "--max-wait", "0")
+    assert waiting.exit_code == 11  # jobs waiting and no worker alive: the health check fails
+    assert waiting.json()["queues"][0]["queued"] == 2
+    done = run_prima(["--db", postgres_url, "worker", "run", "--one-shot", "--json"])
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["jobs"] == {SYNC: 2}
+    run = cli.ok("platforms", "history", str(window["run_id"]), "--json").json()
+    assert run["status"] == "ok" and run["trigger"] == "worker"
+    assert sorted(r["venue"] for r in run["results"]) == ["lisboa", "madrid"]
+    assert cli.ok("worker", "status", "--json").json()["healthy"] is True
+    listed = cli.ok("worker", "jobs", "--json").json()
+    assert {j["status"] for j in listed} == {"succeeded"} and len(listed) == 2
+
+
+def _per_connection(url: str, run_id: int) -> dict[int, int]:
+    found = rows(url, "SELECT venue_platform_id, count(*) FROM sync_results WHERE run_id = :r "
+                      "GROUP BY 1", r=run_id)  # fmt: skip
+    return {cid: n for cid, n in found}
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_three_workers_sync_200_connections_once_per_window(
+    postgres_url: str, latent_sandbox: Sandbox
+) -> None:
+    """Two windows over 200 connections and three worker processes: every connection is
+    synced exactly once in each window's run, and every worker took a share."""
+    bulk_connections(postgres_url, latent_sandbox, 200)
+    workers = [start_worker(postgres_url, "--concurrency", "8") for _ in range(3)]
+    try:
+        for _window in range(2):
+            window = enqueue(postgres_url)
+            assert len(window["queued"]) == 200 and window["skipped"] == []
+            run_id = window["run_id"]
+            wait_for(lambda r=run_id: run_status(postgres_url, r) != "running", 240,
+                     "the window's run ends")  # fmt: skip
+            assert run_status(postgres_url, run_id) == "ok"
+            per_connection = _per_connection(postgres_url, run_id)
+            assert len(per_connection) == 200 and set(per_connection.values()) == {1}
+    finally:
+        reports = [stop_worker(w) for w in workers]
+    shares = [r["jobs"].get(SYNC, 0) for r in reports]
+    assert sum(shares) == 400  # each job ran once: no connection synced twice in a window
+    assert all(n > 0 for n in shares), shares  # the work was shared between the three
+    assert scalar(postgres_url, "SELECT count(*) FROM procrastinate_workers") == 0  # left cleanly
+    status = CLI(postgres_url).ok("worker", "status", "--json").json()
+    assert status["healthy"] is True
+
+
+def _book_lost(cli: CLI, sb: Sandbox, count: int) -> list[str]:
+    """``count`` bookings whose create was reset after the platform took nothing: each
+    unknown, then, once a sync's reconcile looks, never landed (the outbox's)."""
+    refs = []
+    for n in range(count):
+        sb.inject("reset:covermanager:reserv/reserv:phase=before:times=1")
+        made = cli("bookings", "create", "w0001", "--date", day(ahead=3 + n % 20), "--time",
+                   "20:00", "--party", "2", *GUEST, "--json")  # fmt: skip
+        assert made.exit_code == 69, made.stderr
+        refs.append(made.error()["details"]["booking"])
+    return refs
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_worker_killed_mid_job_is_recovered_and_nothing_is_placed_twice(
+    postgres_url: str, latent_sandbox: Sandbox
+) -> None:
+    """SIGKILL leaves jobs "doing" and holding their locks; the next worker marks them
+    failed and queues them again. Every connection ends synced once in the run, and each
+    booking the outbox pushed is on the platform exactly once, as the store says."""
+    sb = latent_sandbox
+    cli = bulk_connections(postgres_url, sb, 60)
+    _book_lost(cli, sb, 6)
+    window = enqueue(postgres_url)
+    victim = start_worker(postgres_url, "--concurrency", "6", "--stalled-after", "3")
+    wait_for(lambda: jobs_in(postgres_url, SYNC, "succeeded") >= 5, 120, "the victim works")
+    wait_for(lambda: jobs_in(postgres_url, SYNC, "doing") >= 1, 60, "a job is running")
+    victim.send_signal(signal.SIGKILL)
+    victim.communicate(timeout=30)
+    stuck = jobs_in(postgres_url, SYNC, "doing")
+    wait_for(lambda: CLI(postgres_url)("worker", "status", "--json", "--stalled-after", "3"
+                                       ).json()["queues"][0]["stalled"] >= 1, 60,
+             "the killed worker's jobs count as stalled")  # fmt: skip
+    rescuer = run_prima(["--db", postgres_url, "worker", "run", "--one-shot", "--json",
+                         "--stalled-after", "3"], timeout=300)  # fmt: skip
+    assert rescuer.returncode == 0, rescuer.stderr
+    assert json.loads(rescuer.stdout)["recovered"] == stuck >= 1
+    # the pushes the syncs queued may wait behind their lock: drain what is left
+    wait_for(lambda: run_prima(["--db", postgres_url, "worker", "run", "--one-shot"],
+                               timeout=300).returncode == 0 and
+             jobs_in(postgres_url, PUSH, "todo") == 0, 120, "the outbox drains")  # fmt: skip
+    run_id = window["run_id"]
+    assert run_status(postgres_url, run_id) == "ok"
+    per_connection = _per_connection(postgres_url, run_id)
+    assert len(per_connection) == 60 and set(per_connection.values()) == {1}
+    confirmed = rows(postgres_url, "SELECT external_id FROM platform_reservations "
+                                   "WHERE state = 'confirmed'")  # fmt: skip
+    on_platform = sb.state.reservations("covermanager")
+    assert len(confirmed) == 6  # every lost booking was pushed...
+    assert sorted(r.id for r in on_platform) == sorted(e for (e,) in confirmed)  # ...once
