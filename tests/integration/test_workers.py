@@ -11,7 +11,7 @@ import pytest
 
 from prima_cli.sandbox import Sandbox, SandboxConfig
 from tests.conftest import CLI, run_prima
-from tests.integration.conftest import cm_settings, restoo_settings
+from tests.integration.conftest import add_venues, cm_settings, restoo_settings
 from tests.integration.test_bookings import GUEST, day
 from tests.integration.workers_support import (
     bulk_connections,
@@ -119,17 +119,14 @@ def test_three_workers_sync_200_connections_once_per_window(
     assert status["healthy"] is True
 
 
-def _book_lost(cli: CLI, sb: Sandbox, count: int) -> list[str]:
+def _book_lost(cli: CLI, sb: Sandbox, count: int) -> None:
     """``count`` bookings whose create was reset after the platform took nothing: each
     unknown, then, once a sync's reconcile looks, never landed (the outbox's)."""
-    refs = []
     for n in range(count):
         sb.inject("reset:covermanager:reserv/reserv:phase=before:times=1")
         made = cli("bookings", "create", "w0001", "--date", day(ahead=3 + n % 20), "--time",
                    "20:00", "--party", "2", *GUEST, "--json")  # fmt: skip
         assert made.exit_code == 69, made.stderr
-        refs.append(made.error()["details"]["booking"])
-    return refs
 
 
 @pytest.mark.slow
@@ -170,3 +167,92 @@ def test_a_worker_killed_mid_job_is_recovered_and_nothing_is_placed_twice(
     on_platform = sb.state.reservations("covermanager")
     assert len(confirmed) == 6  # every lost booking was pushed...
     assert sorted(r.id for r in on_platform) == sorted(e for (e,) in confirmed)  # ...once
+
+
+def _one_venue_each(url: str, sb: Sandbox) -> CLI:
+    cli = CLI(url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sb), "--no-test")
+    cli.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sb), "--no-test")
+    return cli
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_a_push_that_fails_twice_with_503_succeeds_on_its_third_try(
+    postgres_url: str, sandbox: Sandbox
+) -> None:
+    """The create finds the platform unavailable: the booking is queued for the workers,
+    whose push job fails twice on 503s (each try after the HTTP layer's own retries),
+    backs off, and places it on its third try once the platform is back. No sync runs
+    meanwhile (the worker opens no window)."""
+    cli = _one_venue_each(postgres_url, sandbox)
+    sandbox.inject("503:covermanager:reserv/reserv:POST")
+    made = cli("bookings", "create", "madrid", "--date", day(), "--time", "20:00",
+               "--party", "2", *GUEST, "--json")  # fmt: skip
+    assert made.exit_code == 69, made.stderr
+    assert "queued for the workers" in made.stderr
+    assert jobs_in(postgres_url, PUSH, "todo") == 1
+    worker = start_worker(postgres_url, "--queue", "outbox")
+    try:
+        wait_for(lambda: scalar(postgres_url, "SELECT count(*) FROM procrastinate_jobs WHERE "
+                                "task_name = :t AND attempts = 2 AND status = 'todo'",
+                                t=PUSH) == 1, 120,
+                 "the push failed twice and waits for its third try")  # fmt: skip
+        assert len(sandbox.state.reservations("covermanager")) == 0
+        sandbox.clear_faults()  # the platform is back
+        wait_for(lambda: jobs_in(postgres_url, PUSH, "succeeded") == 1, 120, "the push lands")
+    finally:
+        report = stop_worker(worker)
+    assert report["jobs"] == {PUSH: 3}  # two tries backed off, the third placed it
+    attempts = scalar(postgres_url, "SELECT attempts FROM procrastinate_jobs WHERE task_name = "
+                                    ":t", t=PUSH)  # fmt: skip
+    assert attempts == 3  # the engine counts the tries it started
+    assert len(sandbox.state.reservations("covermanager")) == 1
+    listed = cli.ok("bookings", "list", "--json").json()
+    assert [b["status"] for b in listed] == ["confirmed"]
+    assert scalar(postgres_url, "SELECT count(*) FROM sync_runs") == 0
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_overlapping_windows_with_a_slow_connection_do_not_pile_up(
+    postgres_url: str, sandbox: Sandbox
+) -> None:
+    """While a connection's sync hangs, the next window queues it once (it waits behind
+    the running one) and the one after skips it, saying so in its run; the other
+    connections are synced in every window."""
+    _one_venue_each(postgres_url, sandbox)
+    slow = scalar(postgres_url, "SELECT id FROM venue_platforms WHERE platform_type = 'restoo'")
+    lock = f"sync:{slow}"
+
+    def slow_jobs(status: str) -> int:
+        return int(scalar(postgres_url, "SELECT count(*) FROM procrastinate_jobs WHERE lock = "
+                          ":l AND status = CAST(:s AS procrastinate_job_status)",
+                          l=lock, s=status))  # fmt: skip
+
+    hang = sandbox.inject("hang:restoo::seconds=15:times=1")
+    worker = start_worker(postgres_url, "--concurrency", "4")
+    try:
+        first = enqueue(postgres_url)
+        wait_for(lambda: hang not in sandbox.faults, 60, "the slow connection's sync hangs")
+        second, third = enqueue(postgres_url), enqueue(postgres_url)
+        assert sorted(second["queued"]) == ["lisboa/restoo", "madrid/covermanager"]
+        assert third["skipped"] == ["lisboa/restoo"] and third["queued"] == [
+            "madrid/covermanager"]  # fmt: skip
+        assert slow_jobs("doing") == 1 and slow_jobs("todo") == 1  # one running, one waiting
+        runs = [w["run_id"] for w in (first, second, third)]
+        wait_for(lambda: all(run_status(postgres_url, r) != "running" for r in runs), 120,
+                 "the three runs end")  # fmt: skip
+    finally:
+        stop_worker(worker)
+    results = {(run, venue): status for run, venue, status in rows(
+        postgres_url, "SELECT run_id, venue_slug, status FROM sync_results")}  # fmt: skip
+    assert {results[(r, "madrid")] for r in runs} == {"ok"}
+    assert results[(runs[1], "lisboa")] == "ok"
+    assert results[(runs[2], "lisboa")] == "skipped"
+    assert len(results) == 6
+    shown = CLI(postgres_url).ok("platforms", "history", str(runs[2]), "--json").json()
+    skipped = [r for r in shown["results"] if r["venue"] == "lisboa"][0]
+    assert "earlier window" in skipped["error"]["message"]
