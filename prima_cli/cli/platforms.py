@@ -211,8 +211,11 @@ def sync(
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be done; do nothing."),
     wait: float = typer.Option(0, "--wait", metavar="SECONDS", help="Wait for a running sync."),
     enqueue: bool = typer.Option(
-        False, "--enqueue", help="Queue one sync job per connection for `prima worker run` "
-        "(PostgreSQL) instead of syncing here."),
+        False,
+        "--enqueue",
+        help="Queue one sync job per connection for `prima worker run` "
+        "(PostgreSQL) instead of syncing here.",
+    ),
     worker: bool = typer.Option(False, "--worker", hidden=True),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
     json: bool = JSON,

@@ -254,5 +254,5 @@ def test_overlapping_windows_with_a_slow_connection_do_not_pile_up(
     assert results[(runs[2], "lisboa")] == "skipped"
     assert len(results) == 6
     shown = CLI(postgres_url).ok("platforms", "history", str(runs[2]), "--json").json()
-    skipped = [r for r in shown["results"] if r["venue"] == "lisboa"][0]
+    skipped = next(r for r in shown["results"] if r["venue"] == "lisboa")
     assert "earlier window" in skipped["error"]["message"]

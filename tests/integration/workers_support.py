@@ -96,5 +96,6 @@ def run_status(url: str, run_id: int) -> str:
 
 
 def jobs_in(url: str, task: str, status: str) -> int:
-    return int(scalar(url, "SELECT count(*) FROM procrastinate_jobs WHERE task_name = :t "
-                           "AND status = CAST(:s AS procrastinate_job_status)", t=task, s=status))  # fmt: skip
+    query = ("SELECT count(*) FROM procrastinate_jobs WHERE task_name = :t "
+             "AND status = CAST(:s AS procrastinate_job_status)")  # fmt: skip
+    return int(scalar(url, query, t=task, s=status))

@@ -53,14 +53,10 @@ def conninfo(store: Store) -> str:
     return url.render_as_string(hide_password=False)
 
 
-def build_app(store: Store, *, schedule: str | None = None) -> App:
-    """The engine for ``store`` with prima's tasks registered (periodic fan-out on
-    ``schedule``, a cron expression, when given); open it with ``open_async``."""
+def build_app(store: Store) -> App:
+    """The engine for ``store`` (open it with ``open_async``). Jobs are queued by task name,
+    so queueing needs no task declared; a worker declares them (``tasks.register``)."""
     from procrastinate import App, PsycopgConnector
 
-    from prima_cli.core.jobs import tasks
-
     require_workers(store)
-    app = App(connector=PsycopgConnector(conninfo=conninfo(store), min_size=1, max_size=4))
-    tasks.register(app, schedule)
-    return app
+    return App(connector=PsycopgConnector(conninfo=conninfo(store), min_size=1, max_size=4))

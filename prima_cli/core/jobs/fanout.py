@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prima_cli.core.db_retry import when_free
-from prima_cli.core.jobs import job_runs, tasks
+from prima_cli.core.jobs import job_runs
+from prima_cli.core.jobs import names as tasks
 from prima_cli.core.result import OperationResult
 from prima_cli.core.sync_records import start_run
 from prima_cli.core.sync_targets import all_targets

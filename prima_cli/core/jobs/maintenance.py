@@ -16,7 +16,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from prima_cli.core.db_retry import when_free
-from prima_cli.core.jobs import job_runs, tasks
+from prima_cli.core.jobs import job_runs
+from prima_cli.core.jobs import names as tasks
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:

@@ -15,13 +15,13 @@ from contextlib import suppress
 from typing import TYPE_CHECKING
 
 from prima_cli.core.booking_state import BookingStatus
-from prima_cli.core.jobs import tasks
+from prima_cli.core.jobs import names as tasks
 from prima_cli.errors import ExitCode
 
 if TYPE_CHECKING:
     from procrastinate import App
 
-    from prima_cli.core.jobs.tasks import Runtime
+    from prima_cli.core.jobs.names import Runtime
     from prima_cli.store.store import Store
 
 #: exit codes of errors that pass: the platform did not take the booking, try again later

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from prima_cli.core.booking_state import owner
 from prima_cli.core.jobs import maintenance, tasks
+from prima_cli.core.jobs.names import QUEUES, Runtime
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import InvalidInput
 
@@ -30,11 +31,9 @@ class WorkerOptions:
     stalled_after: float = 30.0  # seconds without a heartbeat before a worker counts as dead
 
     def check(self) -> None:
-        unknown = [q for q in self.queues if q not in tasks.QUEUES]
+        unknown = [q for q in self.queues if q not in QUEUES]
         if unknown:
-            raise InvalidInput(
-                f"unknown queue {unknown[0]!r}; the queues are {', '.join(tasks.QUEUES)}"
-            )
+            raise InvalidInput(f"unknown queue {unknown[0]!r}; the queues are {', '.join(QUEUES)}")
         if not 1 <= self.concurrency <= 200:
             raise InvalidInput("--concurrency must be between 1 and 200")
         if not 1 <= self.days <= 60:
@@ -70,15 +69,16 @@ def run_worker(
     from prima_cli.core.platform_calls import run
 
     options.check()
-    app = build_app(store, schedule=None if options.one_shot else options.schedule)
-    runtime = tasks.Runtime(store, http, options.days, options.stalled_after)
+    app = build_app(store)
+    tasks.register(app, None if options.one_shot else options.schedule)
+    runtime = Runtime(store, http, options.days, options.stalled_after)
     name = owner()
 
     async def main() -> int:
         async with app.open_async():
             done = await maintenance.maintain(app, store, options.stalled_after)
             await app.run_worker_async(
-                queues=list(options.queues or tasks.QUEUES),
+                queues=list(options.queues or QUEUES),
                 concurrency=options.concurrency,
                 wait=not options.one_shot,
                 name=name,
@@ -93,7 +93,7 @@ def run_worker(
     return OperationResult.ok(
         WorkerReport(
             name,
-            list(options.queues or tasks.QUEUES),
+            list(options.queues or QUEUES),
             options.one_shot,
             recovered,
             dict(sorted(runtime.done.items())),

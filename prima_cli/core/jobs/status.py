@@ -78,7 +78,7 @@ def status(store: Store, limits: Thresholds) -> OperationResult[WorkerStatus]:
     import sqlalchemy as sa
 
     from prima_cli.core.jobs.engine import require_workers
-    from prima_cli.core.jobs.tasks import QUEUES
+    from prima_cli.core.jobs.names import QUEUES
 
     require_workers(store)
     if limits.max_wait < 0 or limits.max_failures < 0:

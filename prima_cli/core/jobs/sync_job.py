@@ -16,7 +16,7 @@ from prima_cli.core.sync_values import SyncOptions
 if TYPE_CHECKING:
     from procrastinate import App
 
-    from prima_cli.core.jobs.tasks import Runtime
+    from prima_cli.core.jobs.names import Runtime
 
 GONE = "the connection was removed or disabled after the window queued it"
 
