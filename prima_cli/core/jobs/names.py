@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from prima_cli.core.http_options import HttpOptions
 
 if TYPE_CHECKING:
+    import httpx
     from procrastinate import JobContext
 
     from prima_cli.store.store import Store
@@ -54,6 +55,13 @@ class Runtime:
     days: int = 7
     stalled_after: float = 30.0
     done: Counter[str] = field(default_factory=Counter)
+    #: the process's one HTTP client (its pool sized to the worker's concurrency), open
+    #: while the worker runs: a client per job would build a TLS context per job
+    client: httpx.AsyncClient | None = None
+
+    def http_client(self) -> httpx.AsyncClient:
+        assert self.client is not None, "the worker opens the client before it takes jobs"
+        return self.client
 
 
 def runtime_of(context: JobContext) -> Runtime:

@@ -55,7 +55,6 @@ async def push_job(app: App, runtime: Runtime, booking_id: int, connection_id: i
     from prima_cli.core.attempts import last_error
     from prima_cli.core.db_retry import when_free
     from prima_cli.core.placement import push_async
-    from prima_cli.core.platform_calls import open_client
     from prima_cli.core.sync_targets import one_target
 
     store = runtime.store
@@ -64,8 +63,7 @@ async def push_job(app: App, runtime: Runtime, booking_id: int, connection_id: i
         target = when_free(one_target, store, connection_id)
         if target is None:
             return "the connection was removed or disabled: left to the next sync"
-    async with open_client(runtime.http) as client:
-        info = await push_async(store, client, booking_id, target)
+    info = await push_async(store, runtime.http_client(), booking_id, target)
     if info is None:
         return "no longer the outbox's (placed, being placed or cancelled elsewhere)"
     if info.status in (BookingStatus.UNKNOWN, BookingStatus.PENDING):
@@ -86,14 +84,13 @@ async def reconcile_job(app: App, runtime: Runtime, booking_id: int) -> str:
     from prima_cli.core import reconcile
     from prima_cli.core.booking_records import attempts_of
     from prima_cli.core.booking_state import AttemptState, placeable
-    from prima_cli.core.platform_calls import open_client
     from prima_cli.core.reconcile_attempts import Outcome
     from prima_cli.store.booking_tables import Booking
     from prima_cli.store.types import utcnow
 
     store = runtime.store
-    async with open_client(runtime.http) as client:
-        report = await reconcile.reconcile_async(store, client, booking_id=booking_id)
+    report = await reconcile.reconcile_async(store, runtime.http_client(),
+                                             booking_id=booking_id)  # fmt: skip
     outcomes = {item.outcome for item in report.items}
     if Outcome.ERROR in outcomes or Outcome.IN_FLIGHT in outcomes:
         raise tasks.TryLater(f"booking {booking_id} could not be looked up yet")

@@ -4,7 +4,7 @@ a second signal aborts the running ones) or, ``one_shot``, until no job is ready
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 from prima_cli.core.booking_state import owner
@@ -66,7 +66,7 @@ def run_worker(
 ) -> OperationResult[WorkerReport]:
     """Run jobs until stopped; what this process did."""
     from prima_cli.core.jobs.engine import build_app
-    from prima_cli.core.platform_calls import run
+    from prima_cli.core.platform_calls import open_client, run
 
     options.check()
     app = build_app(store)
@@ -75,7 +75,8 @@ def run_worker(
     name = owner()
 
     async def main() -> int:
-        async with app.open_async():
+        pool = replace(http, max_connections=options.concurrency)
+        async with open_client(pool) as runtime.client, app.open_async():
             done = await maintenance.maintain(app, store, options.stalled_after)
             await app.run_worker_async(
                 queues=list(options.queues or QUEUES),

@@ -5,7 +5,6 @@ Recorded once per run even when the engine runs the job again after a stall."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from prima_cli.core import targets as targets_core
@@ -24,7 +23,6 @@ GONE = "the connection was removed or disabled after the window queued it"
 async def sync_job(app: App, runtime: Runtime, run_id: int, connection_id: int, days: int) -> str:
     """Sync the connection for run ``run_id``; what happened, in a few words."""
     from prima_cli.core.jobs.outbox_jobs import enqueue_push
-    from prima_cli.core.platform_calls import open_client
     from prima_cli.core.sync import sync_connection
     from prima_cli.core.sync_targets import one_target
 
@@ -42,8 +40,7 @@ async def sync_job(app: App, runtime: Runtime, run_id: int, connection_id: int, 
         return await enqueue_push(app, booking_id, only.connection_id if only else None)
 
     options = SyncOptions(days=days, trigger="worker")
-    async with open_client(replace(runtime.http, max_connections=1)) as client:
-        outcome = await sync_connection(store, client, options, target, hand_off)
+    outcome = await sync_connection(store, runtime.http_client(), options, target, hand_off)
     status = outcome.status
     if not when_free(job_runs.record_once, store, outcome, run_id):
         status = "already recorded in this run"
