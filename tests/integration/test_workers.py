@@ -256,3 +256,28 @@ def test_overlapping_windows_with_a_slow_connection_do_not_pile_up(
     shown = CLI(postgres_url).ok("platforms", "history", str(runs[2]), "--json").json()
     skipped = next(r for r in shown["results"] if r["venue"] == "lisboa")
     assert "earlier window" in skipped["error"]["message"]
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_scheduled_workers_open_each_window_once(postgres_url: str, sandbox: Sandbox) -> None:
+    """Every worker runs the periodic fan-out; the database defers it once per period, so
+    two workers on a 2-second schedule open one run per period between them."""
+    _one_venue_each(postgres_url, sandbox)
+    every = ["--schedule", "* * * * * */2"]
+    workers = [start_worker(postgres_url, *every) for _ in range(2)]
+    try:
+        wait_for(lambda: scalar(postgres_url, "SELECT count(*) FROM sync_runs WHERE status = "
+                                "'ok'") >= 3, 120, "three windows synced")  # fmt: skip
+    finally:
+        reports = [stop_worker(w) for w in workers]
+    windows = rows(postgres_url, "SELECT args->>'timestamp' FROM procrastinate_jobs "
+                                 "WHERE task_name = 'prima.sync_window' "
+                                 "AND status = 'succeeded'")  # fmt: skip
+    runs = scalar(postgres_url, "SELECT count(*) FROM sync_runs")
+    assert len({t for (t,) in windows}) == len(windows) == runs  # one run per period
+    assert sum(r["jobs"].get("prima.sync_window", 0) for r in reports) == runs
+    per_run = rows(postgres_url, "SELECT r.run_id, count(*) FROM sync_results r JOIN "
+                                 "sync_runs s ON s.id = r.run_id WHERE s.status = 'ok' "
+                                 "GROUP BY 1")  # fmt: skip
+    assert len(per_run) >= 3 and {n for _, n in per_run} == {2}

@@ -106,7 +106,7 @@ def set_expected(store: Store, run_id: int, connections: int) -> None:
 def close_if_complete(store: Store, run_id: int, *, abandoned: bool = False) -> str | None:
     """End the run once every connection it covers has a result (or, ``abandoned``, with
     what it has: "interrupted" when some are missing); its status, None while open."""
-    from sqlmodel import select
+    from sqlmodel import func, select
 
     from prima_cli.store.sync_tables import SyncResult, SyncRun
 
@@ -114,20 +114,17 @@ def close_if_complete(store: Store, run_id: int, *, abandoned: bool = False) -> 
         run = session.get(SyncRun, run_id)
         if run is None or run.status != "running":
             return None
-        rows = session.exec(select(SyncResult).where(SyncResult.run_id == run_id)).all()
         expected = int(run.options.get("connections", 0))
-    if len(rows) < expected and not abandoned:
-        return None
+        # counted first: every job of the run asks, and only the last one reads the results
+        count = session.exec(select(func.count()).where(SyncResult.run_id == run_id)).one()
+        if count < expected and not abandoned:
+            return None
+        rows = session.exec(select(SyncResult).where(SyncResult.run_id == run_id)).all()
     outcomes = [
-        ConnectionOutcome(
-            r.venue_platform_id or 0,
-            r.venue_slug,
-            r.platform_type,
-            r.status,
-            SyncSteps.from_record(r.steps),
-        )
+        ConnectionOutcome(r.venue_platform_id or 0, r.venue_slug, r.platform_type, r.status,
+                          SyncSteps.from_record(r.steps))
         for r in rows
-    ]
+    ]  # fmt: skip
     return finish_run(store, run_id, outcomes, completed=len(rows) >= expected)
 
 

@@ -5,7 +5,9 @@ Recorded once per run even when the engine runs the job again after a stall."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import asyncio
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from prima_cli.core import targets as targets_core
 from prima_cli.core.db_retry import when_free
@@ -17,6 +19,8 @@ if TYPE_CHECKING:
 
     from prima_cli.core.jobs.names import Runtime
 
+T = TypeVar("T")
+
 GONE = "the connection was removed or disabled after the window queued it"
 
 
@@ -27,13 +31,17 @@ async def sync_job(app: App, runtime: Runtime, run_id: int, connection_id: int, 
     from prima_cli.core.sync_targets import one_target
 
     store = runtime.store
-    if when_free(job_runs.recorded, store, run_id, connection_id):
-        when_free(job_runs.close_if_complete, store, run_id)
+
+    async def off_loop(fn: Callable[..., T], *args: Any) -> T:
+        return await asyncio.to_thread(when_free, fn, *args)
+
+    if await off_loop(job_runs.recorded, store, run_id, connection_id):
+        await off_loop(job_runs.close_if_complete, store, run_id)
         return "already recorded in this run"
-    target = when_free(one_target, store, connection_id)
+    target = await off_loop(one_target, store, connection_id)
     if target is None:
-        when_free(job_runs.record_gone, store, run_id, connection_id, GONE)
-        when_free(job_runs.close_if_complete, store, run_id)
+        await off_loop(job_runs.record_gone, store, run_id, connection_id, GONE)
+        await off_loop(job_runs.close_if_complete, store, run_id)
         return GONE
 
     async def hand_off(booking_id: int, only: targets_core.Target | None) -> bool:
@@ -42,7 +50,7 @@ async def sync_job(app: App, runtime: Runtime, run_id: int, connection_id: int, 
     options = SyncOptions(days=days, trigger="worker")
     outcome = await sync_connection(store, runtime.http_client(), options, target, hand_off)
     status = outcome.status
-    if not when_free(job_runs.record_once, store, outcome, run_id):
+    if not await off_loop(job_runs.record_once, store, outcome, run_id):
         status = "already recorded in this run"
-    when_free(job_runs.close_if_complete, store, run_id)
+    await off_loop(job_runs.close_if_complete, store, run_id)
     return status

@@ -66,7 +66,10 @@ def register(app: App, schedule: str | None) -> None:
         runtime.done[MAINTENANCE] += 1
         return str(await maintenance.maintain(app, runtime.store, runtime.stalled_after))
 
-    window_task = app.task(name=FANOUT, queue=SYNC_QUEUE, pass_context=True)(sync_window)
+    # periodic tasks with a queueing lock: with no worker on their queue, periods are
+    # skipped instead of piling up jobs
+    window_task = app.task(name=FANOUT, queue=SYNC_QUEUE, queueing_lock=FANOUT,
+                           pass_context=True)(sync_window)  # fmt: skip
     if schedule:
         app.periodic(cron=schedule, periodic_id="sync")(window_task)
     app.task(name=SYNC, queue=SYNC_QUEUE, pass_context=True)(sync_connection)
@@ -74,8 +77,8 @@ def register(app: App, schedule: str | None) -> None:
     app.task(name=RECONCILE, queue=OUTBOX_QUEUE, pass_context=True, retry=backoff)(
         reconcile_booking
     )
-    maintenance_task = app.task(name=MAINTENANCE, queue=MAINTENANCE_QUEUE, pass_context=True)(
-        housekeeping
-    )
+    maintenance_task = app.task(
+        name=MAINTENANCE, queue=MAINTENANCE_QUEUE, queueing_lock=MAINTENANCE, pass_context=True
+    )(housekeeping)
     if schedule:
         app.periodic(cron=MAINTENANCE_SCHEDULE, periodic_id="maintenance")(maintenance_task)
