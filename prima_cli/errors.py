@@ -23,10 +23,10 @@ class ExitCode(IntEnum):
     AUTH = 5
     REJECTED = 6
     PARTIAL = 7
+    UNHEALTHY = 11  # a health check failed: sync too old, bookings need attention, worker backlog
     UNAVAILABLE = 69
     TEMPFAIL = 75
     CONFIG = 78
-    UNHEALTHY = 11  # a health check failed (here: the worker backlog, stalled or failed jobs)
     INTERRUPTED = 130
 
 

@@ -31,12 +31,14 @@ COMMANDS: dict[str, Entry] = {
     "bookings": Entry(
         "prima_cli.cli.bookings", "app", "Check availability, book, cancel and reconcile."
     ),
-    "db": Entry("prima_cli.cli.db", "app", "Create and upgrade the database schema."),
+    "db": Entry(
+        "prima_cli.cli.db", "app", "Create and upgrade the database schema; prune old history."
+    ),
     "sandbox": Entry("prima_cli.cli.sandbox", "app", "A local simulator of the booking platforms."),
     "demo": Entry(
         "prima_cli.cli.demo",
         "demo",
-        "Run the whole flow on the chosen store against the built-in simulator (no network).",
+        "Run the whole flow against the built-in simulator on a throwaway store (no network).",
     ),
     "worker": Entry(
         "prima_cli.cli.worker",
@@ -69,6 +71,9 @@ def load(name: str) -> Any:
         single.command(name)(target)
         command = get_command(single)
     command.name = name
+    from prima_cli.cli import help_examples
+
+    help_examples.apply(command, name)
     return command
 
 
@@ -84,6 +89,14 @@ class LazyGroup(TyperGroup):
         if cmd_name not in self.commands:
             self.commands[cmd_name] = load(cmd_name)
         return self.commands[cmd_name]
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from prima_cli.cli.terminal import Interrupted
+
+            raise Interrupted from None
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, entry.help) for name, entry in COMMANDS.items()]
@@ -122,13 +135,23 @@ def root(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Log steps and HTTP exchanges (secrets masked) to stderr."
     ),
+    log_format: str | None = typer.Option(
+        None,
+        "--log-format",
+        metavar="FORMAT",
+        help="Logs and messages on stderr as text, json or logfmt (default: PRIMA_LOG_FORMAT, "
+        "then text).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    from prima_cli.cli.logs import configure_logging
+    from prima_cli.cli.logs import LogFormat, configure_logging, parse_format, stderr_is_journal
 
     state = application(ctx)
     state.db = db_url
     state.verbose = verbose
-    configure_logging(state.terminal, verbose)
+    chosen = parse_format(log_format)
+    state.output.structured = chosen != LogFormat.TEXT
+    state.output.journal = stderr_is_journal(state.terminal)
+    configure_logging(state.terminal, verbose, chosen)

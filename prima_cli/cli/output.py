@@ -17,6 +17,7 @@ import orjson
 
 from prima_cli import redact
 from prima_cli.cli.terminal import Terminal
+from prima_cli.cli.terminal_text import json_safe, printable
 from prima_cli.errors import PrimaError
 
 
@@ -33,7 +34,8 @@ _JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 def to_json(data: Any, *, pretty: bool = True) -> str:
     """Indented for people, compact for pipes; naive datetimes are UTC (the store's rule)."""
     options = (_JSON_OPTIONS | orjson.OPT_INDENT_2) if pretty else _JSON_OPTIONS
-    return redact.scrub(orjson.dumps(data, default=_json_default, option=options).decode())
+    text = orjson.dumps(data, default=_json_default, option=options).decode()
+    return json_safe(redact.scrub(text))
 
 
 def cell(value: Any) -> str:
@@ -54,8 +56,20 @@ def cell(value: Any) -> str:
 
 
 def _plain(text: str) -> str:
-    # TSV must stay one record per line and one field per tab
-    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    # TSV must stay one record per line and one field per tab; no control reaches the terminal
+    return printable(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+
+
+def _shown(value: Any) -> str:
+    """A table cell or record value as Rich prints it: secrets masked, controls escaped,
+    Rich markup inert."""
+    from rich.markup import escape
+
+    return escape(printable(redact.scrub(cell(value))))
+
+
+#: syslog priorities of logging levels (journald reads ``<N>`` at the start of a line)
+_JOURNAL_PRIORITY = {10: 7, 20: 6, 30: 4, 40: 3}
 
 
 @dataclass(frozen=True)
@@ -63,6 +77,10 @@ class Column:
     key: str
     header: str
     justify: str = "left"
+    #: an identifier (reference, slug, type, id): never cut or wrapped, whatever the width
+    identifier: bool = False
+    #: left out first when the terminal is too narrow for every column
+    optional: bool = False
 
 
 class Output:
@@ -72,6 +90,10 @@ class Output:
         self.terminal = terminal
         self.json_mode = json_mode
         self.quiet = quiet
+        #: messages are log records (``--log-format json|logfmt``), so every stderr line parses
+        self.structured = False
+        #: stderr is the systemd journal: plain lines start with their syslog priority
+        self.journal = False
 
     # -- consoles (Rich imported lazily) ------------------------------------------
     def _console(self, *, stderr: bool) -> Any:
@@ -124,44 +146,69 @@ class Output:
         if not rows:
             self.info(empty)
             return
-        from rich.markup import escape
         from rich.table import Table
 
+        console = self._console(stderr=False)
+        cells = [[_shown(row.get(c.key)) for c in columns] for row in rows]
+        shown = fitting(columns, cells, console.width)
         table = Table(title=title, title_justify="left", header_style="bold")
-        for column in columns:
-            table.add_column(column.header, justify=column.justify)  # type: ignore[arg-type]
-        for row in rows:
-            table.add_row(*(escape(redact.scrub(cell(row.get(c.key)))) for c in columns))
-        self._console(stderr=False).print(table)
+        for index in shown:
+            column = columns[index]
+            widest = max(len(column.header), *(len(r[index]) for r in cells))
+            table.add_column(
+                column.header,
+                justify=column.justify,  # type: ignore[arg-type]
+                no_wrap=column.identifier,
+                min_width=widest if column.identifier else None,
+                overflow="fold",  # what does not fit wraps; nothing is cut to an ellipsis
+            )
+        for cells_of_row in cells:
+            table.add_row(*(cells_of_row[i] for i in shown))
+        console.print(table)
 
     def record(self, fields: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """One object as label/value pairs."""
         if not self.terminal.stdout_tty:
             for label, value in fields:
-                line = f"{label}\t{_plain(cell(value))}"
+                line = f"{_plain(label)}\t{_plain(cell(value))}"
                 self.terminal.stdout.write(redact.scrub(line) + "\n")
             self.terminal.stdout.flush()
             return
-        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title=title, title_justify="left", show_header=False, box=None)
         table.add_column(style="bold")
         table.add_column()
         for label, value in fields:
-            table.add_row(escape(label), escape(redact.scrub(cell(value))))
+            table.add_row(_shown(label), _shown(value))
         self._console(stderr=False).print(table)
 
     def text(self, line: str) -> None:
         """A line of data on stdout (e.g. a completion script)."""
-        self.terminal.stdout.write(redact.scrub(line))
+        self.terminal.stdout.write(printable(redact.scrub(line), lines=True))
         if not line.endswith("\n"):
             self.terminal.stdout.write("\n")
         self.terminal.stdout.flush()
 
     # -- messages on stderr --------------------------------------------------------
-    def _stderr(self, text: str, style: str | None = None) -> None:
-        text = redact.scrub(text)
+    def _stderr(
+        self,
+        text: str,
+        style: str | None = None,
+        *,
+        level: int = 20,
+        event: str = "message",
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        if self.structured:
+            import logging
+
+            extra = {"event": event, **(fields or {})}
+            logging.getLogger("prima.cli").log(level, text, extra=extra)
+            return
+        text = printable(redact.scrub(text), lines=True)
+        if self.journal:
+            text = f"<{_JOURNAL_PRIORITY.get(level, 6)}>{text}"
         if self.terminal.stderr_tty and not self.terminal.no_color and style:
             from rich.markup import escape
 
@@ -178,13 +225,18 @@ class Output:
         if not self.quiet:
             self._stderr(message, "green")
 
-    def summary(self, message: str) -> None:
-        """The one line a quiet or unattended run still prints (stderr; not with --json)."""
+    def summary(
+        self, message: str, *, level: int = 20, fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """The line an unattended run still prints (stderr; not with --json)."""
         if not self.json_mode:
-            self._stderr(message)
+            self._stderr(message, level=level, event="summary", fields=fields)
 
-    def warn(self, message: str) -> None:
-        self._stderr(f"warning: {message}", "yellow")
+    def warn(self, message: str, *, fields: Mapping[str, Any] | None = None) -> None:
+        if self.structured:
+            self._stderr(message, level=30, event="warning", fields=fields)
+        else:
+            self._stderr(f"warning: {message}", "yellow", level=30)
 
     def error(self, err: PrimaError) -> None:
         if self.json_mode:
@@ -194,6 +246,26 @@ class Output:
             return
         for warning in err.warnings:
             self.warn(warning)
-        self._stderr(f"error: {err.message}", "bold red")
+        if self.structured:
+            fields = {"error_type": err.type, "hint": err.hint, "exit_code": int(err.exit_code)}
+            self._stderr(err.message, level=40, event="error", fields=fields)
+            return
+        self._stderr(f"error: {err.message}", "bold red", level=40)
         if err.hint:
-            self._stderr(f"hint: {err.hint}", "dim")
+            self._stderr(f"hint: {err.hint}", "dim", level=40)
+
+
+def fitting(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -> list[int]:
+    """The indexes of the columns to show in ``width`` characters: every one that fits, the
+    optional ones left out from the right first while the table is too wide."""
+    natural = [
+        max(len(c.header), *(len(r[i]) for r in cells)) + 3  # padding and a border
+        for i, c in enumerate(columns)
+    ]
+    shown = list(range(len(columns)))
+    for index in reversed(range(len(columns))):
+        if sum(natural[i] for i in shown) + 1 <= width:
+            break
+        if columns[index].optional:
+            shown.remove(index)
+    return shown

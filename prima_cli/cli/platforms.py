@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from prima_cli.cli import completers
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, YES, group
+from prima_cli.cli.options import JSON, VENUE, VENUE_FILTER, YES, group
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
+from prima_cli.cli.sync_monitor import SyncMonitor
 from prima_cli.cli.sync_progress import SyncProgress
 from prima_cli.cli.views import platforms as view
 from prima_cli.cli.views import sync as sync_view
@@ -14,23 +16,29 @@ from prima_cli.cli.views import sync as sync_view
 app = group("Connect venues to booking platforms and manage those connections.")
 
 
-def _complete_type(incomplete: str) -> list[str]:
-    from prima_cli.platforms import registry
-
-    return [name for name in registry.type_names() if name.startswith(incomplete)]
-
-
 TYPE = typer.Argument(
     ...,
     metavar="TYPE",
     help="Platform type (see `prima platforms types`).",
-    autocompletion=_complete_type,
+    autocompletion=completers.platform_types,
+)
+TYPE_FILTER = typer.Option(
+    None,
+    "--type",
+    help="Only this platform type.",
+    autocompletion=completers.platform_types,
 )
 SET = typer.Option(
     [],
     "--set",
     metavar="KEY=VALUE",
-    help="Configuration value; for secrets use env:NAME (read when used) or - (stdin).",
+    help="Configuration value; secrets as env:NAME, file:/path or keyring:service/name (read "
+    "when used), or stored with --store-secret (- reads it from stdin) or literal:VALUE.",
+)
+STORE_SECRET = typer.Option(
+    False,
+    "--store-secret",
+    help="Store secrets given on stdin, at the prompt or literally in the database.",
 )
 
 
@@ -55,6 +63,7 @@ def add(
     no_test: bool = typer.Option(
         False, "--no-test", help="Save without testing the credentials against the platform."
     ),
+    store_secret: bool = STORE_SECRET,
     json: bool = JSON,
 ) -> int:
     """Connect a venue to a platform (credentials are tested first unless --no-test)."""
@@ -71,6 +80,7 @@ def add(
         enabled=not disabled,
         secret_input=TerminalSecretInput(app_.terminal),
         test=tester,
+        store_secret=store_secret,
     )
     return app_.render(result, view.ADDED, json=json)
 
@@ -78,8 +88,8 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    venue: str | None = typer.Option(None, help="Only this venue (id or slug)."),
-    platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
+    venue: str | None = VENUE_FILTER,
+    platform_type: str | None = TYPE_FILTER,
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
@@ -115,6 +125,7 @@ def edit(
     values: list[str] = SET,
     unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
     priority: int | None = typer.Option(None, help="New priority (lower first)."),
+    store_secret: bool = STORE_SECRET,
     json: bool = JSON,
 ) -> int:
     """Change a connection's configuration (merged) or priority."""
@@ -129,6 +140,7 @@ def edit(
         unset,
         priority=priority,
         secret_input=TerminalSecretInput(app_.terminal),
+        store_secret=store_secret,
     )
     return app_.render(result, view.UPDATED, json=json)
 
@@ -180,9 +192,11 @@ def remove(
 @app.command("test")
 def test(
     ctx: typer.Context,
-    venue: str | None = typer.Argument(None, metavar="[VENUE]", help="Venue id or slug."),
+    venue: str | None = typer.Argument(
+        None, metavar="VENUE", help="Venue id or slug.", autocompletion=completers.venues
+    ),
     platform_type: str | None = typer.Argument(
-        None, metavar="[TYPE]", help="Platform type.", autocompletion=_complete_type
+        None, metavar="TYPE", help="Platform type.", autocompletion=completers.platform_types
     ),
     all_: bool = typer.Option(False, "--all", help="Test every enabled connection."),
     json: bool = JSON,
@@ -204,8 +218,8 @@ def test(
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
-    platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
+    venue: str | None = VENUE_FILTER,
+    platform_type: str | None = TYPE_FILTER,
     days: int = typer.Option(7, "--days", help="Availability days, counted at each venue."),
     concurrency: int = typer.Option(10, "--concurrency", help="Connections synced at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be done; do nothing."),
@@ -217,11 +231,23 @@ def sync(
         "(PostgreSQL) instead of syncing here.",
     ),
     worker: bool = typer.Option(False, "--worker", hidden=True),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print nothing when healthy; one line per problem otherwise."
+    ),
+    trigger: str = typer.Option(
+        "manual", "--trigger", help="What started the run: manual, cron, systemd, script, monitor."
+    ),
+    metrics_file: str | None = typer.Option(
+        None, "--metrics-file", metavar="PATH", help="Write a Prometheus textfile (.prom) here."
+    ),
+    ping_url: str | None = typer.Option(
+        None, "--ping-url", metavar="URL", help="Ping URL/start, then URL or URL/<exit code>."
+    ),
     json: bool = JSON,
 ) -> int:
     """Check credentials, refresh availability, reconcile, refresh statuses (for cron)."""
     from prima_cli.core import sync as core
+    from prima_cli.core import triggers
     from prima_cli.core.sync_values import SyncOptions
 
     app_ = application(ctx)
@@ -234,7 +260,7 @@ def sync(
     options = SyncOptions(
         venues=(venue,) if venue else (), platform_type=platform_type, days=days,
         concurrency=concurrency, wait=wait,
-        trigger="manual" if app_.terminal.stdin_tty else "cron",
+        trigger=triggers.parse(trigger).value,
     )  # fmt: skip
     if enqueue:
         from prima_cli.cli.views.worker import ENQUEUED
@@ -245,27 +271,46 @@ def sync(
     if dry_run:
         return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
                            quiet=quiet)  # fmt: skip
-    progress = SyncProgress(app_.output, quiet=quiet, json=json)
-    with progress.bar() as on_outcome:
-        result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
-    shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
-    code = app_.render(result, shown, json=json, quiet=quiet)
-    progress.summary(result.value)  # after the table: the last line says how the run went
+    if quiet:
+        from prima_cli.cli.logs import quieten
+
+        quieten()
+    monitor = SyncMonitor(app_, metrics_file, ping_url)
+    with monitor.around():
+        progress = SyncProgress(app_.output, quiet=quiet, json=json)
+        with progress.bar() as on_outcome:
+            result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
+        shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
+        code = app_.render(result, shown, json=json, quiet=quiet)
+        progress.summary(result.value, code)  # after the table: the last line says how it went
+        monitor.ended(code, sync_view.run(result.value.record))
     return code
 
 
 @app.command("history")
 def history(
     ctx: typer.Context,
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
+    run_id: str | None = typer.Argument(None, metavar="RUN", help="Show this run in full."),
     limit: int = typer.Option(20, "--limit", help="How many runs to list."),
+    failed: bool = typer.Option(False, "--failed", help="Only runs (or results) that failed."),
+    connection: str | None = typer.Option(
+        None, "--connection", metavar="VENUE/TYPE", help="Only this connection, with its result."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DURATION|DATE", help="Only runs started since (2h, 7d, a date)."
+    ),
     json: bool = JSON,
 ) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
+    from prima_cli.core.durations import parse_since
+    from prima_cli.store.types import utcnow
 
     app_ = application(ctx)
     if run_id is None:
-        runs = sync_history.list_runs(app_.store(), limit)
-        return app_.render(runs, sync_view.HISTORY, json=json)
+        start = parse_since(since, option="--since", now=utcnow()) if since else None
+        runs = sync_history.list_runs(app_.store(), limit, failed=failed, connection=connection,
+                                      since=start)  # fmt: skip
+        shown = sync_view.CONNECTION_HISTORY if connection else sync_view.HISTORY
+        return app_.render(runs, shown, json=json)
     return app_.render(sync_history.show_run(app_.store(), run_id), sync_view.RUN, json=json)

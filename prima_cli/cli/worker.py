@@ -17,7 +17,6 @@ def run(
     queues: list[str] = typer.Option(
         [],
         "--queue",
-        "-q",
         help="Only this queue (repeat); the queues are sync, outbox and maintenance.",
     ),
     concurrency: int = typer.Option(10, "--concurrency", help="Jobs at once in this process."),
@@ -32,6 +31,7 @@ def run(
     stalled_after: float = typer.Option(
         30.0, "--stalled-after", metavar="SECONDS", help="A worker silent this long counts as dead."
     ),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="No line when it stops (cron)."),
     json: bool = JSON,
 ) -> int:
     """Take jobs until SIGTERM/SIGINT (running jobs end first), or until none is ready."""
@@ -47,7 +47,7 @@ def run(
         stalled_after,
     )
     result = run_worker(app_.store(), app_.http_options(), options)
-    return app_.render(result, view.WORKER_RUN, json=json)
+    return app_.render(result, view.WORKER_RUN, json=json, quiet=quiet)
 
 
 @app.command("status")

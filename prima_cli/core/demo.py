@@ -202,6 +202,7 @@ def run_demo(
                 enabled=True,
                 secret_input=_NoSecretInput(),
                 test=tester,
+                store_secret=True,  # the simulator's own throwaway keys
             ).value
             c = added_.connection
             lines.append(f"{demo.slug} -> {ptype} (priority {priority}): {added_.test_detail}")

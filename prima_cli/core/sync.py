@@ -23,7 +23,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from prima_cli.core import snapshots
+from prima_cli.core import snapshots, sync_log
 from prima_cli.core import targets as targets_core
 from prima_cli.core.booking_state import AttemptState, BookingStatus
 from prima_cli.core.db_retry import when_free
@@ -302,6 +302,7 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
             ctx = _Ctx(store, client, options, work)
             for target in queue:
                 outcome = await _sync_one(ctx, target)
+                sync_log.connection_done(run_id, outcome)
                 pending.append(outcome)
                 done.append(outcome)
                 if len(pending) >= WRITE_BATCH:
@@ -322,6 +323,7 @@ def _run(store: Store, targets: Iterable[targets_core.Target], options: SyncOpti
     """Sync ``targets`` as run ``run_id``, then record how the run ended, also when it was
     stopped before the end; the run's status."""
     completed = False
+    sync_log.run_started(run_id, options)
     try:
         run(_sync_targets(store, targets, options, http, run_id, progress, total, done))
         completed = True
@@ -366,4 +368,6 @@ def sync(
     code = batch_exit_code([o.error for o in done if o.status == FAILED], len(done))
     if code == ExitCode.OK and report.counts["attention"]:
         code = int(ExitCode.PARTIAL)
+    took = round((report.finished_at - started).total_seconds() * 1000)
+    sync_log.run_finished(run_id, status, took, code)
     return OperationResult(report, outcome=code)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core.ids import as_id
@@ -25,17 +26,63 @@ def _info(run: Any, results: list[Any]) -> RunInfo:
     )  # fmt: skip
 
 
-def list_runs(store: Store, limit: int = 20) -> OperationResult[list[RunInfo]]:
-    """The newest ``limit`` runs, newest first (without their results)."""
+def list_runs(
+    store: Store,
+    limit: int = 20,
+    *,
+    failed: bool = False,
+    connection: str | None = None,
+    since: dt.datetime | None = None,
+) -> OperationResult[list[RunInfo]]:
+    """The newest ``limit`` runs, newest first: without their results, or, for one
+    ``connection`` (``VENUE/TYPE``), with that connection's result only. ``failed``: runs
+    that did not end ok (with a connection: where that connection failed); ``since``: runs
+    started at or after it."""
     from sqlmodel import col, select
 
-    from prima_cli.store.sync_tables import SyncRun
+    from prima_cli.store.sync_tables import SyncResult, SyncRun
 
     if not 1 <= limit <= 1000:
         raise InvalidInput("--limit must be between 1 and 1000")
+    query = select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)
+    if since is not None:
+        query = query.where(col(SyncRun.started_at) >= since)
     with store.session() as session:
-        runs = session.exec(select(SyncRun).order_by(col(SyncRun.id).desc()).limit(limit)).all()
-        return OperationResult.ok([_info(r, []) for r in runs])
+        if connection is None:
+            if failed:
+                query = query.where(col(SyncRun.status).in_(FAILED_RUNS))
+            runs = session.exec(query).all()
+            return OperationResult.ok([_info(r, []) for r in runs])
+        venue, kind = _connection(connection)
+        mine = (SyncResult.venue_slug == venue, SyncResult.platform_type == kind)
+        query = query.join(SyncResult, col(SyncResult.run_id) == col(SyncRun.id)).where(*mine)
+        if failed:
+            query = query.where(SyncResult.status == "failed")
+        runs = session.exec(query).all()
+        if not runs and session.exec(select(SyncResult.id).where(*mine).limit(1)).first() is None:
+            raise NotFound(f"no sync results for {venue}/{kind}",
+                           hint="see `prima platforms list` for VENUE/TYPE")  # fmt: skip
+        ids = [r.id for r in runs]
+        results = session.exec(
+            select(SyncResult).where(col(SyncResult.run_id).in_(ids), *mine)
+        ).all()
+        by_run = {r.run_id: r for r in results}
+        return OperationResult.ok(
+            [_info(r, [by_run[r.id]] if r.id in by_run else []) for r in runs]
+        )
+
+
+#: run statuses that did not end ok (``--failed``)
+FAILED_RUNS = ("failed", "partial", "interrupted")
+
+
+def _connection(text: str) -> tuple[str, str]:
+    venue, slash, kind = text.partition("/")
+    if not slash or not venue or not kind or "/" in kind:
+        raise InvalidInput(
+            f"--connection must be VENUE/TYPE (e.g. casa-pepe/covermanager), not {text!r}"
+        )
+    return venue, kind
 
 
 def show_run(store: Store, run_id: str) -> OperationResult[RunInfo]:

@@ -80,19 +80,20 @@ def test_literal_secret_is_masked_everywhere_and_warned(venue: CLI) -> None:
         "--set",
         "restaurant_id=casa-pepe",
         "--set",
-        f"api_key={SECRET}",
+        f"api_key=literal:{SECRET}",
         "--no-test",
     )
     assert "visible in the process list" in result.stderr
     for args in (
         ["platforms", "show", "pepe", "covermanager"],
         ["platforms", "show", "pepe", "covermanager", "--json"],
-        ["platforms", "list"],
         ["platforms", "list", "--json"],
     ):
         out = venue.ok(*args)
         assert SECRET not in out.stdout + out.stderr
         assert "****CRET" in out.stdout
+    listed = venue.ok("platforms", "list")  # the configuration is in `show`, not the list
+    assert SECRET not in listed.stdout + listed.stderr and "pepe" in listed.stdout
     tty = venue.ok("platforms", "list", tty=True)
     assert SECRET not in tty.stdout
 
@@ -107,6 +108,7 @@ def test_secret_from_stdin(venue: CLI) -> None:
         "restaurant_id=casa-pepe",
         "--set",
         "api_key=-",
+        "--store-secret",
         "--no-test",
         "--json",
         input=SECRET + "\n",
@@ -143,6 +145,7 @@ def test_missing_secret_on_a_terminal_is_prompted_hidden(
         "covermanager",
         "--set",
         "restaurant_id=casa-pepe",
+        "--store-secret",
         "--no-test",
         "--json",
         tty=True,

@@ -90,6 +90,8 @@ def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
     run("platforms sync --dry-run", "platforms", "sync", "--days", "1", "--dry-run")
     run("platforms history", "platforms", "history")
     run("platforms history RUN", "platforms", "history", "1")
+    run("platforms history --connection", "platforms", "history", "--connection",
+        "madrid/covermanager", "--since", "1d")  # fmt: skip
     run("bookings availability --cached", "bookings", "availability", "madrid", "--date",
         day(), "--party", "2", "--cached")  # fmt: skip
     sb.inject("reset:restoo:/booking:POST:times=1")
@@ -105,6 +107,9 @@ def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
         codes=(0, 2))  # fmt: skip
     run("venues remove", "venues", "remove", "madrid", "--yes", "--force")
     run("doctor", "doctor", codes=(0, 78))
+    run("doctor --max-sync-age", "doctor", "--max-sync-age", "1h", "--max-attention", "0",
+        codes=(0, 11, 78))  # fmt: skip
+    run("db prune", "db", "prune", "--older-than", "30d", "--dry-run")
     return docs
 
 

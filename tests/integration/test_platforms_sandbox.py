@@ -74,7 +74,7 @@ def _unreachable(venues: CLI) -> None:
         "--set",
         "restaurant_id=x",
         "--set",
-        "api_key=cm_sbx_whatever_1234",
+        "api_key=literal:cm_sbx_whatever_1234",
         "--set",
         "base_url=http://127.0.0.1:9/covermanager/api",
     )

@@ -170,7 +170,7 @@ def test_sdk_plugin_lists_connects_and_books_through_the_executable(sample_env) 
     with StubServer(ENDPOINTS) as server:
         added = run_prima(
             ["platforms", "add", "uno", "tapas", "--set", f"base_url={server.base_url}",
-             "--set", "api_key=-", "--no-test", "--json"],
+             "--set", "api_key=-", "--store-secret", "--no-test", "--json"],
             env=sample_env, input=API_KEY,
         )  # fmt: skip
         assert added.returncode == 0, added.stderr

@@ -130,12 +130,14 @@ def _guest_cancelled_first(cli: CLI, sb: Sandbox, monkeypatch: pytest.MonkeyPatc
 
 def _key_refused_on_http_200(cli: CLI, sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Undo:
     sb.switches = sb.switches.with_specs(["cm_auth_http_errors=off"])
-    cli.ok("platforms", "edit", "madrid", "covermanager", "--set", "api_key=cm_sbx_" + "0" * 24)
+    cli.ok(
+        "platforms", "edit", "madrid", "covermanager", "--set", "api_key=literal:cm_sbx_" + "0" * 24
+    )
 
     def undo() -> None:
         sb.switches = sb.switches.with_specs(["cm_auth_http_errors=on"])
         cli.ok("platforms", "edit", "madrid", "covermanager", "--set",
-               f"api_key={sb.credentials().covermanager.api_key}")  # fmt: skip
+               f"api_key=literal:{sb.credentials().covermanager.api_key}")  # fmt: skip
 
     return undo
 

@@ -68,8 +68,8 @@ def run(r: RunInfo) -> dict[str, Any]:
 
 
 RESULT_COLUMNS = (
-    Column("venue", "Venue"),
-    Column("platform_type", "Type"),
+    Column("venue", "Venue", identifier=True),
+    Column("platform_type", "Type", identifier=True),
     Column("status", "Status"),
     Column("availability", "Availability"),
     Column("reconcile", "Reconciled/pushed"),
@@ -117,7 +117,7 @@ RUN_UNATTENDED: View[SyncReport] = View(json=lambda report: run(report.record))
 
 
 RUN_COLUMNS = (
-    Column("id", "Run", "right"),
+    Column("id", "Run", "right", identifier=True),
     Column("started_at", "Started"),
     Column("trigger", "Trigger"),
     Column("status", "Status"),
@@ -142,6 +142,25 @@ def run_row(r: RunInfo) -> dict[str, Any]:
 
 HISTORY: View[list[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
                                     empty="no sync runs")  # fmt: skip
+
+
+def connection_run_row(r: RunInfo) -> dict[str, Any]:
+    """A run as one connection saw it: its own status, time and error."""
+    mine = r.results[0] if r.results else None
+    return {**run_row(r), "status": mine.status if mine else r.status,
+            "seconds": f"{mine.duration_ms / 1000:.1f}" if mine else "",
+            "error": f"{mine.error_type}: {mine.error_message}" if mine and mine.error_type
+            else ""}  # fmt: skip
+
+
+#: `history --connection`: one row per run with that connection's outcome
+CONNECTION_HISTORY: View[list[RunInfo]] = View(
+    json=run,
+    columns=(*(c for c in RUN_COLUMNS if c.key not in ("connections", "failed")),
+             Column("error", "Error")),
+    row=connection_run_row,
+    empty="no sync runs for that connection",
+)  # fmt: skip
 #: one run: its record, then a row per connection
 RUN: View[RunInfo] = View(
     json=run,
@@ -162,8 +181,8 @@ PLAN: View[list[Planned]] = View(
     json=planned,
     document=lambda plan: {"status": "dry_run", "planned": [planned(p) for p in plan]},
     columns=(
-        Column("venue", "Venue"),
-        Column("platform_type", "Type"),
+        Column("venue", "Venue", identifier=True),
+        Column("platform_type", "Type", identifier=True),
         Column("problem", "Problem"),
     ),
     row=planned,
