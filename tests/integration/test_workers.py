@@ -281,3 +281,35 @@ def test_two_scheduled_workers_open_each_window_once(postgres_url: str, sandbox:
                                  "sync_runs s ON s.id = r.run_id WHERE s.status = 'ok' "
                                  "GROUP BY 1")  # fmt: skip
     assert len(per_run) >= 3 and {n for _, n in per_run} == {2}
+
+
+@pytest.mark.postgres
+def test_a_failed_job_is_seen_retried_and_cancelled(postgres_url: str) -> None:
+    """A job that fails for good makes the health check fail (exit 11) until the operator
+    retries or cancels it; bad ids are usage errors, unknown ones not found."""
+    from procrastinate import App, PsycopgConnector
+
+    cli = CLI(postgres_url)
+    cli.ok("db", "migrate")
+    app = App(connector=PsycopgConnector(conninfo=postgres_url.replace("+psycopg", "")))
+    with app.open():  # a job no worker knows how to run: it fails
+        app.configure_task("prima.no_such_task", queue="outbox").defer()
+    ran = run_prima(["--db", postgres_url, "worker", "run", "--one-shot", "--json"])
+    assert ran.returncode == 0, ran.stderr
+    status = cli("worker", "status", "--json")
+    assert status.exit_code == 11
+    outbox = next(q for q in status.json()["queues"] if q["queue"] == "outbox")
+    assert outbox["failed_last_day"] == 1
+    assert "failed in the last day" in status.json()["problems"][0]
+    assert cli("worker", "status", "--max-failures", "1").exit_code == 0
+    (failed,) = cli.ok("worker", "jobs", "--status", "failed", "--json").json()
+    job = str(failed["id"])
+    retried = cli.ok("worker", "retry", job, "--json").json()
+    assert (retried["before"], retried["after"]) == ("failed", "todo")
+    assert cli("worker", "retry", job).exit_code == 4  # not failed any more
+    cancelled = cli.ok("worker", "cancel", job, "--json").json()
+    assert cancelled["after"] == "cancelled"
+    assert cli("worker", "cancel", job).exit_code == 4
+    assert cli("worker", "retry", "abc").exit_code == 2
+    assert cli("worker", "cancel", "999999").exit_code == 3
+    assert cli.ok("worker", "status", "--json").json()["healthy"] is True

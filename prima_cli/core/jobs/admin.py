@@ -46,6 +46,11 @@ def _with_app(store: Store, work: Callable[[App], Awaitable[T]]) -> T:
     return run(go())
 
 
+def _state(job: Any) -> str:
+    """The job's state as a word (the engine lists it as a string or as its enum)."""
+    return str(getattr(job.status, "value", job.status))
+
+
 async def _find(app: App, job_id: int) -> Any:
     found = list(await app.job_manager.list_jobs_async(id=job_id))
     if not found:
@@ -63,7 +68,7 @@ def retry(store: Store, ref: str) -> OperationResult[JobChange]:
         from prima_cli.store.types import utcnow
 
         job = await _find(app, job_id)
-        status = str(job.status.value)
+        status = _state(job)
         if status != "failed":
             raise Conflict(f"job {job_id} is {status}: only a failed job can be retried")
         try:
@@ -84,7 +89,7 @@ def cancel(store: Store, ref: str) -> OperationResult[JobChange]:
 
     async def work(app: App) -> JobChange:
         job = await _find(app, job_id)
-        status = str(job.status.value)
+        status = _state(job)
         if status not in ("todo", "doing"):
             raise Conflict(
                 f"job {job_id} is {status}: only a queued or running job can be cancelled"
