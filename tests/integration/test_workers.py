@@ -44,6 +44,12 @@ def test_workers_need_postgresql(venues: CLI) -> None:
         assert "workers need PostgreSQL; this store is SQLite" in result.stderr
     gone = venues("platforms", "sync", "--worker")
     assert gone.exit_code == 2 and "prima worker run" in gone.stderr
+    for bad, said in ((("--schedule", "every day"), "not a cron expression"),
+                      (("--queue", "urgent"), "unknown queue 'urgent'"),
+                      (("--concurrency", "0"), "--concurrency"),
+                      (("--stalled-after", "1"), "--stalled-after")):  # fmt: skip
+        refused = venues("worker", "run", *bad)
+        assert refused.exit_code == 2 and said in refused.stderr, refused.stderr
 
 
 @pytest.mark.postgres
@@ -109,8 +115,9 @@ def test_three_workers_sync_200_connections_once_per_window(
             assert run_status(postgres_url, run_id) == "ok"
             per_connection = _per_connection(postgres_url, run_id)
             assert len(per_connection) == 200 and set(per_connection.values()) == {1}
-    finally:
-        reports = [stop_worker(w) for w in workers]
+    finally:  # as systemd stops them, and one as Ctrl-C does: both let running jobs end
+        reports = [stop_worker(w, signal.SIGINT if n == 1 else signal.SIGTERM)
+                   for n, w in enumerate(workers)]  # fmt: skip
     shares = [r["jobs"].get(SYNC, 0) for r in reports]
     assert sum(shares) == 400  # each job ran once: no connection synced twice in a window
     assert all(n > 0 for n in shares), shares  # the work was shared between the three
