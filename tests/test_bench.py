@@ -44,3 +44,11 @@ def test_sync_bench_runs_and_its_httpx_floor_replays_the_sync() -> None:
     assert "httpx floor (same requests, bare httpx)" in rows
     assert "latency-free floor (0 ms simulator)" in rows
     assert "both goals" in out  # the sweep table
+
+
+def test_workers_bench_runs(postgres_admin_url: str) -> None:
+    out = _bench("workers.py", "--postgres", postgres_admin_url, "--connections", "20",
+                 "--jobs", "50", "--workers", "1,2", "--latency-ms", "0")  # fmt: skip
+    assert "defer 50 one by one" in out and "run 50, 1 worker x 10" in out
+    assert "1 worker(s) x 10" in out and "2 worker(s) x 10" in out
+    assert "platforms sync --concurrency 20" in out
