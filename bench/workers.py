@@ -37,10 +37,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import sqlalchemy as sa
+import sync as sync_bench
 from _common import PYTHON, clean_env, prima_cmd, table
 
 from prima_cli.sandbox import Sandbox, SandboxConfig
-from prima_cli.store.types import utcnow
 from prima_cli.store.url import normalise
 
 
@@ -61,33 +61,12 @@ def scratch(admin: str) -> Iterator[str]:
 
 
 def make_store(url: str, creds: dict, count: int) -> None:
-    """Migrate (the engine's schema with it), then insert venues and connections in bulk."""
-    subprocess.run([*prima_cmd(), "--db", url, "db", "migrate"], check=True,
-                   capture_output=True, env=clean_env())  # fmt: skip
-    if not count:
-        return
-    cm = creds["covermanager"]
-    restaurants = [r["slug"] for r in cm["restaurants"] if r["can_book"]]
-    engine = sa.create_engine(url)
-    now = utcnow()
-    with engine.begin() as conn:
-        conn.execute(
-            sa.text("INSERT INTO venues (id, name, slug, timezone, country, created_at, updated_at,"
-                    " uses_covermanager, covermanager_sync_enabled) VALUES (:id, :name, :slug,"
-                    " 'Europe/Madrid', 'ES', :now, :now, false, false)"),
-            [{"id": i, "name": f"Venue {i}", "slug": f"venue-{i:04d}", "now": now}
-             for i in range(1, count + 1)],
-        )  # fmt: skip
-        conn.execute(
-            sa.text("INSERT INTO venue_platforms (venue_id, platform_type, is_enabled, priority,"
-                    " configuration, created_at, updated_at) VALUES (:v, 'covermanager', true, 1,"
-                    " CAST(:config AS JSON), :now, :now)"),
-            [{"v": i, "now": now, "config": json.dumps({
-                "restaurant_id": restaurants[i % len(restaurants)],
-                "api_key": cm["api_key"], "base_url": cm["base_url"]})}
-             for i in range(1, count + 1)],
-        )  # fmt: skip
-    engine.dispose()
+    """Migrate (the engine's schema with it), then venues and connections in bulk."""
+    if count:
+        sync_bench.make_store(url, creds, count)
+    else:
+        subprocess.run([*prima_cmd(), "--db", url, "db", "migrate"], check=True,
+                       capture_output=True, env=clean_env())  # fmt: skip
 
 
 def cpu_of(proc: subprocess.Popen[bytes]) -> tuple[int, float]:
