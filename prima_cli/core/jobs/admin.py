@@ -63,7 +63,7 @@ def retry(store: Store, ref: str) -> OperationResult[JobChange]:
     job_id = _job_id(ref)
 
     async def work(app: App) -> JobChange:
-        from psycopg.errors import UniqueViolation
+        from procrastinate.exceptions import UniqueViolation
 
         from prima_cli.store.types import utcnow
 
