@@ -50,3 +50,33 @@ def test_a_stalled_job_with_a_queued_twin_is_failed_not_retried(postgres_url: st
     (failed,) = cli.ok("worker", "jobs", "--status", "failed", "--json").json()
     refused = cli("worker", "retry", str(failed["id"]))
     assert refused.exit_code == 4 and "queued already" in refused.stderr
+
+
+def test_a_job_run_twice_records_its_connection_once(postgres_url: str) -> None:
+    """After a stall the engine may run a sync job again: its second write changes
+    nothing, and the run ends once, with one result per connection."""
+    from prima_cli.core.jobs import job_runs
+    from prima_cli.core.sync_records import start_run
+    from prima_cli.core.sync_values import ConnectionOutcome, SyncOptions
+
+    cli = CLI(postgres_url)
+    cli.ok("db", "migrate")
+    cli.ok("venues", "add", "Madrid", "--slug", "madrid", "--timezone", "Europe/Madrid")
+    settings = ["--set", "restaurant_id=r", "--set", "api_key=literal:k",
+                "--set", "base_url=http://127.0.0.1:9/api"]  # fmt: skip
+    cli.ok("platforms", "add", "madrid", "covermanager", *settings, "--no-test")
+    (connection,) = cli.ok("platforms", "list", "--json").json()
+    store = Store(postgres_url)
+    try:
+        run_id = start_run(store, SyncOptions(), worker=True)
+        job_runs.set_expected(store, run_id, 1)
+        outcome = ConnectionOutcome(connection["id"], "madrid", "covermanager")
+        assert job_runs.record_once(store, outcome, run_id) is True
+        assert job_runs.recorded(store, run_id, connection["id"])
+        assert job_runs.record_once(store, outcome, run_id) is False
+        assert job_runs.close_if_complete(store, run_id) == "ok"
+        assert job_runs.close_if_complete(store, run_id) is None  # ended once
+    finally:
+        store.dispose()
+    run = cli.ok("platforms", "history", str(run_id), "--json").json()
+    assert run["status"] == "ok" and len(run["results"]) == 1
