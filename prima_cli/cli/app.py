@@ -50,6 +50,11 @@ COMMANDS: dict[str, Entry] = {
         "doctor",
         "Check versions, data directory, database, schema, platform types and secrets.",
     ),
+    "help": Entry(
+        "prima_cli.cli.help",
+        "help_",
+        "Help topics: exit codes, JSON contract and schemas, environment, secrets.",
+    ),
     "completion": Entry(
         "prima_cli.cli.completion",
         "completion",

@@ -51,6 +51,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "bookings list": (
         "prima bookings list --venue casa-pepe --from today --to +7d",
         "prima bookings list --status unknown",
+        "prima bookings list --format csv --fields reference,venue,status,starts_at",
+        "prima bookings list --limit 50 --offset 50 --jq '.[].reference'",
     ),
     "bookings show": ("prima bookings show PRM-U23PQ7KD4M",),
     "bookings resolve": ("prima bookings resolve order-1234 --found 88123 --note 'seen in CM'",),
@@ -77,6 +79,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "prima doctor",
         "*/15 * * * * prima doctor --quiet --max-sync-age 20m --max-attention 0     (crontab)",
     ),
+    "help": ("prima help exit-codes", "prima help json bookings list"),
     "completion": ("prima completion bash > ~/.local/share/bash-completion/completions/prima",),
 }
 

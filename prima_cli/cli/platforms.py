@@ -6,7 +6,7 @@ import typer
 
 from prima_cli.cli import completers
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, VENUE_FILTER, YES, group
+from prima_cli.cli.options import JSON, OFFSET, VENUE, VENUE_FILTER, YES, group, listing
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
 from prima_cli.cli.sync_monitor import SyncMonitor
 from prima_cli.cli.sync_progress import SyncProgress
@@ -43,11 +43,14 @@ STORE_SECRET = typer.Option(
 
 
 @app.command("types")
-def types(ctx: typer.Context, json: bool = JSON) -> int:
+@listing
+def types(
+    ctx: typer.Context,
+) -> int:
     """List installed platform types and their configuration fields."""
     from prima_cli.core import platform_types
 
-    return application(ctx).render(platform_types.installed(), view.TYPES, json=json)
+    return application(ctx).render(platform_types.installed(), view.TYPES)
 
 
 @app.command("add")
@@ -86,6 +89,7 @@ def add(
 
 
 @app.command("list")
+@listing
 def list_(
     ctx: typer.Context,
     venue: str | None = VENUE_FILTER,
@@ -93,7 +97,6 @@ def list_(
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
-    json: bool = JSON,
 ) -> int:
     """List connections."""
     from prima_cli.core import connections
@@ -102,7 +105,7 @@ def list_(
     found = connections.list_connections(
         app_.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
     )
-    return app_.render(found, view.CONNECTIONS, json=json)
+    return app_.render(found, view.CONNECTIONS)
 
 
 @app.command("show")
@@ -288,10 +291,12 @@ def sync(
 
 
 @app.command("history")
+@listing
 def history(
     ctx: typer.Context,
     run_id: str | None = typer.Argument(None, metavar="RUN", help="Show this run in full."),
-    limit: int = typer.Option(20, "--limit", help="How many runs to list."),
+    limit: int = typer.Option(20, "--limit", help="How many runs to list (1-1000)."),
+    offset: int = OFFSET,
     failed: bool = typer.Option(False, "--failed", help="Only runs (or results) that failed."),
     connection: str | None = typer.Option(
         None, "--connection", metavar="VENUE/TYPE", help="Only this connection, with its result."
@@ -299,7 +304,6 @@ def history(
     since: str | None = typer.Option(
         None, "--since", metavar="DURATION|DATE", help="Only runs started since (2h, 7d, a date)."
     ),
-    json: bool = JSON,
 ) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
@@ -309,8 +313,9 @@ def history(
     app_ = application(ctx)
     if run_id is None:
         start = parse_since(since, option="--since", now=utcnow()) if since else None
-        runs = sync_history.list_runs(app_.store(), limit, failed=failed, connection=connection,
-                                      since=start)  # fmt: skip
+        runs = sync_history.list_runs(app_.store(), limit, offset, failed=failed,
+                                      connection=connection, since=start)  # fmt: skip
         shown = sync_view.CONNECTION_HISTORY if connection else sync_view.HISTORY
-        return app_.render(runs, shown, json=json)
-    return app_.render(sync_history.show_run(app_.store(), run_id), sync_view.RUN, json=json)
+        return app_.render(runs, shown)
+    run = sync_history.show_run(app_.store(), run_id)
+    return app_.render(run, sync_view.RUN)

@@ -116,7 +116,7 @@ def _booking_steps(store: Store, http: HttpOptions) -> DemoStep:
     ).value.booking  # fmt: skip
     placed = created.confirmed_attempt
     shown = bookings.show(store, created.reference).value
-    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).value
+    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).value.booking
     lines = [
         f"created {created.reference} at {demo.slug} for {when} 20:30, party of {PARTY_SIZE}: "
         f"{created.status} on {placed.platform_type if placed else '?'} "

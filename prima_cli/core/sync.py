@@ -34,6 +34,7 @@ from prima_cli.core.sync_records import WRITE_BATCH, finish_run, record_outcomes
 from prima_cli.core.sync_targets import all_targets
 from prima_cli.core.sync_values import (
     FAILED,
+    AuthStep,
     AvailabilityStep,
     ConnectionOutcome,
     Planned,
@@ -139,9 +140,10 @@ async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome
             raise target.error or PrimaError("cannot use this connection")
         adapter = target.adapter(ctx.client)
         try:
-            outcome.steps.auth = (await adapter.check_auth(target.connection)).detail
+            checked = await adapter.check_auth(target.connection)
+            outcome.steps.auth = AuthStep("ok", checked.detail)
         except PrimaError as err:
-            outcome.steps.auth = "failed"
+            outcome.steps.auth = AuthStep("failed")
             raise err
         errors: list[PrimaError] = []
         for step in (_availability, _reconcile, _statuses):

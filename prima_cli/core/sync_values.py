@@ -64,6 +64,21 @@ class AvailabilityStep:
 
 
 @dataclass(frozen=True)
+class AuthStep:
+    """The credential check: ok (with what the platform verified) or failed."""
+
+    status: str
+    detail: str | None = None
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any] | str) -> AuthStep:
+        if isinstance(data, str):  # runs recorded before steps were typed: the detail alone
+            return cls("failed") if data == "failed" else cls("ok", data)
+        detail = data.get("detail")
+        return cls(str(data.get("status", "")), str(detail) if detail is not None else None)
+
+
+@dataclass(frozen=True)
 class ReconcileStep:
     """Reconciliation and the outbox: attempts settled, left to the operator (``manual``),
     still in flight or failed, and bookings pushed to the platform, or (a worker's sync)
@@ -104,8 +119,7 @@ class StatusesStep:
 class SyncSteps:
     """What each step of one connection's sync did; a step that did not run stays None."""
 
-    #: what the credential check verified, or "failed"
-    auth: str | None = None
+    auth: AuthStep | None = None
     availability: AvailabilityStep | None = None
     reconcile: ReconcileStep | None = None
     statuses: StatusesStep | None = None
@@ -113,10 +127,8 @@ class SyncSteps:
     def to_record(self) -> dict[str, Any]:
         """The stored form: the steps that ran, each as the mapping of its set fields."""
         data: dict[str, Any] = {}
-        if self.auth is not None:
-            data["auth"] = self.auth
-        for name, step in (("availability", self.availability), ("reconcile", self.reconcile),
-                           ("statuses", self.statuses)):  # fmt: skip
+        for name, step in (("auth", self.auth), ("availability", self.availability),
+                           ("reconcile", self.reconcile), ("statuses", self.statuses)):  # fmt: skip
             if step is not None:
                 data[name] = _record(step)
         return data
@@ -136,7 +148,7 @@ class SyncSteps:
             part("statuses"),
         )
         return cls(
-            auth=str(auth) if auth is not None else None,
+            auth=AuthStep.from_record(auth) if isinstance(auth, str | Mapping) else None,
             availability=AvailabilityStep.from_record(availability) if availability else None,
             reconcile=ReconcileStep.from_record(reconcile) if reconcile else None,
             statuses=StatusesStep.from_record(statuses) if statuses else None,

@@ -66,7 +66,7 @@ def test_add_with_env_reference_then_show_and_list(venue: CLI) -> None:
     assert added["enabled"] is True and added["priority"] == 1
     assert added["test"] == {"tested": False, "detail": None}
     shown = venue.ok("platforms", "show", "pepe", "covermanager", "--json").json()
-    assert shown["venue"]["slug"] == "pepe"
+    assert shown["venue"] == "pepe"
     listed = venue.ok("platforms", "list", "--json").json()
     assert [c["id"] for c in listed] == [added["id"]]
 

@@ -109,7 +109,7 @@ def every_command(
     run("bookings", "availability", "madrid", "--date", day(), "--party", "2", "--json")
     sb.inject("500:covermanager:reserv/reserv")
     run("bookings", "create", "madrid", "--date", day(), "--time", "21:00", "--party", "2",
-        *GUEST_INTL, "--json", code=69)  # fmt: skip
+        *GUEST_INTL, "--json", code=8)  # fmt: skip
     sb.clear_faults()
     run("bookings", "reconcile", "--json")
     sb.inject("500:restoo::times=1")

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
+from prima_cli.cli.views import stored_error
 
 if TYPE_CHECKING:
+    from prima_cli.core.paging import Page
     from prima_cli.core.sync_values import (
         ConnectionOutcome,
         Planned,
@@ -22,8 +24,8 @@ if TYPE_CHECKING:
 def steps(s: SyncSteps) -> dict[str, Any]:
     """The steps that ran, each with the fields it set (the stored record's shape)."""
     data: dict[str, Any] = {}
-    if s.auth is not None:
-        data["auth"] = s.auth
+    if (au := s.auth) is not None:
+        data["auth"] = _set({"status": au.status, "detail": au.detail})
     if (a := s.availability) is not None:
         data["availability"] = _set({"status": a.status, "detail": a.detail, "days": a.days,
                                      "slots": a.slots})  # fmt: skip
@@ -48,7 +50,7 @@ def result(r: ResultInfo) -> dict[str, Any]:
         "platform_type": r.platform_type,
         "status": r.status,
         "steps": steps(r.steps),
-        "error": {"type": r.error_type, "message": r.error_message} if r.error_type else None,
+        "error": stored_error(None, r.error_type, r.error_message),
         "duration_ms": r.duration_ms,
     }
 
@@ -140,7 +142,7 @@ def run_row(r: RunInfo) -> dict[str, Any]:
     }
 
 
-HISTORY: View[list[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
+HISTORY: View[Page[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
                                     empty="no sync runs")  # fmt: skip
 
 
@@ -154,7 +156,7 @@ def connection_run_row(r: RunInfo) -> dict[str, Any]:
 
 
 #: `history --connection`: one row per run with that connection's outcome
-CONNECTION_HISTORY: View[list[RunInfo]] = View(
+CONNECTION_HISTORY: View[Page[RunInfo]] = View(
     json=run,
     columns=(*(c for c in RUN_COLUMNS if c.key not in ("connections", "failed")),
              Column("error", "Error")),
