@@ -133,7 +133,7 @@ def _book_lost(cli: CLI, sb: Sandbox, count: int) -> None:
         sb.inject("reset:covermanager:reserv/reserv:phase=before:times=1")
         made = cli("bookings", "create", "w0001", "--date", day(ahead=3 + n % 20), "--time",
                    "20:00", "--party", "2", *GUEST, "--json")  # fmt: skip
-        assert made.exit_code == 69, made.stderr
+        assert made.exit_code == 8, made.stderr  # outcome unknown
 
 
 @pytest.mark.slow
