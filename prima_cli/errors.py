@@ -60,8 +60,9 @@ class ExitCode(IntEnum):
     UNHEALTHY = (
         11,
         (
-            "unhealthy: a health check failed (the last successful sync is too old, or too many "
-            "bookings need the operator); `prima doctor` says which"
+            "unhealthy: a health check failed (the last successful sync is too old, too many "
+            "bookings need the operator, or background jobs are stalled, backlogged or failing); "
+            "`prima doctor` or `prima worker status` says which"
         ),
     )
     UNAVAILABLE = (

@@ -51,3 +51,11 @@ def test_report_bench_runs_on_sqlite_and_postgres(postgres_admin_url: str) -> No
                  "--runs", "1", "--postgres", postgres_admin_url)  # fmt: skip
     assert "== SQLite:" in out and "== PostgreSQL:" in out
     assert out.count("prima report --json (150 days)") == 2
+
+
+def test_workers_bench_runs(postgres_admin_url: str) -> None:
+    out = _bench("workers.py", "--postgres", postgres_admin_url, "--connections", "20",
+                 "--jobs", "50", "--workers", "1,2", "--latency-ms", "0")  # fmt: skip
+    assert "defer 50 one by one" in out and "run 50, 1 worker x 10" in out
+    assert "1 worker(s) x 10" in out and "2 worker(s) x 10" in out
+    assert "platforms sync --concurrency 20" in out

@@ -45,6 +45,11 @@ COMMANDS: dict[str, Entry] = {
         "demo",
         "Run the whole flow against the built-in simulator on a throwaway store (no network).",
     ),
+    "worker": Entry(
+        "prima_cli.cli.worker",
+        "app",
+        "Run and inspect background jobs (sync, outbox) on a PostgreSQL store.",
+    ),
     "doctor": Entry(
         "prima_cli.cli.doctor",
         "doctor",

@@ -30,6 +30,7 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "platforms test": ("prima platforms test casa-pepe", "prima platforms test --all"),
     "platforms sync": (
         "prima platforms sync --dry-run",
+        "prima platforms sync --enqueue     (workers on PostgreSQL: `prima worker run`)",
         "*/5 * * * * prima platforms sync --quiet --trigger cron "
         "--metrics-file /var/lib/node_exporter/textfile_collector/prima.prom     (crontab)",
     ),
@@ -73,6 +74,14 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
         "prima demo",
         "prima --db demo.db demo --report demo.html && prima --db demo.db report",
     ),
+    "worker run": (
+        "prima worker run --concurrency 10",
+        "*/5 * * * * prima worker run --one-shot --quiet     (crontab, with sync --enqueue)",
+    ),
+    "worker status": ("prima worker status --max-wait 600", "prima worker status --json"),
+    "worker jobs": ("prima worker jobs --status failed",),
+    "worker retry": ("prima worker retry 4211",),
+    "worker cancel": ("prima worker cancel 4211",),
     "doctor": (
         "prima doctor",
         "*/15 * * * * prima doctor --quiet --max-sync-age 20m --max-attention 0     (crontab)",

@@ -227,13 +227,13 @@ def sync(
     concurrency: int = typer.Option(10, "--concurrency", help="Connections synced at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be done; do nothing."),
     wait: float = typer.Option(0, "--wait", metavar="SECONDS", help="Wait for a running sync."),
-    worker: bool = typer.Option(
-        False, "--worker", help="Claim connections with leases (several machines at once)."
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="Queue one sync job per connection for `prima worker run` "
+        "(PostgreSQL) instead of syncing here.",
     ),
-    window: int = typer.Option(
-        300, "--window", help="--worker: sync each connection once per this many seconds."
-    ),
-    lease: int = typer.Option(300, "--lease", help="--worker: seconds a claim outlives a crash."),
+    worker: bool = typer.Option(False, "--worker", hidden=True),
     quiet: bool = typer.Option(
         False, "--quiet", "-q", help="Print nothing when healthy; one line per problem otherwise."
     ),
@@ -254,11 +254,23 @@ def sync(
     from prima_cli.core.sync_values import SyncOptions
 
     app_ = application(ctx)
+    if worker:
+        from prima_cli.errors import InvalidInput
+
+        raise InvalidInput("--worker is gone: workers are `prima worker run` on each machine "
+                           "(PostgreSQL), with `prima platforms sync --enqueue` from cron "
+                           "or their own --schedule")  # fmt: skip
     options = SyncOptions(
         venues=(venue,) if venue else (), platform_type=platform_type, days=days,
-        concurrency=concurrency, wait=wait, worker=worker, window=window, lease=lease,
+        concurrency=concurrency, wait=wait,
         trigger=triggers.parse(trigger).value,
     )  # fmt: skip
+    if enqueue:
+        from prima_cli.cli.views.worker import ENQUEUED
+        from prima_cli.core.jobs import fanout
+
+        return app_.render(fanout.enqueue(app_.store(), options), ENQUEUED, json=json,
+                           quiet=quiet)  # fmt: skip
     if dry_run:
         return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
                            quiet=quiet)  # fmt: skip

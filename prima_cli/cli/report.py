@@ -20,10 +20,10 @@ def report(
         None, "--to", metavar="DATE", help="Last venue-local day (default: today)."
     ),
     venue: list[str] = typer.Option(
-        [], "--venue", help="Only this venue (id or slug; repeatable)."
+        [], "--venue", metavar="VENUE", help="Only this venue (id or slug; repeatable)."
     ),
     platform: list[str] = typer.Option(
-        [], "--platform", help="Only this platform type (repeatable)."
+        [], "--platform", metavar="TYPE", help="Only this platform type (repeatable)."
     ),
     json: bool = JSON,
     html: Path | None = typer.Option(

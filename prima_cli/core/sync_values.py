@@ -24,9 +24,6 @@ class SyncOptions:
     days: int = 7
     concurrency: int = 10
     wait: float = 0.0
-    worker: bool = False
-    window: int = 300  # seconds: a worker syncs each connection once per window
-    lease: int = 300  # seconds a worker's claim lasts if it dies
     trigger: str = "manual"
 
     def check(self) -> None:
@@ -35,10 +32,8 @@ class SyncOptions:
             raise InvalidInput("--days must be between 1 and 60")
         if not 1 <= self.concurrency <= 200:
             raise InvalidInput("--concurrency must be between 1 and 200")
-        if not 0 <= self.wait < math.inf or self.window < 10 or self.lease < 10:  # NaN: False
-            raise InvalidInput(
-                "--wait must be a finite number of seconds >= 0; --window and --lease at least 10"
-            )
+        if not 0 <= self.wait < math.inf:  # NaN: False
+            raise InvalidInput("--wait must be a finite number of seconds >= 0")
 
 
 def _record(step: Any) -> dict[str, Any]:
@@ -86,17 +81,23 @@ class AuthStep:
 @dataclass(frozen=True)
 class ReconcileStep:
     """Reconciliation and the outbox: attempts settled, left to the operator (``manual``),
-    still in flight or failed, and bookings pushed to the platform."""
+    still in flight or failed, and bookings pushed to the platform, or (a worker's sync)
+    ``queued`` as push jobs."""
 
     settled: int = 0
     manual: int = 0
     in_flight: int = 0
     errors: int = 0
     pushed: int = 0
+    queued: int | None = None
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any]) -> ReconcileStep:
-        return cls(*(_int(data.get(f.name)) or 0 for f in fields(cls)))
+        def count(name: str) -> int:
+            return _int(data.get(name)) or 0
+
+        return cls(count("settled"), count("manual"), count("in_flight"), count("errors"),
+                   count("pushed"), _int(data.get("queued")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -179,7 +180,7 @@ def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:
     counts = {"connections": len(outcomes), "ok": 0, "failed": 0, "availability_days": 0,
               "reconciled": 0, "pushed": 0, "statuses_changed": 0, "attention": 0}  # fmt: skip
     for o in outcomes:
-        counts[o.status] += 1
+        counts[o.status] = counts.get(o.status, 0) + 1  # "skipped" only where a job skips
         steps = o.steps
         if steps.availability is not None:
             counts["availability_days"] += steps.availability.days or 0

@@ -13,7 +13,7 @@ class Trigger(StrEnum):
     SYSTEMD = "systemd"  # a systemd timer
     SCRIPT = "script"  # another program or a CI job
     MONITOR = "monitor"  # a monitoring probe
-    WORKER = "worker"  # set by --worker, not given
+    WORKER = "worker"  # set by the job engine's sync windows (`prima worker`), not given
     DEMO = "demo"  # set by `prima demo`, not given
 
 

@@ -106,7 +106,7 @@ def test_legacy_group_adapter_is_a_first_class_platform(plugin_env, sandbox) -> 
             "--set",
             f"base_url={sandbox.base_url}",
             "--set",
-            "token=wrong-token-value",
+            "token=literal:wrong-token-value",
         ],
         env=plugin_env,
     )
@@ -122,6 +122,7 @@ def test_legacy_group_adapter_is_a_first_class_platform(plugin_env, sandbox) -> 
             f"base_url={sandbox.base_url}",
             "--set",
             "token=-",
+            "--store-secret",
             "--json",
         ],
         env=plugin_env,

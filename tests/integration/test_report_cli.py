@@ -152,12 +152,12 @@ def _stable(doc: dict[str, object]) -> str:
 
 def test_migration_0011_fills_what_the_write_path_keeps(any_db_url: str, sandbox: Sandbox) -> None:
     """Bookings written through the real path (a failover, a cancel, a lunch, a sync), then
-    the store downgraded to 0008 and upgraded again: the backfill gives the same report as
+    the store downgraded below 0011 and upgraded again: the backfill gives the same report as
     the columns every transition kept."""
     import sqlalchemy as sa
     from alembic import command
 
-    from prima_cli.store import migrate
+    from prima_cli.store import migrate, schema
     from prima_cli.store.store import Store
     from prima_cli.store.url import normalise
     from tests.integration.conftest import cm_settings, restoo_settings
@@ -185,8 +185,9 @@ def test_migration_0011_fills_what_the_write_path_keeps(any_db_url: str, sandbox
     assert before["status"]["all"]["cancelled_by"] == {"operator": 1}
 
     store = Store(normalise(any_db_url))
+    below = schema.REVISIONS[schema.REVISIONS.index("0011_report_columns") - 1]
     with store.engine.begin() as conn:
-        command.downgrade(migrate._config(conn, []), "0008_sync_attempts")
+        command.downgrade(migrate._config(conn, []), below)
     store.dispose()
     assert cli.ok("db", "migrate", "--json").json()["applied"] == ["0011_report_columns"]
     after = cli.ok("report", "--to", day(ahead=2), "--json").json()

@@ -32,6 +32,8 @@ def steps(s: SyncSteps) -> dict[str, Any]:
     if (r := s.reconcile) is not None:
         data["reconcile"] = {"settled": r.settled, "manual": r.manual, "in_flight": r.in_flight,
                              "errors": r.errors, "pushed": r.pushed}  # fmt: skip
+        if r.queued is not None:  # a worker's sync hands its outbox to push jobs
+            data["reconcile"]["queued"] = r.queued
     if (st := s.statuses) is not None:
         data["statuses"] = _set({"status": st.status, "listed": st.listed, "changed": st.changed})
     return data

@@ -4,7 +4,7 @@ each attempt's venue and venue-local date; each sync step's time. Existing rows 
 from what the store holds (the time to confirm from the audit trail).
 
 Revision ID: 0011_report_columns
-Revises: 0008_sync_attempts
+Revises: 0012_job_engine
 """
 
 import datetime as dt
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0011_report_columns"
-down_revision = "0008_sync_attempts"
+down_revision = "0012_job_engine"
 branch_labels = None
 depends_on = None
 
