@@ -23,6 +23,7 @@ class ExitCode(IntEnum):
     AUTH = 5
     REJECTED = 6
     PARTIAL = 7
+    CIRCUIT_OPEN = 10  # platform skipped: its credential's circuit breaker is open
     UNAVAILABLE = 69
     TEMPFAIL = 75
     CONFIG = 78
@@ -249,6 +250,19 @@ class PlatformUnavailable(PlatformError):
     exit_code = ExitCode.UNAVAILABLE
     type = "platform_unavailable"
     fails_over = True
+
+
+class PlatformCircuitOpen(PlatformError):
+    """Refused before sending: the credential's circuit breaker is open after repeated
+    failures of the platform (nothing was sent, so a create may fail over)."""
+
+    exit_code = ExitCode.CIRCUIT_OPEN
+    type = "platform_circuit_open"
+    fails_over = True
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
 
 
 class PlatformMalformedResponse(PlatformError):

@@ -181,7 +181,7 @@ def create(
 def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, seen: int,
                    http: HttpOptions) -> None:  # fmt: skip
     async def go() -> None:
-        async with open_client(http) as client:
+        async with open_client(http, store) as client:
             await place(store, client, booking_id, plan, seen)
 
     try:

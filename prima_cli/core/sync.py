@@ -1,6 +1,7 @@
 """`prima platforms sync`: per enabled connection, concurrently and bounded,
 
-1. check the credentials (a failure skips the rest for that connection);
+1. check the credentials (a failure skips the rest for that connection): once per
+   credential per run, each connection checked against that answer (``core/credentials.py``);
 2. refresh the availability snapshot for the next N venue-local days (one transaction; an
    error, an empty payload or one without the requested dates changes nothing);
 3. reconcile open attempts and push bookings that never reached the platform (the outbox);
@@ -25,6 +26,7 @@ from zoneinfo import ZoneInfo
 from prima_cli.core import snapshots
 from prima_cli.core import targets as targets_core
 from prima_cli.core.booking_state import AttemptState, BookingStatus, owner
+from prima_cli.core.credentials import CredentialChecks
 from prima_cli.core.db_retry import when_free
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
@@ -108,6 +110,7 @@ class _Ctx:
     client: httpx.AsyncClient
     options: SyncOptions
     work: _Work
+    checks: CredentialChecks
 
 
 async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome:
@@ -118,7 +121,7 @@ async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome
             raise target.error or PrimaError("cannot use this connection")
         adapter = target.adapter(ctx.client)
         try:
-            outcome.steps.auth = (await adapter.check_auth(target.connection)).detail
+            outcome.steps.auth = (await ctx.checks.check(adapter, target.connection)).detail
         except PrimaError as err:
             outcome.steps.auth = "failed"
             raise err
@@ -265,6 +268,7 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
     One shared pool would cost more CPU than the requests themselves: httpcore scans every
     pooled connection on each request. ``targets`` may be lazy (a worker claims as it goes)."""
     work = _work(store)
+    checks = CredentialChecks()  # one credentials check per credential, shared by the workers
     queue = iter(targets)  # shared by the workers: one event loop, so no lock is needed
     pending: list[ConnectionOutcome] = []
 
@@ -273,8 +277,8 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
         pending.clear()
 
     async def worker() -> None:
-        async with open_client(replace(http, max_connections=1)) as client:
-            ctx = _Ctx(store, client, options, work)
+        async with open_client(replace(http, max_connections=1), store) as client:
+            ctx = _Ctx(store, client, options, work, checks)
             for target in queue:
                 outcome = await _sync_one(ctx, target)
                 pending.append(outcome)
