@@ -10,8 +10,8 @@ from prima_cli.cli.render import View
 
 if TYPE_CHECKING:
     from prima_cli.core.checks import TestReport, TestResult
-    from prima_cli.core.credentials import CredentialState
     from prima_cli.core.connections import AddedConnection, ConnectionInfo, Toggled
+    from prima_cli.core.credentials import CredentialState
     from prima_cli.core.platform_types import PlatformType
     from prima_cli.platforms.contract import ConfigField
 
