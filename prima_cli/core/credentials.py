@@ -97,3 +97,22 @@ def states(store: Store, targets: Iterable[Target]) -> list[CredentialState]:
                             row.last_failure if row else None)
         )  # fmt: skip
     return result
+
+
+def breaker_summary(store: Store) -> tuple[bool, str]:
+    """For ``doctor``: whether no credential of an enabled connection has its breaker open,
+    and a line naming each credential that has (hash prefix only)."""
+    from prima_cli.core.targets import connections_query, resolve
+
+    with store.session() as session:
+        targets = resolve(session.exec(connections_query()).all())
+    found = states(store, targets)
+    troubled = [s for s in found if s.breaker is not BreakerState.CLOSED]
+    if not troubled:
+        return True, f"{len(found)} credential(s), every circuit breaker closed"
+    shown = ", ".join(
+        f"{s.credential} {s.breaker.value.replace('_', '-')}"
+        + (f" for {s.open_for_s:.0f} s more" if s.open_for_s else "")
+        for s in troubled
+    )
+    return False, f"{len(troubled)} of {len(found)} credential(s) paused: {shown}"

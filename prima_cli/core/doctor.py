@@ -57,6 +57,7 @@ def diagnose(db_option: str | None) -> DoctorReport:
     from sqlalchemy.exc import SQLAlchemyError
 
     from prima_cli.core import secrets
+    from prima_cli.core.credentials import breaker_summary
     from prima_cli.platforms import registry
     from prima_cli.store import schema
     from prima_cli.store.engine import connect_error
@@ -89,6 +90,7 @@ def diagnose(db_option: str | None) -> DoctorReport:
                     else f"{len(unresolved)} connection(s) with unresolved secrets",
                 )
             )
+            checks.append(Check("circuit breakers", *breaker_summary(store)))
         else:
             checks.append(
                 Check(

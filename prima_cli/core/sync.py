@@ -42,6 +42,7 @@ from prima_cli.core.sync_values import (
     ReconcileStep,
     StatusesStep,
     SyncOptions,
+    SyncPlan,
     SyncReport,
 )
 from prima_cli.errors import ExitCode, PlatformUnsupported, PrimaError, batch_exit_code
@@ -309,19 +310,20 @@ def _run(store: Store, targets: Iterable[targets_core.Target], options: SyncOpti
     return status
 
 
-def plan(store: Store, options: SyncOptions) -> OperationResult[list[Planned]]:
-    """What a run would do, without calling any platform or writing anything (--dry-run)."""
+def plan(store: Store, options: SyncOptions) -> OperationResult[SyncPlan]:
+    """What a run would do, without calling any platform or writing anything (--dry-run),
+    and how long its credentials' budgets make it take at least."""
+    from prima_cli.core.sync_estimate import estimate
+
     options.check()
     steps = ["check credentials", f"availability for {options.days} day(s)",
              "reconcile and push the outbox", "refresh reservation statuses"]  # fmt: skip
-    return OperationResult.ok(
-        [
-            Planned(
-                t.venue_slug, t.platform_type, list(steps), t.error.message if t.error else None
-            )
-            for t in all_targets(store, options)
-        ]
-    )
+    targets = all_targets(store, options)
+    planned = [
+        Planned(t.venue_slug, t.platform_type, list(steps), t.error.message if t.error else None)
+        for t in targets
+    ]
+    return OperationResult.ok(SyncPlan(planned, estimate(targets, options.days)))
 
 
 def sync(
