@@ -7,8 +7,8 @@ each request (retries included) of a task that runs with a credential bound
 * in a process, all tasks share one :class:`aiolimiter.AsyncLimiter` per credential (a
   maintained leaky bucket: ``burst`` requests of capacity, refilled at the budget's pace);
 * between processes, slots are reserved from the installed :class:`~.ledger.Ledger` a few at
-  a time (a budget row per credential on the store), so two processes on one key together
-  stay within its budget;
+  a time, at most a burst (a budget row per credential on the store), so two processes on
+  one key together stay within its budget;
 * a 429 pauses every task of the credential until its ``Retry-After`` has passed, and other
   processes through the ledger.
 """
@@ -56,9 +56,6 @@ class _Budget:
 
     async def slot(self, ledger: Ledger, credential: Credential) -> float:
         """The monotonic time of this process's next slot of the shared budget."""
-        stale = time.monotonic() - self.rate.interval
-        while self.slots and self.slots[0] < stale:  # unused while idle: others have moved on
-            self.slots.popleft()
         if not self.slots:
             async with self.reserving:
                 if not self.slots:
@@ -66,7 +63,10 @@ class _Budget:
         return self.slots.popleft()
 
     def _reserve(self, ledger: Ledger, credential: Credential) -> list[float]:
-        count = max(1, min(MAX_RESERVED, int(RESERVE_SECONDS * self.rate.per_second)))
+        # never more than a burst ahead: slots a quiet spell left in the past may then all go
+        # at once without exceeding the budget's burst
+        count = max(1, min(self.rate.burst, MAX_RESERVED,
+                           int(RESERVE_SECONDS * self.rate.per_second)))  # fmt: skip
         try:
             wait = min(ledger.reserve(credential, count), MAX_PAUSE)
         except Exception as exc:  # the budget must never fail a request: pace in process
