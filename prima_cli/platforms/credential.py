@@ -74,18 +74,17 @@ def digest_of(adapter: type[PlatformAdapter], connection: Connection) -> str:
 def rate_of(adapter: type[PlatformAdapter], connection: Connection) -> RateLimit:
     """The connection's ``rate_limit``, else the adapter's ``default_rate_limit``."""
     given = (connection.config.get(RATE_LIMIT_KEY) or "").strip()
-    return _parsed(given or adapter.default_rate_limit, connection.venue_slug)
-
-
-@functools.lru_cache(maxsize=256)
-def _parsed(text: str, venue: str) -> RateLimit:
     try:
-        return rate_limit.parse(text)
+        return _parsed(given or adapter.default_rate_limit)
     except InvalidInput as err:  # stored by hand around `platforms edit`, which validates
         raise ConfigError(
-            f"the rate_limit of venue {venue!r}'s connection is not valid: {err.message}",
+            f"the rate_limit of venue {connection.venue_slug!r}'s connection is not valid: "
+            f"{err.message}",
             hint=err.hint,
         ) from None
+
+
+_parsed = functools.lru_cache(maxsize=256)(rate_limit.parse)
 
 
 def credential_of(adapter: type[PlatformAdapter], connection: Connection) -> Credential:

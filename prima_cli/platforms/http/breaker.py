@@ -67,7 +67,11 @@ _loops: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _Loop] = weakref.We
 
 
 def _here() -> _Loop:
-    return _loops.setdefault(asyncio.get_running_loop(), _Loop())
+    loop = asyncio.get_running_loop()
+    here = _loops.get(loop)
+    if here is None:
+        here = _loops[loop] = _Loop()
+    return here
 
 
 def _call(name: str, credential: Credential, *args: object, **kw: object) -> object:

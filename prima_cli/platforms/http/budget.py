@@ -83,7 +83,10 @@ _budgets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Budget
 
 def budget_of(credential: Credential) -> _Budget:
     """This loop's budget of ``credential``; the strictest rate asked for by its connections."""
-    budgets = _budgets.setdefault(asyncio.get_running_loop(), {})
+    loop = asyncio.get_running_loop()
+    budgets = _budgets.get(loop)
+    if budgets is None:
+        budgets = _budgets[loop] = {}
     budget = budgets.get(credential.digest)
     if budget is None or _stricter(credential.rate, budget.rate):
         budget = budgets[credential.digest] = _Budget(credential.rate)
