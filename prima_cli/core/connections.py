@@ -13,7 +13,7 @@ from prima_cli.core import venues as venues_core
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, NotFound, PrimaError
 from prima_cli.platforms import rate_limit
-from prima_cli.platforms.credential import RATE_LIMIT_FIELD
+from prima_cli.platforms.contract import RATE_LIMIT_FIELD
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from prima_cli.platforms import rate_limit
 from prima_cli.platforms.messages import DEFAULT_NO_AVAILABILITY, rejection
 
 if TYPE_CHECKING:  # keep httpx out of imports done for --help
@@ -35,6 +36,13 @@ class ConfigField:
     secret: bool = False
     default: str | None = None
     help: str = ""
+
+
+#: accepted by every platform type besides its own fields: ``--set rate_limit=50/min``
+RATE_LIMIT_FIELD = ConfigField(
+    "rate_limit",
+    help=f"this key's request budget, {rate_limit.GRAMMAR} (default: the platform's)",
+)
 
 
 class ReservationStatus(StrEnum):

@@ -16,23 +16,20 @@ import hashlib
 from collections.abc import Callable, Coroutine
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from prima_cli.errors import ConfigError, InvalidInput
 from prima_cli.platforms import rate_limit
-from prima_cli.platforms.contract import ConfigField
 from prima_cli.platforms.rate_limit import RateLimit
 
-if TYPE_CHECKING:
-    from prima_cli.platforms.contract import Connection, PlatformAdapter
+# adapters and connections are typed loosely here: prima_cli.platforms.contract binds its
+# adapters' methods with this module, which therefore cannot import it
+Connection = Any
+PlatformAdapter = Any
 
 #: the common configuration key of every connection that overrides its platform's budget
+#: (``contract.RATE_LIMIT_FIELD``)
 RATE_LIMIT_KEY = "rate_limit"
-#: accepted by every platform type: ``--set rate_limit=50/min`` (grammar: rate_limit.GRAMMAR)
-RATE_LIMIT_FIELD = ConfigField(
-    RATE_LIMIT_KEY,
-    help=f"this key's request budget, {rate_limit.GRAMMAR} (default: the platform's)",
-)
 #: hex digits of the hash shown to operators
 SHOWN_DIGITS = 12
 #: the contract methods that take a ``connection`` first and run with its credential bound
