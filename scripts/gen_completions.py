@@ -1,4 +1,5 @@
-"""Regenerate completions/prima.{bash,zsh,fish} from the app (a test checks they are current).
+"""Regenerate completions/prima.bash, completions/_prima (zsh) and completions/prima.fish from
+the app (a test checks they are current; the wheel installs them where each shell looks).
 
 Usage: python scripts/gen_completions.py [--check]
 """
@@ -14,10 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 DIR = ROOT / "completions"
 
 
+#: the file each shell loads for the command `prima` (zsh: a function named _prima on fpath)
+FILES = {Shell.bash: "prima.bash", Shell.zsh: "_prima", Shell.fish: "prima.fish"}
+
+
 def expected() -> dict[Path, str]:
-    return {
-        DIR / f"prima.{shell.value}": script(shell.value).rstrip("\n") + "\n" for shell in Shell
-    }
+    return {DIR / FILES[shell]: script(shell.value).rstrip("\n") + "\n" for shell in Shell}
 
 
 def main(argv: list[str]) -> int:

@@ -36,7 +36,7 @@ COMMANDS: dict[str, Entry] = {
     "demo": Entry(
         "prima_cli.cli.demo",
         "demo",
-        "Run the whole flow on the chosen store against the built-in simulator (no network).",
+        "Run the whole flow against the built-in simulator on a throwaway store (no network).",
     ),
     "doctor": Entry(
         "prima_cli.cli.doctor",
@@ -64,6 +64,9 @@ def load(name: str) -> Any:
         single.command(name)(target)
         command = get_command(single)
     command.name = name
+    from prima_cli.cli import help_examples
+
+    help_examples.apply(command, name)
     return command
 
 
@@ -79,6 +82,14 @@ class LazyGroup(TyperGroup):
         if cmd_name not in self.commands:
             self.commands[cmd_name] = load(cmd_name)
         return self.commands[cmd_name]
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            from prima_cli.cli.terminal import Interrupted
+
+            raise Interrupted from None
 
     def format_commands(self, ctx: Any, formatter: Any) -> None:
         rows = [(name, entry.help) for name, entry in COMMANDS.items()]

@@ -75,8 +75,10 @@ class Application:
         return render(self.output, result, view)
 
     def close(self) -> None:
-        if self._store is not None:
-            self._store.dispose()
+        """Let go of the store (its connections and files); safe to call twice."""
+        store, self._store = self._store, None
+        if store is not None:
+            store.dispose()
 
 
 def application(ctx: Any) -> Application:

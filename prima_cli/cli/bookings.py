@@ -4,24 +4,41 @@ from __future__ import annotations
 
 import typer
 
+from prima_cli.cli import completers
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, group
+from prima_cli.cli.options import JSON, VENUE, VENUE_FILTER, group
 from prima_cli.cli.views import bookings as view
+from prima_cli.core.booking_status import BookingStatus
 
 app = group("Check availability, book, cancel and reconcile.")
 
-BOOKING = typer.Argument(..., metavar="BOOKING", help="Booking id, reference (PRM-...) or key.")
+BOOKING = typer.Argument(
+    ...,
+    metavar="BOOKING",
+    help="Booking id, reference (PRM-...) or key.",
+    autocompletion=completers.bookings,
+)
+#: every CancelReason (a test checks; the adapter SDK is not loaded for a help text)
 REASONS = "OTHER, CHANGED_PLANS or BOOKED_ANOTHER_PLACE"
+STATUSES = ", ".join(s.value for s in BookingStatus)
 
 
 @app.command("availability")
 def availability(
     ctx: typer.Context,
     venue: str = VENUE,
-    date: str = typer.Option(..., "--date", help="Venue-local date, YYYY-MM-DD."),
+    date: str = typer.Option(
+        ...,
+        "--date",
+        metavar="DATE",
+        help="Venue-local date: YYYY-MM-DD, today, tomorrow, "
+        "+Nd, +Nw or a weekday name (the next one after today).",
+    ),
     party: int = typer.Option(..., "--party", help="Party size."),
     time: str | None = typer.Option(None, "--time", help="Is HH:MM bookable? With alternatives."),
-    platform: str | None = typer.Option(None, "--platform", help="Ask only this platform."),
+    platform: str | None = typer.Option(
+        None, "--platform", help="Ask only this platform.", autocompletion=completers.platform_types
+    ),
     cached: bool = typer.Option(
         False, "--cached", help="Answer from the last sync's snapshot; call no platform."
     ),
@@ -44,7 +61,13 @@ def availability(
 def create(
     ctx: typer.Context,
     venue: str = VENUE,
-    date: str = typer.Option(..., "--date", help="Venue-local date, YYYY-MM-DD."),
+    date: str = typer.Option(
+        ...,
+        "--date",
+        metavar="DATE",
+        help="Venue-local date: YYYY-MM-DD, today, tomorrow, "
+        "+Nd, +Nw or a weekday name (the next one after today).",
+    ),
     time: str = typer.Option(..., "--time", help="Venue-local time, HH:MM."),
     party: int = typer.Option(..., "--party", help="Party size."),
     name: str | None = typer.Option(None, "--name", help="Guest full name (first, then last)."),
@@ -54,7 +77,10 @@ def create(
     phone: str = typer.Option(..., "--phone", help="Guest phone (the venue's country by default)."),
     notes: str = typer.Option("", "--notes", help="Guest requests, sent to the platform."),
     platform: str | None = typer.Option(
-        None, "--platform", help="Use only this platform (no failover)."
+        None,
+        "--platform",
+        help="Use only this platform (no failover).",
+        autocompletion=completers.platform_types,
     ),
     force: bool = typer.Option(False, "--force", help="Book even without availability (CM)."),
     reference: str | None = typer.Option(
@@ -85,7 +111,9 @@ def create(
 def cancel(
     ctx: typer.Context,
     booking: str = BOOKING,
-    reason: str = typer.Option("OTHER", "--reason", help=f"One of {REASONS}."),
+    reason: str = typer.Option(
+        "OTHER", "--reason", help=f"One of {REASONS}.", autocompletion=completers.cancel_reasons
+    ),
     local: bool = typer.Option(
         False,
         "--local",
@@ -107,15 +135,22 @@ def cancel(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
+    venue: str | None = VENUE_FILTER,
     status: str | None = typer.Option(
-        None,
-        "--status",
-        help="pending, confirmed, waitlisted, rejected, unknown, cancelled or no_show.",
+        None, "--status", help=f"One of {STATUSES}.", autocompletion=completers.booking_statuses
     ),
-    platform: str | None = typer.Option(None, "--platform", help="Only bookings tried there."),
-    date_from: str | None = typer.Option(None, "--from", help="From this local date."),
-    date_to: str | None = typer.Option(None, "--to", help="Up to this local date."),
+    platform: str | None = typer.Option(
+        None,
+        "--platform",
+        help="Only bookings tried there.",
+        autocompletion=completers.platform_types,
+    ),
+    date_from: str | None = typer.Option(
+        None, "--from", metavar="DATE", help="From this local date (as --date: tomorrow, +2d...)."
+    ),
+    date_to: str | None = typer.Option(
+        None, "--to", metavar="DATE", help="Up to this local date (as --date)."
+    ),
     limit: int = typer.Option(50, "--limit", help="At most this many (1-10000)."),
     json: bool = JSON,
 ) -> int:
@@ -162,7 +197,9 @@ def resolve(
 @app.command("reconcile")
 def reconcile(
     ctx: typer.Context,
-    booking: str | None = typer.Argument(None, metavar="[BOOKING]", help="Only this booking."),
+    booking: str | None = typer.Argument(
+        None, metavar="BOOKING", help="Only this booking.", autocompletion=completers.bookings
+    ),
     json: bool = JSON,
 ) -> int:
     """Settle attempts whose outcome is unknown by looking them up on the platform."""

@@ -31,13 +31,30 @@ def demo(
     seed: int = typer.Option(0, help="Simulator seed (same seed, same credentials)."),
     json: bool = typer.Option(False, "--json", help="Print the steps as one JSON document."),
 ) -> int:
-    """Run the whole flow on the chosen store against the built-in simulator (no network)."""
+    """Run the whole flow against the built-in simulator on a throwaway store (no network).
+
+    The store is deleted afterwards; with `prima --db FILE demo` the demo runs on that store
+    instead. PRIMA_DATABASE_URL is never used: a demo never writes a store it was not
+    pointed at.
+    """
+    import tempfile
+    from pathlib import Path
+
     from prima_cli.core import demo as core
     from prima_cli.sandbox import Sandbox, SandboxConfig
 
     app_ = application(ctx)
     out = app_.use_json(json)
-    store = app_.store(require_schema=False, create=True)
-    run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
-                   _printer(out))  # fmt: skip
-    return app_.render(run, view.DEMO, json=json)
+    scratch = None
+    if app_.db is None:
+        scratch = tempfile.TemporaryDirectory(prefix="prima-demo-")
+        app_.db = str(Path(scratch.name) / "demo.db")
+    try:
+        store = app_.store(require_schema=False, create=True)
+        run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
+                       _printer(out))  # fmt: skip
+        return app_.render(run, view.THROWAWAY_DEMO if scratch else view.DEMO, json=json)
+    finally:
+        if scratch is not None:
+            app_.close()  # the store lets go of the file before its folder goes
+            scratch.cleanup()

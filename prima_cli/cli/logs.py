@@ -11,8 +11,9 @@ from prima_cli.cli.terminal import Terminal
 class _ScrubbingFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         from prima_cli import redact
+        from prima_cli.cli.terminal_text import printable
 
-        return redact.scrub(super().format(record))
+        return printable(redact.scrub(super().format(record)), lines=True)
 
 
 def configure_logging(terminal: Terminal, verbose: bool) -> None:

@@ -9,10 +9,24 @@ from collections.abc import Sequence
 
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
-from prima_cli.cli.terminal import Terminal
+from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
 from prima_cli.errors import ExitCode, InvalidInput, PrimaError
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
+
+
+#: the status of a program that stopped writing because its reader went away (128 + SIGPIPE),
+#: as the shell reports `yes | head -1`
+CLOSED_PIPE = 141
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null so that the interpreter's last flush does not fail again."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (tests): nothing will flush it
+        pass
 
 
 #: the collector's thresholds for a prima process (see ``main``; benchmarks reuse them)
@@ -37,6 +51,11 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     json_mode = "--json" in args
     state.output.json_mode = json_mode
     configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
+    if terminal.stderr_tty:  # "CoverManager, attempt 2 of 4 ..." while a call is slow
+        from prima_cli import call_status
+        from prima_cli.cli.status_line import StatusLine
+
+        call_status.listen(StatusLine(terminal.stderr))
     if COMPLETE_VAR in os.environ:
         typer_compat.init_completion()
     command = get_command(app)
@@ -53,14 +72,20 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         terminal.stderr.write("aborted\n")
         return int(ExitCode.INTERRUPTED)
     except usage_error as exc:
+        hint = global_option_hint(exc, args)
         if json_mode:
-            state.output.error(InvalidInput(exc.format_message()))  # type: ignore[attr-defined]
+            state.output.error(InvalidInput(exc.format_message(), hint=hint))  # type: ignore[attr-defined]
         else:
             typer_compat.show_usage_error(exc, terminal.stderr)
+            if hint:
+                state.output.info(f"hint: {hint}")
         return int(exc.exit_code)  # type: ignore[attr-defined]
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, Interrupted):
         terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
+    except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
+        _silence_stdout()
+        return CLOSED_PIPE
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
             from prima_cli import redact
@@ -71,6 +96,29 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         return int(shown.exit_code)
     finally:
         state.close()
+        if terminal.stderr_tty:
+            from prima_cli import call_status
+
+            call_status.listen(None)
+
+
+#: the options of `prima` itself, which go before the command
+GLOBAL_OPTIONS = ("--db", "--verbose", "-v")
+
+
+def global_option_hint(exc: BaseException, args: Sequence[str]) -> str | None:
+    """Where a global option given after the command goes (``prima --db URL bookings list``)."""
+    name = getattr(exc, "option_name", None)
+    if name not in GLOBAL_OPTIONS:
+        return None
+    moved = [name]
+    rest = list(args)
+    at = rest.index(name) if name in rest else -1
+    if at >= 0:
+        rest.pop(at)
+        if name == "--db" and at < len(rest):
+            moved.append(rest.pop(at))
+    return f"global options go before the command: prima {' '.join([*moved, *rest])}"
 
 
 def _database_error(exc: BaseException) -> bool:

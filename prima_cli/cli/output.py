@@ -17,6 +17,7 @@ import orjson
 
 from prima_cli import redact
 from prima_cli.cli.terminal import Terminal
+from prima_cli.cli.terminal_text import json_safe, printable
 from prima_cli.errors import PrimaError
 
 
@@ -33,7 +34,8 @@ _JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
 def to_json(data: Any, *, pretty: bool = True) -> str:
     """Indented for people, compact for pipes; naive datetimes are UTC (the store's rule)."""
     options = (_JSON_OPTIONS | orjson.OPT_INDENT_2) if pretty else _JSON_OPTIONS
-    return redact.scrub(orjson.dumps(data, default=_json_default, option=options).decode())
+    text = orjson.dumps(data, default=_json_default, option=options).decode()
+    return json_safe(redact.scrub(text))
 
 
 def cell(value: Any) -> str:
@@ -54,8 +56,16 @@ def cell(value: Any) -> str:
 
 
 def _plain(text: str) -> str:
-    # TSV must stay one record per line and one field per tab
-    return text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    # TSV must stay one record per line and one field per tab; no control reaches the terminal
+    return printable(text.replace("\t", " ").replace("\r", " ").replace("\n", " "))
+
+
+def _shown(value: Any) -> str:
+    """A table cell or record value as Rich prints it: secrets masked, controls escaped,
+    Rich markup inert."""
+    from rich.markup import escape
+
+    return escape(printable(redact.scrub(cell(value))))
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,10 @@ class Column:
     key: str
     header: str
     justify: str = "left"
+    #: an identifier (reference, slug, type, id): never cut or wrapped, whatever the width
+    identifier: bool = False
+    #: left out first when the terminal is too narrow for every column
+    optional: bool = False
 
 
 class Output:
@@ -124,44 +138,53 @@ class Output:
         if not rows:
             self.info(empty)
             return
-        from rich.markup import escape
         from rich.table import Table
 
+        console = self._console(stderr=False)
+        cells = [[_shown(row.get(c.key)) for c in columns] for row in rows]
+        shown = fitting(columns, cells, console.width)
         table = Table(title=title, title_justify="left", header_style="bold")
-        for column in columns:
-            table.add_column(column.header, justify=column.justify)  # type: ignore[arg-type]
-        for row in rows:
-            table.add_row(*(escape(redact.scrub(cell(row.get(c.key)))) for c in columns))
-        self._console(stderr=False).print(table)
+        for index in shown:
+            column = columns[index]
+            widest = max(len(column.header), *(len(r[index]) for r in cells))
+            table.add_column(
+                column.header,
+                justify=column.justify,  # type: ignore[arg-type]
+                no_wrap=column.identifier,
+                min_width=widest if column.identifier else None,
+                overflow="fold",  # what does not fit wraps; nothing is cut to an ellipsis
+            )
+        for cells_of_row in cells:
+            table.add_row(*(cells_of_row[i] for i in shown))
+        console.print(table)
 
     def record(self, fields: Sequence[tuple[str, Any]], *, title: str | None = None) -> None:
         """One object as label/value pairs."""
         if not self.terminal.stdout_tty:
             for label, value in fields:
-                line = f"{label}\t{_plain(cell(value))}"
+                line = f"{_plain(label)}\t{_plain(cell(value))}"
                 self.terminal.stdout.write(redact.scrub(line) + "\n")
             self.terminal.stdout.flush()
             return
-        from rich.markup import escape
         from rich.table import Table
 
         table = Table(title=title, title_justify="left", show_header=False, box=None)
         table.add_column(style="bold")
         table.add_column()
         for label, value in fields:
-            table.add_row(escape(label), escape(redact.scrub(cell(value))))
+            table.add_row(_shown(label), _shown(value))
         self._console(stderr=False).print(table)
 
     def text(self, line: str) -> None:
         """A line of data on stdout (e.g. a completion script)."""
-        self.terminal.stdout.write(redact.scrub(line))
+        self.terminal.stdout.write(printable(redact.scrub(line), lines=True))
         if not line.endswith("\n"):
             self.terminal.stdout.write("\n")
         self.terminal.stdout.flush()
 
     # -- messages on stderr --------------------------------------------------------
     def _stderr(self, text: str, style: str | None = None) -> None:
-        text = redact.scrub(text)
+        text = printable(redact.scrub(text), lines=True)
         if self.terminal.stderr_tty and not self.terminal.no_color and style:
             from rich.markup import escape
 
@@ -197,3 +220,19 @@ class Output:
         self._stderr(f"error: {err.message}", "bold red")
         if err.hint:
             self._stderr(f"hint: {err.hint}", "dim")
+
+
+def fitting(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -> list[int]:
+    """The indexes of the columns to show in ``width`` characters: every one that fits, the
+    optional ones left out from the right first while the table is too wide."""
+    natural = [
+        max(len(c.header), *(len(r[i]) for r in cells)) + 3  # padding and a border
+        for i, c in enumerate(columns)
+    ]
+    shown = list(range(len(columns)))
+    for index in reversed(range(len(columns))):
+        if sum(natural[i] for i in shown) + 1 <= width:
+            break
+        if columns[index].optional:
+            shown.remove(index)
+    return shown

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from prima_cli.cli import completers
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, YES, group
+from prima_cli.cli.options import JSON, VENUE, VENUE_FILTER, YES, group
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
 from prima_cli.cli.sync_progress import SyncProgress
 from prima_cli.cli.views import platforms as view
@@ -14,17 +15,17 @@ from prima_cli.cli.views import sync as sync_view
 app = group("Connect venues to booking platforms and manage those connections.")
 
 
-def _complete_type(incomplete: str) -> list[str]:
-    from prima_cli.platforms import registry
-
-    return [name for name in registry.type_names() if name.startswith(incomplete)]
-
-
 TYPE = typer.Argument(
     ...,
     metavar="TYPE",
     help="Platform type (see `prima platforms types`).",
-    autocompletion=_complete_type,
+    autocompletion=completers.platform_types,
+)
+TYPE_FILTER = typer.Option(
+    None,
+    "--type",
+    help="Only this platform type.",
+    autocompletion=completers.platform_types,
 )
 SET = typer.Option(
     [],
@@ -78,8 +79,8 @@ def add(
 @app.command("list")
 def list_(
     ctx: typer.Context,
-    venue: str | None = typer.Option(None, help="Only this venue (id or slug)."),
-    platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
+    venue: str | None = VENUE_FILTER,
+    platform_type: str | None = TYPE_FILTER,
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
@@ -180,9 +181,11 @@ def remove(
 @app.command("test")
 def test(
     ctx: typer.Context,
-    venue: str | None = typer.Argument(None, metavar="[VENUE]", help="Venue id or slug."),
+    venue: str | None = typer.Argument(
+        None, metavar="VENUE", help="Venue id or slug.", autocompletion=completers.venues
+    ),
     platform_type: str | None = typer.Argument(
-        None, metavar="[TYPE]", help="Platform type.", autocompletion=_complete_type
+        None, metavar="TYPE", help="Platform type.", autocompletion=completers.platform_types
     ),
     all_: bool = typer.Option(False, "--all", help="Test every enabled connection."),
     json: bool = JSON,
@@ -204,8 +207,8 @@ def test(
 @app.command("sync")
 def sync(
     ctx: typer.Context,
-    venue: str | None = typer.Option(None, "--venue", help="Only this venue."),
-    platform_type: str | None = typer.Option(None, "--type", help="Only this platform type."),
+    venue: str | None = VENUE_FILTER,
+    platform_type: str | None = TYPE_FILTER,
     days: int = typer.Option(7, "--days", help="Availability days, counted at each venue."),
     concurrency: int = typer.Option(10, "--concurrency", help="Connections synced at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be done; do nothing."),
@@ -245,7 +248,7 @@ def sync(
 @app.command("history")
 def history(
     ctx: typer.Context,
-    run_id: str | None = typer.Argument(None, metavar="[RUN]", help="Show this run in full."),
+    run_id: str | None = typer.Argument(None, metavar="RUN", help="Show this run in full."),
     limit: int = typer.Option(20, "--limit", help="How many runs to list."),
     json: bool = JSON,
 ) -> int:

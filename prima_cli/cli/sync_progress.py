@@ -32,13 +32,19 @@ class SyncProgress:
         from rich.console import Console
         from rich.progress import Progress as Bar
 
-        with Bar(console=Console(file=self.out.terminal.stderr), transient=True) as bar:
-            task = bar.add_task("syncing", total=None)
+        from prima_cli import call_status
 
-            def update(done: int, total: int, outcome: ConnectionOutcome) -> None:
-                bar.update(task, completed=done, total=total)
+        previous = call_status.listen(None)  # the bar says what runs; no line per slow call
+        try:
+            with Bar(console=Console(file=self.out.terminal.stderr), transient=True) as bar:
+                task = bar.add_task("syncing", total=None)
 
-            yield update
+                def update(done: int, total: int, outcome: ConnectionOutcome) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                yield update
+        finally:
+            call_status.listen(previous)
 
     def summary(self, report: SyncReport) -> None:
         """The run's summary line on stderr (not with --json); unattended, the failures first

@@ -8,7 +8,41 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass
-from typing import TextIO
+from typing import Any, TextIO
+
+
+class ReaderGone(Exception):
+    """stdout's reader closed the pipe (``prima bookings list | head -1``).
+
+    Not an OSError, so that no layer in between (Click turns EPIPE into exit 1) takes it for
+    a failure; ``main`` ends quietly with the shell's status for it."""
+
+
+class Interrupted(Exception):
+    """Ctrl-C, carried past Typer (which turns KeyboardInterrupt into a silent exit 130) to
+    ``main``, which says "interrupted"."""
+
+
+class _PipeGuard:
+    """stdout, with a closed pipe raised as :class:`ReaderGone`."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        try:
+            return self._stream.write(text)
+        except BrokenPipeError:
+            raise ReaderGone from None
+
+    def flush(self) -> None:
+        try:
+            self._stream.flush()
+        except BrokenPipeError:
+            raise ReaderGone from None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
 
 
 def _isatty(stream: TextIO) -> bool:
@@ -33,7 +67,7 @@ class Terminal:
         forced = os.environ.get("PRIMA_FORCE_TTY", "") not in ("", "0")
         return cls(
             stdin=sys.stdin,
-            stdout=sys.stdout,
+            stdout=_PipeGuard(sys.stdout),  # type: ignore[arg-type]
             stderr=sys.stderr,
             stdin_tty=forced or _isatty(sys.stdin),
             stdout_tty=forced or _isatty(sys.stdout),

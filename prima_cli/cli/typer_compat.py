@@ -30,5 +30,48 @@ def init_completion() -> None:
 
 
 def show_usage_error(exc: Any, file: Any) -> None:
-    """Print a Click usage error as Click does (usage line, then the message)."""
-    exc.show(file=file)
+    """Print a Click usage error as Click does (usage line, then the message), with the
+    control characters of what was typed escaped."""
+    import io
+
+    from prima_cli.cli.terminal_text import printable
+
+    buffer = io.StringIO()
+    exc.show(file=buffer)
+    file.write(printable(buffer.getvalue(), lines=True))
+
+
+def _usage_name(param: Any) -> str:
+    name = (param.metavar or param.name or "").strip("[]{}").upper()
+    name = name + ("..." if param.nargs != 1 else "")
+    return name if param.required else f"[{name}]"
+
+
+def plain_usage(command: Any) -> None:
+    """Usage lines as man pages write them (``VENUE``, ``[TYPE]``), not as this Typer does
+    (``{VENUE}``, ``[[TYPE]]`` for a metavar that already says it is optional)."""
+
+    def pieces(ctx: Any) -> list[str]:
+        found = [command.options_metavar] if command.options_metavar else []
+        for param in command.get_params(ctx):
+            if param.param_type_name == "argument":
+                found.append(_usage_name(param))
+        return found
+
+    command.collect_usage_pieces = pieces
+    for sub in getattr(command, "commands", {}).values():
+        plain_usage(sub)
+
+
+def walk(command: Any, path: tuple[str, ...] = ()) -> Any:
+    """Every command under ``command`` (groups too) as (path, command), depth first; a lazy
+    group's commands are loaded."""
+    import typer
+
+    yield path, command
+    if hasattr(command, "list_commands"):
+        ctx = typer.Context(command, info_name=path[-1] if path else "prima")
+        for name in command.list_commands(ctx):
+            sub = command.get_command(ctx, name)
+            if sub is not None and not getattr(sub, "hidden", False):
+                yield from walk(sub, (*path, name))

@@ -12,9 +12,10 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from prima_cli.core import booking_rules as rules
-from prima_cli.core import snapshots
+from prima_cli.core import dates, snapshots
 from prima_cli.core import targets as targets_core
 from prima_cli.core import venues as venues_core
+from prima_cli.core.dates import DateSpec
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
@@ -64,17 +65,22 @@ class CachedVenueAvailability:
 
 
 def cached_availability(
-    store: Store, venue_ref: str, *, date: dt.date, party_size: int,
+    store: Store, venue_ref: str, *, date: dt.date | DateSpec, party_size: int,
     platform_type: str | None = None,
 ) -> CachedVenueAvailability:  # fmt: skip
     """Bookable times from the last sync's snapshots, without calling any platform."""
     rules.require_party(party_size)
     with store.session() as session:
         venue, rows = _enabled(session, venue_ref, platform_type)
+        date = _day(date, venue.timezone)
         answers = snapshots.cached(
             session, [(r.id or 0, r.platform_type, r.priority) for r in rows], date, party_size
         )
         return CachedVenueAvailability(venue.slug, venue.timezone, date, party_size, answers)
+
+
+def _day(date: dt.date | DateSpec, timezone: str) -> dt.date:
+    return date.in_zone(timezone) if isinstance(date, DateSpec) else date
 
 
 def at_time(answer: PlatformAvailability, time: dt.time, count: int = 3) -> list[dt.time]:
@@ -127,14 +133,16 @@ def venue_availability(
     store: Store,
     venue_ref: str,
     *,
-    date: dt.date,
+    date: dt.date | DateSpec,
     party_size: int,
     http: HttpOptions,
     platform_type: str | None = None,
 ) -> VenueAvailability:
-    """Bookable slots per enabled connection; a failing platform is a result, not a crash."""
+    """Bookable slots per enabled connection; a failing platform is a result, not a crash.
+    A relative ``date`` (``tomorrow``) is counted in the venue's time zone."""
     rules.require_party(party_size)
     slug, timezone, targets = _targets(store, venue_ref, platform_type)
+    date = _day(date, timezone)
     today = dt.datetime.now(ZoneInfo(timezone)).date()
     if date < today:
         raise InvalidInput(f"{date} is in the past at the venue (today is {today} in {timezone})")
@@ -202,7 +210,7 @@ class AvailabilityQuery:
     """What `prima bookings availability` asks, its dates and times parsed."""
 
     venue: str
-    date: dt.date
+    date: DateSpec  # relative dates are counted in the venue's zone
     party_size: int
     time: dt.time | None  # a time to check, with alternatives
     time_text: str | None  # that time as given
@@ -212,7 +220,7 @@ class AvailabilityQuery:
     def parse(cls, venue: str, *, date: str, party_size: int, time: str | None,
               platform_type: str | None = None) -> AvailabilityQuery:  # fmt: skip
         """The query of a command line's options (the date and time checked now)."""
-        day = rules.parse_date(date)
+        day = dates.parse(date)
         at = rules.parse_time(time) if time else None
         return cls(venue, day, party_size, at, time, platform_type)
 
@@ -227,7 +235,7 @@ def check(
                                party_size=query.party_size, http=http,
                                platform_type=query.platform_type)  # fmt: skip
     answers = [_reported(a, query.time) for a in found.platforms]
-    report = AvailabilityReport(found.venue_slug, found.timezone, query.date, query.party_size,
+    report = AvailabilityReport(found.venue_slug, found.timezone, found.date, query.party_size,
                                 query.time_text, answers)  # fmt: skip
     failures = [a.error for a in found.platforms if a.error is not None]
     if failures and len(failures) == len(found.platforms):  # nobody could answer: say so
@@ -283,4 +291,4 @@ def check_cached(
         for a in found.answers
     ]
     return OperationResult.ok(CachedAvailabilityReport(
-        found.venue_slug, found.timezone, query.date, query.party_size, hhmm, answers))  # fmt: skip
+        found.venue_slug, found.timezone, found.date, query.party_size, hhmm, answers))  # fmt: skip

@@ -113,7 +113,7 @@ def usable(targets: list[targets_core.Target], request: ReservationRequest
 def read_intent(session: Session, data: BookingInput, now: dt.datetime) -> Intent:
     """Validate a create's input against its venue; the intent it will write."""
     venue = venues_core.find(session, data.venue)
-    date = rules.parse_date(data.date)
+    date = rules.parse_date(data.date, timezone=venue.timezone)
     time = rules.parse_time(data.time)
     rules.require_party(data.party_size)
     notes = rules.check_notes(data.notes)

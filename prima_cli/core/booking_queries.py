@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import booking_records as rec
-from prima_cli.core import booking_rules as rules
+from prima_cli.core import dates
 from prima_cli.core import venues as venues_core
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import InvalidInput
@@ -52,14 +52,17 @@ def iter_bookings(
         raise InvalidInput(f"--status must be one of {', '.join(rec.BOOKING_STATUSES)}")
     if not 1 <= flt.limit <= 10_000:
         raise InvalidInput("--limit must be between 1 and 10000")
-    start = rules.parse_date(flt.date_from, option="--from") if flt.date_from else None
-    end = rules.parse_date(flt.date_to, option="--to") if flt.date_to else None
-    if start and end and end < start:
-        raise InvalidInput("--to is before --from")
-    venue_id = None
+    start_spec = dates.parse(flt.date_from, option="--from") if flt.date_from else None
+    end_spec = dates.parse(flt.date_to, option="--to") if flt.date_to else None
+    venue_id, zone = None, None
     if flt.venue is not None:
         with store.session() as session:
-            venue_id = venues_core.find(session, flt.venue).id
+            found = venues_core.find(session, flt.venue)
+            venue_id, zone = found.id, found.timezone
+    start = start_spec.in_zone(zone) if start_spec else None
+    end = end_spec.in_zone(zone) if end_spec else None
+    if start and end and end < start:
+        raise InvalidInput("--to is before --from")
     return _pages(store, flt, venue_id, start, end, page_size)
 
 

@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+from prima_cli.core import dates
 from prima_cli.errors import InvalidInput
 
 MAX_PARTY = 50
@@ -46,11 +47,10 @@ class Guest:
     phone_e164: str
 
 
-def parse_date(value: str, *, option: str = "--date") -> dt.date:
-    try:
-        return dt.date.fromisoformat(value.strip())
-    except ValueError:
-        raise InvalidInput(f"{option} must be a date as YYYY-MM-DD, not {value!r}") from None
+def parse_date(value: str, *, option: str = "--date", timezone: str | None = None) -> dt.date:
+    """A date as typed (``YYYY-MM-DD`` or relative: see :mod:`prima_cli.core.dates`), a
+    relative one counted in ``timezone`` (the venue's; the machine's for ``None``)."""
+    return dates.parse(value, option=option).in_zone(timezone)
 
 
 def parse_time(value: str, *, option: str = "--time") -> dt.time:

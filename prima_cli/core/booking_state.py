@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
+from prima_cli.core.booking_status import BookingStatus
 from prima_cli.errors import BookingChanged, PrimaError
 from prima_cli.store.types import utcnow
 
@@ -29,18 +30,6 @@ if TYPE_CHECKING:
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.store import Store
-
-
-class BookingStatus(StrEnum):
-    """Where a booking stands, as the operator sees it."""
-
-    PENDING = "pending"  #: written; being placed, or its placer stopped before any answer
-    CONFIRMED = "confirmed"  #: a platform holds it (a table, or a request to accept)
-    WAITLISTED = "waitlisted"  #: a platform holds it on its waiting list: no table
-    REJECTED = "rejected"  #: no platform took it
-    UNKNOWN = "unknown"  #: a platform may hold it: reconcile (or resolve) before anything else
-    CANCELLED = "cancelled"
-    NO_SHOW = "no_show"
 
 
 class AttemptState(StrEnum):

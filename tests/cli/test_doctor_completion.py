@@ -68,7 +68,8 @@ def test_doctor_masks_the_database_password() -> None:
 def test_completion_prints_the_shipped_script(cli: CLI, shell: str) -> None:
     out = cli.ok("completion", shell).stdout
     assert "_PRIMA_COMPLETE" in out
-    assert out == (ROOT / "completions" / f"prima.{shell}").read_text()
+    name = {"bash": "prima.bash", "zsh": "_prima", "fish": "prima.fish"}[shell]
+    assert out == (ROOT / "completions" / name).read_text()
 
 
 def test_completion_rejects_unknown_shells(cli: CLI) -> None:

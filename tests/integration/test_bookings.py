@@ -87,7 +87,7 @@ def test_create_show_list_cancel(madrid: CLI, sandbox: Sandbox) -> None:
     ("change", "needle"),
     [
         ({"--date": "2020-01-01"}, "in the past"),
-        ({"--date": "tomorrow"}, "YYYY-MM-DD"),
+        ({"--date": "someday"}, "YYYY-MM-DD, today, tomorrow"),
         ({"--time": "25:00"}, "HH:MM"),
         ({"--party": "0"}, "--party must be between 1 and 50"),
         ({"--party": "51"}, "--party must be between 1 and 50"),

@@ -16,12 +16,16 @@ from tests.conftest import prima_executable, run_prima
 
 
 @pytest.mark.slow
-def test_demo_on_an_empty_data_directory_twice(tmp_path: Path) -> None:
+def test_demo_on_an_explicit_store_twice(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
-    env = {**os.environ, "PRIMA_DATA_DIR": str(data)}
-    first = run_prima(["demo"], env=env, timeout=120)
+    db = str(tmp_path / "kept.db")
+    env = {**os.environ, "PRIMA_DATA_DIR": str(data), "PRIMA_DATABASE_URL": db}
+    throwaway = run_prima(["demo"], env=env, timeout=120)  # neither the default nor the env's
+    assert throwaway.returncode == 0, throwaway.stderr
+    assert not data.exists() and not (tmp_path / "kept.db").exists()
+    first = run_prima(["--db", db, "demo"], env=env, timeout=120)
     assert first.returncode == 0, first.stderr
-    assert (data / "prima.db").exists()
+    assert (tmp_path / "kept.db").exists()
     for needle in (
         "Simulator",
         "Venues",
@@ -33,7 +37,7 @@ def test_demo_on_an_empty_data_directory_twice(tmp_path: Path) -> None:
         assert needle in first.stderr
     assert "FAILED" not in first.stderr
     run_prima(["venues", "add", "Mine", "--slug", "mine"], env=env)
-    second = run_prima(["demo", "--json"], env=env, timeout=120)
+    second = run_prima(["--db", db, "demo", "--json"], env=env, timeout=120)
     assert second.returncode == 0, second.stderr
     report = json.loads(second.stdout)
     venues_step = next(s for s in report["steps"] if s["title"] == "Venues")

@@ -16,8 +16,8 @@ from tests.conftest import run_prima
 from tests.integration.test_plugins import install_plugin
 
 README = Path(__file__).resolve().parent.parent.parent / "README.md"
-#: an HTML comment naming the indented block that follows it
-BLOCK = re.compile(r"<!-- (?:file: (\S+)|(commands)) -->\n\n((?:    .*\n|\n)+)")
+#: an HTML comment naming the fenced block that follows it
+BLOCK = re.compile(r"<!-- (?:file: (\S+)|(commands)) -->\n\n```\w*\n(.*?)```\n", re.S)
 
 
 def section() -> str:
@@ -27,14 +27,8 @@ def section() -> str:
 
 
 def blocks() -> dict[str, str]:
-    """The indented block after each ``<!-- file: NAME -->`` or ``<!-- commands -->``."""
-    found: dict[str, str] = {}
-    for match in re.finditer(
-        r"<!-- (?:file: (\S+)|(commands)) -->\n\n((?:    .*\n|\n)+)", section()
-    ):
-        lines = [line[4:] for line in match.group(3).rstrip("\n").splitlines()]
-        found[match.group(1) or match.group(2)] = "\n".join(lines) + "\n"
-    return found
+    """The fenced block after each ``<!-- file: NAME -->`` or ``<!-- commands -->``."""
+    return {m.group(1) or m.group(2): m.group(3) for m in BLOCK.finditer(section())}
 
 
 def test_the_readme_adapter_passes_the_kit_and_installs(tmp_path: Path) -> None:

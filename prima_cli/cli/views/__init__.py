@@ -28,8 +28,8 @@ def venue(v: VenueInfo) -> dict[str, Any]:
 
 
 VENUE_COLUMNS = (
-    Column("id", "ID", "right"),
-    Column("slug", "Slug"),
+    Column("id", "ID", "right", identifier=True),
+    Column("slug", "Slug", identifier=True),
     Column("name", "Name"),
     Column("timezone", "Time zone"),
     Column("country", "Country"),

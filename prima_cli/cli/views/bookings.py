@@ -3,7 +3,9 @@ availability, create, cancel, resolve and reconcile report."""
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
@@ -84,13 +86,22 @@ def _event(e: EventInfo) -> dict[str, Any]:
             "status": e.status, "attempt": e.attempt, "note": e.note}  # fmt: skip
 
 
+def zone_label(starts_at: dt.datetime, timezone: str) -> str:
+    """The venue's zone as a time is labelled in a list: its abbreviation there (CET, CST),
+    or the zone's city where it has only a numeric one (-05)."""
+    name = starts_at.astimezone(ZoneInfo(timezone)).tzname() or ""
+    if not name or name[0] in "+-":
+        return timezone.rsplit("/", 1)[-1]
+    return name
+
+
 def booking_row(b: BookingInfo) -> dict[str, Any]:
     """A booking as one row of the list's table."""
     placed = b.confirmed_attempt
     return {
         "reference": b.reference,
         "venue": b.venue_slug,
-        "when": f"{b.date} {b.time:%H:%M}",
+        "when": f"{b.date} {b.time:%H:%M} {zone_label(b.starts_at, b.timezone)}",
         "party": b.party_size,
         "guest": f"{b.first_name} {b.last_name}",
         "status": b.status + (" (!)" if b.needs_attention else ""),
@@ -99,13 +110,13 @@ def booking_row(b: BookingInfo) -> dict[str, Any]:
 
 
 BOOKING_COLUMNS = (
-    Column("reference", "Reference"),
-    Column("venue", "Venue"),
-    Column("when", "When (local)"),
-    Column("party", "Party", "right"),
-    Column("guest", "Guest"),
+    Column("reference", "Reference", identifier=True),
+    Column("venue", "Venue", identifier=True),
+    Column("when", "When (venue time)"),
+    Column("party", "Party", "right", optional=True),
+    Column("guest", "Guest", optional=True),
     Column("status", "Status"),
-    Column("platform", "Platform"),
+    Column("platform", "Platform", optional=True),
 )
 
 
@@ -188,8 +199,8 @@ def _reconciled(i: ReconcileItem) -> dict[str, Any]:
 
 
 RECONCILE_COLUMNS = (
-    Column("booking", "Booking"),
-    Column("platform_type", "Platform"),
+    Column("booking", "Booking", identifier=True),
+    Column("platform_type", "Platform", identifier=True),
     Column("outcome", "Outcome"),
     Column("detail", "Detail"),
 )

@@ -10,6 +10,7 @@ from prima_cli.cli.render import View
 if TYPE_CHECKING:
     from prima_cli.core.demo import DemoRun
     from prima_cli.sandbox import Sandbox
+    from prima_cli.sandbox.background import Running
 
 
 def _demo(r: DemoRun) -> dict[str, Any]:
@@ -20,10 +21,19 @@ def _demo(r: DemoRun) -> dict[str, Any]:
     }
 
 
-#: `prima demo` (its steps are printed as they happen; this is the end of it)
+#: `prima --db FILE demo` (its steps are printed as they happen; this is the end of it)
 DEMO: View[DemoRun] = View(
     json=_demo,
     message=lambda _r: "Demo finished: see `prima venues list` and `prima platforms list`.",
+)
+
+#: `prima demo` on its own throwaway store
+THROWAWAY_DEMO: View[DemoRun] = View(
+    json=_demo,
+    message=lambda _r: (
+        "Demo finished on a throwaway store, now deleted; to keep one and look around: "
+        "prima --db demo.db demo && prima --db demo.db venues list"
+    ),
 )
 
 
@@ -48,3 +58,20 @@ def _serving_lines(sandbox: Sandbox) -> Iterator[str]:
 
 #: `prima sandbox serve`: the URLs and credentials of the running simulator
 SERVING: View[Sandbox] = View(json=_serving, text=_serving_lines)
+
+
+def _detached(running: Running) -> dict[str, Any]:
+    return {"pid": running.pid, **running.document}
+
+
+#: `prima sandbox serve --detach`: where the background simulator listens
+DETACHED: View[Running] = View(
+    json=_detached,
+    message=lambda r: (
+        f"sandbox running in the background (pid {r.pid}) at {r.base_url}; "
+        "`prima sandbox env` prints its settings, `prima sandbox stop` ends it"
+    ),
+)
+
+#: plain lines for a shell (`prima sandbox env`)
+LINES: View[list[str]] = View(json=lambda lines: lines, text=lambda lines: lines)

@@ -47,8 +47,8 @@ TYPES: View[list[PlatformType]] = View(
     json=platform_type,
     document=lambda types: [platform_type(t) for t in types],
     columns=(
-        Column("type", "Type"),
-        Column("field", "Field"),
+        Column("type", "Type", identifier=True),
+        Column("field", "Field", identifier=True),
         Column("required", "Required"),
         Column("secret", "Secret"),
         Column("default", "Default"),
@@ -85,7 +85,6 @@ def connection_row(c: ConnectionInfo) -> dict[str, Any]:
         "platform_type": c.platform_type,
         "enabled": c.is_enabled,
         "priority": c.priority,
-        "configuration": c.configuration,
         "last_sync": c.last_sync_status,
         "last_synced_at": c.last_synced_at,
         "last_sync_attempt_at": c.last_sync_attempt_at,
@@ -93,15 +92,14 @@ def connection_row(c: ConnectionInfo) -> dict[str, Any]:
 
 
 CONNECTION_COLUMNS = (
-    Column("id", "ID", "right"),
-    Column("venue", "Venue"),
-    Column("platform_type", "Type"),
+    Column("id", "ID", "right", identifier=True),
+    Column("venue", "Venue", identifier=True),
+    Column("platform_type", "Type", identifier=True),
     Column("enabled", "Enabled"),
-    Column("priority", "Priority", "right"),
-    Column("configuration", "Configuration"),
-    Column("last_sync", "Last sync"),
-    Column("last_synced_at", "Synced at"),
-    Column("last_sync_attempt_at", "Last attempt"),
+    Column("priority", "Priority", "right", optional=True),
+    Column("last_sync", "Last sync", optional=True),
+    Column("last_synced_at", "Synced at", optional=True),
+    Column("last_sync_attempt_at", "Last attempt", optional=True),
 )
 
 
@@ -223,8 +221,8 @@ TESTED: View[TestReport] = View(
     },
     note=lambda report: "\n".join(credential_line(c) for c in report.credentials) or None,
     columns=(
-        Column("venue", "Venue"),
-        Column("platform_type", "Type"),
+        Column("venue", "Venue", identifier=True),
+        Column("platform_type", "Type", identifier=True),
         Column("ok", "OK"),
         Column("latency_ms", "Latency (ms)", "right"),
         Column("message", "Message"),

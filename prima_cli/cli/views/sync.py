@@ -68,8 +68,8 @@ def run(r: RunInfo) -> dict[str, Any]:
 
 
 RESULT_COLUMNS = (
-    Column("venue", "Venue"),
-    Column("platform_type", "Type"),
+    Column("venue", "Venue", identifier=True),
+    Column("platform_type", "Type", identifier=True),
     Column("status", "Status"),
     Column("availability", "Availability"),
     Column("reconcile", "Reconciled/pushed"),
@@ -117,7 +117,7 @@ RUN_UNATTENDED: View[SyncReport] = View(json=lambda report: run(report.record))
 
 
 RUN_COLUMNS = (
-    Column("id", "Run", "right"),
+    Column("id", "Run", "right", identifier=True),
     Column("started_at", "Started"),
     Column("trigger", "Trigger"),
     Column("status", "Status"),
@@ -188,8 +188,8 @@ PLAN: View[SyncPlan] = View(
         "estimated_seconds": plan.estimated_seconds,
     },
     columns=(
-        Column("venue", "Venue"),
-        Column("platform_type", "Type"),
+        Column("venue", "Venue", identifier=True),
+        Column("platform_type", "Type", identifier=True),
         Column("problem", "Problem"),
     ),
     items=lambda plan: plan.planned,

@@ -22,6 +22,7 @@ import httpx
 import stamina
 
 from prima_cli import redact
+from prima_cli.call_status import watched
 from prima_cli.errors import (
     ConfigError,
     PlatformAmbiguousOutcome,
@@ -154,7 +155,10 @@ async def _with_retries(
         ):
             with attempt:
                 attempts += 1
-                return await _attempt(client, platform, request, idempotent, attempts)
+                label = f"{platform.display_name}, attempt {attempts} of {policy.attempts} ..."
+                return await watched(
+                    _attempt(client, platform, request, idempotent, attempts), label
+                )
     except _RetryableStatus as exc:
         raise _status_exhausted(platform, exc, attempts) from None
     except httpx.UnsupportedProtocol as exc:

@@ -1,0 +1,48 @@
+"""The status line of a slow platform call ("CoverManager, attempt 2 of 4 ...").
+
+The HTTP layer wraps each attempt in :func:`watched`; when one takes longer than
+``SLOW_AFTER`` seconds it tells the listener that the command line installed (a line on
+stderr, on a terminal only), and tells it again (``None``) when the attempt ends. With no
+listener (a pipe, cron, tests) nothing is wrapped at all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
+
+T = TypeVar("T")
+
+#: how long an attempt runs before the operator is told what prima is waiting for
+SLOW_AFTER = 1.0
+
+Listener = Callable[[str | None], None]
+_listener: Listener | None = None
+
+
+def listen(listener: Listener | None) -> Listener | None:
+    """Install ``listener`` (``None``: none); returns the previous one."""
+    global _listener
+    previous, _listener = _listener, listener
+    return previous
+
+
+async def watched(call: Awaitable[T], label: str) -> T:
+    """Await ``call``; past ``SLOW_AFTER`` seconds, show ``label`` until it ends."""
+    listener = _listener
+    if listener is None:
+        return await call
+    task = asyncio.ensure_future(call)
+    try:
+        done, _pending = await asyncio.wait({task}, timeout=SLOW_AFTER)
+        if task in done:
+            return task.result()
+        listener(label)
+        try:
+            return await task
+        finally:
+            listener(None)
+    except BaseException:
+        task.cancel()
+        raise
