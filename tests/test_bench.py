@@ -40,7 +40,19 @@ def test_sync_bench_runs_and_its_httpx_floor_replays_the_sync() -> None:
     out = _bench("sync.py", "--connections", "30", "--concurrency", "6", "--sample", "3",
                  "--sweep", "3")  # fmt: skip
     rows = {line.split("  ")[0]: line for line in out.splitlines()}
-    assert "3.00 per connection" in rows["requests served"]
+    assert "2.03 per connection" in rows["requests served"]  # the key checked once: 2N + 1
     assert "httpx floor (same requests, bare httpx)" in rows
     assert "latency-free floor (0 ms simulator)" in rows
     assert "both goals" in out  # the sweep table
+
+
+def test_platform_scale_bench_prints_every_figure() -> None:
+    out = _bench("platform_scale.py", "--connections", "20", "--concurrency", "4", "--runs",
+                 "2", "--latency-ms", "20", "--paced-connections", "3",
+                 "--rss-connections", "30")  # fmt: skip
+    for row in ("requests per connection (20 connections, one key)", "sync / httpx CPU",
+                "simulator CPU per request", "wall / bound at 20 ms",
+                "429s with the simulator limiting at 600/min", "wall / (requests / budget)",
+                "max RSS of the sync, 30 connections"):  # fmt: skip
+        assert row in out, out
+    assert "2.050" in out  # 41 requests for 20 connections
