@@ -173,8 +173,3 @@ async def guard() -> AsyncIterator[None]:
             event = here.probes.pop(credential.digest, None)
             if event is not None:
                 event.set()
-
-
-def forget() -> None:
-    """Drop what was read of breakers, and the memory-only ones (a new store)."""
-    _loops.clear()

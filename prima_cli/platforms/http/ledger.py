@@ -1,13 +1,14 @@
 """Where budgets and circuit breakers of credentials are shared between processes.
 
-The HTTP layer paces and guards requests in process memory; a :class:`Ledger`, installed by
-the core for a run (:func:`use_ledger`), makes every process on one store share them: the
+The HTTP layer paces and guards requests in process memory; a :class:`Ledger`, set by the
+core for the tasks of a run (:func:`use_ledger`), makes every process on one store share them: the
 core's implementation keeps one row per credential, updated atomically with the database's
 clock. Without a ledger (an adapter used on its own), budgets and breakers are per process.
 """
 
 from __future__ import annotations
 
+from contextvars import ContextVar, Token
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
@@ -71,13 +72,20 @@ class Ledger(Protocol):
         """Close the breaker and forget the failures."""
 
 
-_ledger: list[Ledger] = []
+#: the ledger of the running command's tasks (a context variable: set for one run, it does not
+#: outlive it, and tasks started inside the run inherit it)
+_ledger: ContextVar[Ledger | None] = ContextVar("prima_ledger", default=None)
 
 
-def use_ledger(ledger: Ledger | None) -> None:
-    """Share budgets and breakers through ``ledger`` from now on (None: this process only)."""
-    _ledger[:] = [ledger] if ledger is not None else []
+def use_ledger(ledger: Ledger | None) -> Token[Ledger | None]:
+    """Share budgets and breakers through ``ledger`` in this context (None: this process
+    only); ``reset_ledger`` with the token returned ends it."""
+    return _ledger.set(ledger)
+
+
+def reset_ledger(token: Token[Ledger | None]) -> None:
+    _ledger.reset(token)
 
 
 def current_ledger() -> Ledger | None:
-    return _ledger[0] if _ledger else None
+    return _ledger.get()
