@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
 
 import pytest
 
@@ -31,10 +30,10 @@ def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox
     assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
 
 
-def test_two_processes_share_the_budget(tmp_path: Path, sandbox: Sandbox) -> None:
-    """Two sync workers (separate processes) on one SQLite store, one key: together they stay
-    within its budget, which the store's budget row shares."""
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
+def test_two_processes_share_the_budget(any_db_url: str, sandbox: Sandbox) -> None:
+    """Two sync workers (separate processes) on one store, one key: together they stay within
+    its budget, which the store's budget row shares (SQLite, PostgreSQL, MariaDB)."""
+    url = any_db_url
     cli = CLI(url)
     cli.ok("db", "migrate")
     connect_many(cli, sandbox, 10, RATE)
