@@ -29,19 +29,27 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import PYTHON, clean_env, prima_cmd, table
-from sync import _WRAPPER, UNPACED, endpoints, make_store
+from sync import _WRAPPER, UNPACED, endpoints, httpx_floor, make_store
 
 from prima_cli.sandbox import Sandbox, SandboxConfig, Switches
 
 GOALS = {"per_connection": 2.0, "cpu_ratio": 1.2, "latency_ratio": 1.15, "paced_ratio": 1.1,
          "rss_mb": 150.0}  # fmt: skip
 PACED_BUDGET, PACED_PER_MINUTE = "600/min", 600
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the simulator served a sync, as ``httpx_floor`` compares it."""
+
+    endpoints: Counter[str]
 
 
 @dataclass(frozen=True)
@@ -75,22 +83,10 @@ def sync_run(sb: Sandbox, connections: int, concurrency: int, rate_limit: str) -
                    sum(1 for r in log if r.status == 429))  # fmt: skip
 
 
-def floor_cpu(sb: Sandbox, run: SyncRun, connections: int, concurrency: int) -> float:
-    """CPU seconds of bare httpx making the sync's requests (checked endpoint by endpoint)."""
-    cm = sb.credentials().to_dict()["covermanager"]
-    slugs = ",".join(r["slug"] for r in cm["restaurants"] if r["can_book"])
-    sync_endpoints = endpoints(sb)
-    sb.clear_requests_log()
-    script = Path(__file__).resolve().parent / "httpx_floor.py"
-    proc = subprocess.run([PYTHON, str(script), "--base-url", cm["base_url"],
-                           "--api-key", cm["api_key"], "--restaurants", slugs,
-                           "--connections", str(connections), "--concurrency", str(concurrency)],
-                          env=clean_env(), capture_output=True, text=True)  # fmt: skip
-    if proc.returncode != 0:
-        raise SystemExit(f"httpx floor exited {proc.returncode}: {proc.stderr[-2000:]}")
-    if endpoints(sb) != sync_endpoints:
-        raise SystemExit(f"the floor made {dict(endpoints(sb))}, the sync {dict(sync_endpoints)}")
-    return float(json.loads(proc.stdout)["cpu"])
+def floor_cpu(sb: Sandbox, connections: int, concurrency: int) -> float:
+    """CPU seconds of bare httpx making the sync's requests (``bench/sync.py``'s floor, which
+    checks them endpoint by endpoint against what the simulator served the sync)."""
+    return httpx_floor(sb, Served(endpoints(sb)), connections, concurrency).cpu
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -122,7 +118,7 @@ def main() -> int:
     with Sandbox(SandboxConfig(latency_ms=0)) as sb:
         for _ in range(args.runs):
             run = sync_run(sb, n, conc, UNPACED)
-            floor_s = floor_cpu(sb, run, n, conc)
+            floor_s = floor_cpu(sb, n, conc)
             per_conn.append(run.requests / n)
             sync_cpu.append(run.cpu / run.requests * 1000)
             floor.append(floor_s / run.requests * 1000)
