@@ -105,14 +105,14 @@ def make_store(url: str, creds: dict, count: int, rate_limit: str = UNPACED) -> 
             [{"id": i, "name": f"Venue {i}", "slug": f"venue-{i:04d}", "now": now}
              for i in range(1, count + 1)],
         )  # fmt: skip
-        conn.execute(
+        conn.execute(  # the configuration bound as JSON: a JSON column on every backend
             sa.text("INSERT INTO venue_platforms (venue_id, platform_type, is_enabled, priority,"
                     " configuration, created_at, updated_at) VALUES (:v, 'covermanager', true, 1,"
-                    " :config, :now, :now)"),
-            [{"v": i, "now": now, "config": json.dumps({
+                    " :config, :now, :now)").bindparams(sa.bindparam("config", type_=sa.JSON)),
+            [{"v": i, "now": now, "config": {
                 "restaurant_id": restaurants[i % len(restaurants)],
                 "api_key": cm["api_key"], "base_url": cm["base_url"],
-                "rate_limit": rate_limit})}
+                "rate_limit": rate_limit}}
              for i in range(1, count + 1)],
         )  # fmt: skip
     engine.dispose()

@@ -13,21 +13,101 @@ from functools import cache
 
 
 class ExitCode(IntEnum):
-    """Documented process exit codes (README, "Exit codes")."""
+    """Documented process exit codes, each with its one meaning.
 
-    OK = 0
-    INTERNAL = 1
-    USAGE = 2
-    NOT_FOUND = 3
-    CONFLICT = 4
-    AUTH = 5
-    REJECTED = 6
-    PARTIAL = 7
-    CIRCUIT_OPEN = 10  # platform skipped: its credential's circuit breaker is open
-    UNAVAILABLE = 69
-    TEMPFAIL = 75
-    CONFIG = 78
-    INTERRUPTED = 130
+    The meaning next to each member is the one source of the README's "Exit codes" table and
+    of `prima help exit-codes` (both generated from it; a test compares the README).
+    """
+
+    meaning: str
+
+    def __new__(cls, value: int, meaning: str = "") -> ExitCode:
+        member = int.__new__(cls, value)
+        member._value_ = value
+        member.meaning = meaning
+        return member
+
+    OK = 0, "ok: done, or already in the state asked for (see below)"
+    INTERNAL = (
+        1,
+        (
+            "internal error: a bug; rerun with `--verbose` for the traceback (a database error "
+            "names its class and the driver's first line, never the SQL or its parameters)"
+        ),
+    )
+    USAGE = 2, "invalid input or usage, or a confirmation not given: nothing was changed"
+    NOT_FOUND = 3, "not found: no such venue, connection, booking or run (or id on the platform)"
+    CONFLICT = (
+        4,
+        (
+            "conflict: it exists already, it is in use, or its state forbids the change "
+            "(e.g. a booking that may be on a platform without our knowing its id)"
+        ),
+    )
+    AUTH = 5, "the platform refused the credentials or the permission"
+    REJECTED = (
+        6,
+        ("rejected by the platform: no availability, invalid data, or put on a waiting list"),
+    )
+    PARTIAL = 7, "partial: some items of a batch failed (each item's outcome is in the output)"
+    OUTCOME_UNKNOWN = (
+        8,
+        (
+            "outcome unknown: a write may have reached the platform; reconcile "
+            "(`prima bookings reconcile REF`), never create it again"
+        ),
+    )
+    CIRCUIT_OPEN = (
+        10,
+        (
+            "platform skipped: its credential's circuit breaker is open after repeated "
+            "failures; nothing was sent, safe to retry once the pause is over"
+        ),
+    )
+    UNHEALTHY = (
+        11,
+        (
+            "unhealthy: a health check failed (the last successful sync is too old, too many "
+            "bookings need the operator, or background jobs are stalled, backlogged or failing); "
+            "`prima doctor` or `prima worker status` says which"
+        ),
+    )
+    UNAVAILABLE = (
+        69,
+        (
+            "not applied: the platform was unreachable (network, timeout, 5xx after retries) or "
+            "answered nonsense to a read; nothing was applied, safe to retry"
+        ),
+    )
+    TEMPFAIL = (
+        75,
+        (
+            "try again later: a lock is held, the platform rate-limits, another process is "
+            "working on it, or the database is busy or unavailable; nothing of this command was "
+            "saved, safe to rerun later"
+        ),
+    )
+    CONFIG = (
+        78,
+        (
+            "configuration error: bad database URL, no such database, missing driver, schema not "
+            "migrated, a secret reference that does not resolve, a metrics directory that does "
+            "not exist"
+        ),
+    )
+    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+
+
+#: What a command asked to reach a state that already holds does (README, `prima help
+#: exit-codes`): one rule for every command, stated once.
+ALREADY_IN_STATE = (
+    "Asking for a state that already holds succeeds: `bookings cancel` of a cancelled booking "
+    'and `platforms enable|disable` of a connection already so exit 0, with `"changed": false` '
+    "in their JSON and a note on stderr. A batch with nothing to do succeeds too: `platforms "
+    "sync` and `platforms test --all` with no enabled connection exit 0 (status `empty`). "
+    "Naming something that does not exist is exit 3, whatever the command (a removal "
+    "included: a typo must not read as done), and creating what exists already is exit 4."
+)
 
 
 def batch_exit_code(failures: Sequence[PrimaError | None], total: int) -> int:
@@ -50,6 +130,9 @@ class PrimaError(Exception):
     type: str = "internal_error"
     #: a create that ends in this error applied nothing, and the next platform may be tried
     fails_over: bool = False
+    #: running the same command again (later) is safe and may succeed; never for an
+    #: outcome that is unknown (that is reconciled, not repeated)
+    retryable: bool = False
 
     def __init__(self, message: str, *, hint: str | None = None) -> None:
         super().__init__(message)
@@ -61,7 +144,13 @@ class PrimaError(Exception):
         self.warnings: list[str] = []
 
     def to_dict(self) -> dict[str, object]:
-        data: dict[str, object] = {"type": self.type, "message": self.message, "hint": self.hint}
+        data: dict[str, object] = {
+            "type": self.type,
+            "message": self.message,
+            "hint": self.hint,
+            "exit_code": int(self.exit_code),
+            "retryable": self.retryable,
+        }
         data.update(self.details)
         if self.warnings:
             data["warnings"] = list(self.warnings)
@@ -102,6 +191,7 @@ class PartialFailure(PrimaError):
 class TryAgainLater(PrimaError):
     exit_code = ExitCode.TEMPFAIL
     type = "try_again_later"
+    retryable = True
 
 
 class DatabaseBusy(TryAgainLater):
@@ -135,6 +225,7 @@ class BookingNotPlaced(PrimaError):
     def __init__(self, message: str, *, cause: PrimaError, booking: str, hint: str | None = None):
         super().__init__(message, hint=hint or cause.hint)
         self.exit_code = cause.exit_code
+        self.retryable = cause.retryable
         self.details = {"booking": booking, "cause": cause.to_dict()}
 
 
@@ -157,7 +248,7 @@ class BookingWaitlisted(PrimaError):
 class BookingOutcomeUnknown(PrimaError):
     """A platform may have taken the booking but did not say so: reconcile, never resend."""
 
-    exit_code = ExitCode.UNAVAILABLE
+    exit_code = ExitCode.OUTCOME_UNKNOWN
     type = "booking_outcome_unknown"
 
     def __init__(self, message: str, *, booking: str) -> None:
@@ -176,6 +267,7 @@ class PlatformError(PrimaError):
 
     exit_code = ExitCode.UNAVAILABLE
     type = "platform_error"
+    retryable = True
 
     def __init__(
         self,
@@ -206,6 +298,7 @@ class PlatformAuthError(PlatformError):
 
     exit_code = ExitCode.AUTH
     type = "platform_auth_failed"
+    retryable = False
     fails_over = True
 
 
@@ -214,6 +307,7 @@ class PlatformRejected(PlatformError):
 
     exit_code = ExitCode.REJECTED
     type = "platform_rejected"
+    retryable = False
 
 
 class PlatformNoAvailability(PlatformRejected):
@@ -231,6 +325,7 @@ class PlatformNoAvailability(PlatformRejected):
 class PlatformNotFound(PlatformError):
     exit_code = ExitCode.NOT_FOUND
     type = "platform_not_found"
+    retryable = False
     fails_over = True
 
 
@@ -284,8 +379,9 @@ class PlatformAmbiguousOutcome(PlatformError):
     reconciles it later.
     """
 
-    exit_code = ExitCode.UNAVAILABLE
+    exit_code = ExitCode.OUTCOME_UNKNOWN
     type = "platform_ambiguous_outcome"
+    retryable = False
 
 
 class PlatformUnsupported(PlatformError):
@@ -293,6 +389,7 @@ class PlatformUnsupported(PlatformError):
 
     exit_code = ExitCode.REJECTED
     type = "platform_unsupported"
+    retryable = False
 
 
 @cache
@@ -319,7 +416,7 @@ def from_dict(data: Mapping[str, object]) -> PrimaError:
 
     kind = _types().get(text("type") or "", PrimaError)
     message, hint = text("message") or "", text("hint")
-    taken = {"type", "message", "hint"}
+    taken = {"type", "message", "hint", "exit_code", "retryable"}
     err: PrimaError
     if issubclass(kind, PlatformError):
         status = data.get("http_status")

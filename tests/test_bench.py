@@ -56,3 +56,11 @@ def test_platform_scale_bench_prints_every_figure() -> None:
                 "max RSS of the sync, 30 connections"):  # fmt: skip
         assert row in out, out
     assert "2.050" in out  # 41 requests for 20 connections
+
+
+def test_workers_bench_runs(postgres_admin_url: str) -> None:
+    out = _bench("workers.py", "--postgres", postgres_admin_url, "--connections", "20",
+                 "--jobs", "50", "--workers", "1,2", "--latency-ms", "0")  # fmt: skip
+    assert "defer 50 one by one" in out and "run 50, 1 worker x 10" in out
+    assert "1 worker(s) x 10" in out and "2 worker(s) x 10" in out
+    assert "platforms sync --concurrency 20" in out

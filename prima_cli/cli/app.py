@@ -31,17 +31,29 @@ COMMANDS: dict[str, Entry] = {
     "bookings": Entry(
         "prima_cli.cli.bookings", "app", "Check availability, book, cancel and reconcile."
     ),
-    "db": Entry("prima_cli.cli.db", "app", "Create and upgrade the database schema."),
+    "db": Entry(
+        "prima_cli.cli.db", "app", "Create and upgrade the database schema; prune old history."
+    ),
     "sandbox": Entry("prima_cli.cli.sandbox", "app", "A local simulator of the booking platforms."),
     "demo": Entry(
         "prima_cli.cli.demo",
         "demo",
         "Run the whole flow against the built-in simulator on a throwaway store (no network).",
     ),
+    "worker": Entry(
+        "prima_cli.cli.worker",
+        "app",
+        "Run and inspect background jobs (sync, outbox) on a PostgreSQL store.",
+    ),
     "doctor": Entry(
         "prima_cli.cli.doctor",
         "doctor",
         "Check versions, data directory, database, schema, platform types and secrets.",
+    ),
+    "help": Entry(
+        "prima_cli.cli.help",
+        "help_",
+        "Help topics: exit codes, JSON contract and schemas, environment, secrets.",
     ),
     "completion": Entry(
         "prima_cli.cli.completion",
@@ -128,13 +140,23 @@ def root(
     verbose: bool = typer.Option(
         False, "--verbose", "-v", help="Log steps and HTTP exchanges (secrets masked) to stderr."
     ),
+    log_format: str | None = typer.Option(
+        None,
+        "--log-format",
+        metavar="FORMAT",
+        help="Logs and messages on stderr as text, json or logfmt (default: PRIMA_LOG_FORMAT, "
+        "then text).",
+    ),
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Show the version and exit."
     ),
 ) -> None:
-    from prima_cli.cli.logs import configure_logging
+    from prima_cli.cli.logs import LogFormat, configure_logging, parse_format, stderr_is_journal
 
     state = application(ctx)
     state.db = db_url
     state.verbose = verbose
-    configure_logging(state.terminal, verbose)
+    chosen = parse_format(log_format)
+    state.output.structured = chosen != LogFormat.TEXT
+    state.output.journal = stderr_is_journal(state.terminal)
+    configure_logging(state.terminal, verbose, chosen)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from prima_cli.cli.formats import Shape
 from prima_cli.cli.output import Output
 from prima_cli.cli.terminal import Terminal
 
@@ -27,6 +28,8 @@ class Application:
     db: str | None = None
     verbose: bool = False
     output: Output = field(init=False)
+    #: a listing's --format/--fields/--jq/--json (set by ``options.listing``)
+    shape: Shape | None = None
     _store: Store | None = None
 
     def __post_init__(self) -> None:
@@ -34,8 +37,13 @@ class Application:
 
     def use_json(self, enabled: bool, *, quiet: bool = False) -> Output:
         """Configure this run's output (``--json`` silences informational messages)."""
-        self.output.json_mode = enabled
-        self.output.quiet = quiet or enabled
+        return self.use_shape(Shape.parse(json=enabled), quiet=quiet)
+
+    def use_shape(self, shape: Shape, *, quiet: bool = False) -> Output:
+        """Configure this run's output: any format for scripts silences messages."""
+        self.output.shape = shape
+        self.output.json_mode = shape.format.machine
+        self.output.quiet = quiet or shape.format.machine
         return self.output
 
     def store(self, *, require_schema: bool = True, create: bool = False) -> Store:
@@ -68,10 +76,11 @@ class Application:
     ) -> int:
         """Print a use case's result as ``view`` says; its exit code (commands return it).
 
-        ``quiet`` leaves out the lines saying what was done (the value itself is printed)."""
+        ``quiet`` leaves out the lines saying what was done (the value itself is printed); a
+        listing prints in the shape its output options chose."""
         from prima_cli.cli.render import render
 
-        self.use_json(json, quiet=quiet)
+        self.use_shape(self.shape or Shape.parse(json=json), quiet=quiet)
         return render(self.output, result, view)
 
     def close(self) -> None:

@@ -6,7 +6,7 @@ import typer
 
 from prima_cli.cli import completers
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, VENUE_FILTER, group
+from prima_cli.cli.options import JSON, OFFSET, VENUE, VENUE_FILTER, group, listing
 from prima_cli.cli.views import bookings as view
 from prima_cli.core.booking_status import BookingStatus
 
@@ -133,6 +133,7 @@ def cancel(
 
 
 @app.command("list")
+@listing
 def list_(
     ctx: typer.Context,
     venue: str | None = VENUE_FILTER,
@@ -152,14 +153,14 @@ def list_(
         None, "--to", metavar="DATE", help="Up to this local date (as --date)."
     ),
     limit: int = typer.Option(50, "--limit", help="At most this many (1-10000)."),
-    json: bool = JSON,
+    offset: int = OFFSET,
 ) -> int:
-    """List bookings by start time."""
+    """List bookings by start time (says on stderr how many more match beyond --limit)."""
     from prima_cli.core import bookings
 
     app_ = application(ctx)
-    flt = bookings.BookingFilter(venue, status, platform, date_from, date_to, limit)
-    return app_.render(bookings.list_all(app_.store(), flt), view.BOOKINGS, json=json)
+    flt = bookings.BookingFilter(venue, status, platform, date_from, date_to, limit, offset)
+    return app_.render(bookings.list_all(app_.store(), flt), view.BOOKINGS)
 
 
 @app.command("show")

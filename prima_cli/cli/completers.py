@@ -65,3 +65,10 @@ def cancel_reasons(incomplete: str) -> list[str]:
 
 def shells(incomplete: str) -> list[str]:
     return _matching(("sh", "fish"), incomplete)
+
+
+def formats(incomplete: str) -> list[str]:
+    """The output formats of a listing."""
+    from prima_cli.cli.formats import Format
+
+    return _matching((f.value for f in Format), incomplete)

@@ -18,6 +18,8 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "platforms add": (
         "prima platforms add casa-pepe covermanager --set restaurant_id=casa-pepe "
         "--set api_key=env:CM_KEY",
+        "prima platforms add casa-pepe covermanager --set restaurant_id=casa-pepe "
+        "--set api_key=file:/etc/prima/casa-pepe.key",
     ),
     "platforms list": ("prima platforms list --venue casa-pepe",),
     "platforms show": ("prima platforms show casa-pepe covermanager",),
@@ -28,9 +30,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "platforms test": ("prima platforms test casa-pepe", "prima platforms test --all"),
     "platforms sync": (
         "prima platforms sync --dry-run",
-        "*/5 * * * * prima platforms sync --quiet     (crontab)",
+        "prima platforms sync --enqueue     (workers on PostgreSQL: `prima worker run`)",
+        "*/5 * * * * prima platforms sync --quiet --trigger cron "
+        "--metrics-file /var/lib/node_exporter/textfile_collector/prima.prom     (crontab)",
     ),
-    "platforms history": ("prima platforms history --limit 5", "prima platforms history 42"),
+    "platforms history": (
+        "prima platforms history --limit 5",
+        "prima platforms history 42",
+        "prima platforms history --failed --connection casa-pepe/covermanager --since 7d",
+    ),
     "bookings availability": (
         "prima bookings availability casa-pepe --date tomorrow --party 2 --time 20:00",
     ),
@@ -43,12 +51,15 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "bookings list": (
         "prima bookings list --venue casa-pepe --from today --to +7d",
         "prima bookings list --status unknown",
+        "prima bookings list --format csv --fields reference,venue,status,starts_at",
+        "prima bookings list --limit 50 --offset 50 --jq '.[].reference'",
     ),
     "bookings show": ("prima bookings show PRM-U23PQ7KD4M",),
     "bookings resolve": ("prima bookings resolve order-1234 --found 88123 --note 'seen in CM'",),
     "bookings reconcile": ("prima bookings reconcile", "prima bookings reconcile order-1234"),
     "db migrate": ("prima db migrate", "prima --db postgresql://prima@db/prima db migrate"),
     "db status": ("prima db status --json",),
+    "db prune": ("prima db prune --older-than 30d --dry-run", "prima db prune --older-than 30d"),
     "sandbox serve": (
         "prima sandbox serve --detach",
         "prima sandbox serve --fault 503:restoo::times=2 --latency-ms 200",
@@ -56,7 +67,19 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "sandbox env": ('eval "$(prima sandbox env)"',),
     "sandbox stop": ("prima sandbox stop",),
     "demo": ("prima demo", "prima --db demo.db demo && prima --db demo.db bookings list"),
-    "doctor": ("prima doctor",),
+    "worker run": (
+        "prima worker run --concurrency 10",
+        "*/5 * * * * prima worker run --one-shot --quiet     (crontab, with sync --enqueue)",
+    ),
+    "worker status": ("prima worker status --max-wait 600", "prima worker status --json"),
+    "worker jobs": ("prima worker jobs --status failed",),
+    "worker retry": ("prima worker retry 4211",),
+    "worker cancel": ("prima worker cancel 4211",),
+    "doctor": (
+        "prima doctor",
+        "*/15 * * * * prima doctor --quiet --max-sync-age 20m --max-attention 0     (crontab)",
+    ),
+    "help": ("prima help exit-codes", "prima help json bookings list"),
     "completion": ("prima completion bash > ~/.local/share/bash-completion/completions/prima",),
 }
 

@@ -48,7 +48,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     args = list(sys.argv[1:] if argv is None else argv)
     terminal = terminal or Terminal.from_system()
     state = Application(terminal)
-    json_mode = "--json" in args
+    json_mode = machine_output(args)
     state.output.json_mode = json_mode
     configure_logging(terminal, verbose=False)  # the root callback raises it for --verbose
     if terminal.stderr_tty:  # "CoverManager, attempt 2 of 4 ..." while a call is slow
@@ -119,6 +119,21 @@ def global_option_hint(exc: BaseException, args: Sequence[str]) -> str | None:
         if name == "--db" and at < len(rest):
             moved.append(rest.pop(at))
     return f"global options go before the command: prima {' '.join([*moved, *rest])}"
+
+
+def machine_output(args: Sequence[str]) -> bool:
+    """Whether ``args`` ask for data for scripts (--json, --jq, a --format but table): then
+    errors, usage errors included, are written as JSON, even before the options are parsed."""
+    for index, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg in ("--json", "--jq") or arg.startswith("--jq="):
+            return True
+        if arg == "--format" and index + 1 < len(args):
+            return args[index + 1].lower() != "table"
+        if arg.startswith("--format="):
+            return arg.partition("=")[2].lower() != "table"
+    return False
 
 
 def _database_error(exc: BaseException) -> bool:

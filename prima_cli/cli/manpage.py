@@ -89,8 +89,24 @@ def render(root: Any) -> str:
             out += [".PP", "Example:" if len(examples) == 1 else "Examples:", ".RS", ".nf"]
             out += [_roff(line) for line in examples]
             out += [".fi", ".RE"]
+    out += list(_reference_sections())
     out += [".SH SEE ALSO", _roff(_SEE_ALSO)]
     return "\n".join(out) + "\n"
+
+
+def _reference_sections() -> Iterator[str]:
+    """EXIT STATUS and ENVIRONMENT, from the sources of `prima help exit-codes` and
+    `prima help environment` (ExitCode's meanings, help_topics.ENVIRONMENT)."""
+    from prima_cli.cli.help_topics import ENVIRONMENT, ERRORS_FOR_SCRIPTS
+    from prima_cli.errors import ALREADY_IN_STATE, ExitCode
+
+    yield ".SH EXIT STATUS"
+    for code in ExitCode:
+        yield from (".TP", f"\\fB{int(code)}\\fR ({code.name})", _roff(code.meaning))
+    yield from (".PP", _roff(ALREADY_IN_STATE), ".PP", _roff(ERRORS_FOR_SCRIPTS))
+    yield ".SH ENVIRONMENT"
+    for name, effect in ENVIRONMENT.items():
+        yield from (".TP", f"\\fB{_roff(name)}\\fR", _roff(effect))
 
 
 def page() -> str:

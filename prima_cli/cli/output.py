@@ -13,29 +13,11 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import orjson
-
 from prima_cli import redact
+from prima_cli.cli.formats import Format, Shape, to_json
 from prima_cli.cli.terminal import Terminal
-from prima_cli.cli.terminal_text import json_safe, printable
+from prima_cli.cli.terminal_text import printable
 from prima_cli.errors import PrimaError
-
-
-def _json_default(value: Any) -> Any:
-    # what orjson does not encode itself (datetimes, dates, times, enums and tuples it does)
-    if isinstance(value, set | frozenset):
-        return list(value)
-    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
-
-
-_JSON_OPTIONS = orjson.OPT_NAIVE_UTC | orjson.OPT_NON_STR_KEYS
-
-
-def to_json(data: Any, *, pretty: bool = True) -> str:
-    """Indented for people, compact for pipes; naive datetimes are UTC (the store's rule)."""
-    options = (_JSON_OPTIONS | orjson.OPT_INDENT_2) if pretty else _JSON_OPTIONS
-    text = orjson.dumps(data, default=_json_default, option=options).decode()
-    return json_safe(redact.scrub(text))
 
 
 def cell(value: Any) -> str:
@@ -68,6 +50,10 @@ def _shown(value: Any) -> str:
     return escape(printable(redact.scrub(cell(value))))
 
 
+#: syslog priorities of logging levels (journald reads ``<N>`` at the start of a line)
+_JOURNAL_PRIORITY = {10: 7, 20: 6, 30: 4, 40: 3}
+
+
 @dataclass(frozen=True)
 class Column:
     key: str
@@ -84,8 +70,15 @@ class Output:
 
     def __init__(self, terminal: Terminal, *, json_mode: bool = False, quiet: bool = False):
         self.terminal = terminal
+        #: data for scripts (any --format but table): messages silenced, errors as JSON
         self.json_mode = json_mode
         self.quiet = quiet
+        #: messages are log records (``--log-format json|logfmt``), so every stderr line parses
+        self.structured = False
+        #: stderr is the systemd journal: plain lines start with their syslog priority
+        self.journal = False
+        #: the format, fields and jq filter of this run's data
+        self.shape = Shape(Format.JSON if json_mode else Format.TABLE)
 
     # -- consoles (Rich imported lazily) ------------------------------------------
     def _console(self, *, stderr: bool) -> Any:
@@ -107,6 +100,28 @@ class Output:
     def json(self, data: Any) -> None:
         self.terminal.stdout.write(to_json(data, pretty=self.terminal.stdout_tty) + "\n")
         self.terminal.stdout.flush()
+
+    def json_line(self, data: Any) -> None:
+        """One compact JSON document on one line (a JSON Lines record)."""
+        self.terminal.stdout.write(to_json(data, pretty=False) + "\n")
+        self.terminal.stdout.flush()
+
+    def lines(self, lines: Iterable[str]) -> None:
+        """Lines of data as they are (CSV, TSV), secrets masked."""
+        write = self.terminal.stdout.write
+        for line in lines:
+            write(redact.scrub(line) + "\n")
+        self.terminal.stdout.flush()
+
+    def jq(self, expression: str, document: Any) -> None:
+        """What the jq ``expression`` yields for ``document``: strings raw, the rest JSON."""
+        from prima_cli.cli.formats import jq_outputs
+
+        for value in jq_outputs(expression, to_json(document, pretty=False)):
+            if isinstance(value, str):
+                self.text(value)
+            else:
+                self.json(value)
 
     def json_stream(self, items: Iterable[Any]) -> None:
         """A JSON array written item by item: memory stays flat however many rows come."""
@@ -183,8 +198,24 @@ class Output:
         self.terminal.stdout.flush()
 
     # -- messages on stderr --------------------------------------------------------
-    def _stderr(self, text: str, style: str | None = None) -> None:
+    def _stderr(
+        self,
+        text: str,
+        style: str | None = None,
+        *,
+        level: int = 20,
+        event: str = "message",
+        fields: Mapping[str, Any] | None = None,
+    ) -> None:
+        if self.structured:
+            import logging
+
+            extra = {"event": event, **(fields or {})}
+            logging.getLogger("prima.cli").log(level, text, extra=extra)
+            return
         text = printable(redact.scrub(text), lines=True)
+        if self.journal:
+            text = f"<{_JOURNAL_PRIORITY.get(level, 6)}>{text}"
         if self.terminal.stderr_tty and not self.terminal.no_color and style:
             from rich.markup import escape
 
@@ -201,25 +232,41 @@ class Output:
         if not self.quiet:
             self._stderr(message, "green")
 
-    def summary(self, message: str) -> None:
-        """The one line a quiet or unattended run still prints (stderr; not with --json)."""
+    def summary(
+        self, message: str, *, level: int = 20, fields: Mapping[str, Any] | None = None
+    ) -> None:
+        """The line an unattended run still prints (stderr; not with --json)."""
         if not self.json_mode:
-            self._stderr(message)
+            self._stderr(message, level=level, event="summary", fields=fields)
 
-    def warn(self, message: str) -> None:
-        self._stderr(f"warning: {message}", "yellow")
+    def notice(self, message: str) -> None:
+        """A fact about the data that scripts need too (e.g. rows beyond --limit): stderr,
+        whatever the format."""
+        self._stderr(message, "dim", event="notice")
+
+    def warn(self, message: str, *, fields: Mapping[str, Any] | None = None) -> None:
+        if self.structured:
+            self._stderr(message, level=30, event="warning", fields=fields)
+        else:
+            self._stderr(f"warning: {message}", "yellow", level=30)
 
     def error(self, err: PrimaError) -> None:
-        if self.json_mode:
+        """The error: for scripts (any --format but table, stderr not a terminal) one JSON
+        line; for people the message, its warnings and the hint."""
+        if self.json_mode and not self.terminal.stderr_tty:
             payload = {"error": err.to_dict()}
-            self.terminal.stderr.write(to_json(payload) + "\n")
+            self.terminal.stderr.write(to_json(payload, pretty=False) + "\n")
             self.terminal.stderr.flush()
             return
         for warning in err.warnings:
             self.warn(warning)
-        self._stderr(f"error: {err.message}", "bold red")
+        if self.structured:
+            fields = {"error_type": err.type, "hint": err.hint, "exit_code": int(err.exit_code)}
+            self._stderr(err.message, level=40, event="error", fields=fields)
+            return
+        self._stderr(f"error: {err.message}", "bold red", level=40)
         if err.hint:
-            self._stderr(f"hint: {err.hint}", "dim")
+            self._stderr(f"hint: {err.hint}", "dim", level=40)
 
 
 def fitting(columns: Sequence[Column], cells: Sequence[Sequence[str]], width: int) -> list[int]:

@@ -6,8 +6,9 @@ import typer
 
 from prima_cli.cli import completers
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, VENUE_FILTER, YES, group
+from prima_cli.cli.options import JSON, OFFSET, VENUE, VENUE_FILTER, YES, group, listing
 from prima_cli.cli.prompts import TerminalSecretInput, confirm
+from prima_cli.cli.sync_monitor import SyncMonitor
 from prima_cli.cli.sync_progress import SyncProgress
 from prima_cli.cli.views import platforms as view
 from prima_cli.cli.views import sync as sync_view
@@ -31,16 +32,25 @@ SET = typer.Option(
     [],
     "--set",
     metavar="KEY=VALUE",
-    help="Configuration value; for secrets use env:NAME (read when used) or - (stdin).",
+    help="Configuration value; secrets as env:NAME, file:/path or keyring:service/name (read "
+    "when used), or stored with --store-secret (- reads it from stdin) or literal:VALUE.",
+)
+STORE_SECRET = typer.Option(
+    False,
+    "--store-secret",
+    help="Store secrets given on stdin, at the prompt or literally in the database.",
 )
 
 
 @app.command("types")
-def types(ctx: typer.Context, json: bool = JSON) -> int:
+@listing
+def types(
+    ctx: typer.Context,
+) -> int:
     """List installed platform types and their configuration fields."""
     from prima_cli.core import platform_types
 
-    return application(ctx).render(platform_types.installed(), view.TYPES, json=json)
+    return application(ctx).render(platform_types.installed(), view.TYPES)
 
 
 @app.command("add")
@@ -56,6 +66,7 @@ def add(
     no_test: bool = typer.Option(
         False, "--no-test", help="Save without testing the credentials against the platform."
     ),
+    store_secret: bool = STORE_SECRET,
     json: bool = JSON,
 ) -> int:
     """Connect a venue to a platform (credentials are tested first unless --no-test)."""
@@ -72,11 +83,13 @@ def add(
         enabled=not disabled,
         secret_input=TerminalSecretInput(app_.terminal),
         test=tester,
+        store_secret=store_secret,
     )
     return app_.render(result, view.ADDED, json=json)
 
 
 @app.command("list")
+@listing
 def list_(
     ctx: typer.Context,
     venue: str | None = VENUE_FILTER,
@@ -84,7 +97,6 @@ def list_(
     enabled: bool | None = typer.Option(
         None, "--enabled/--disabled", help="Only enabled (or only disabled) connections."
     ),
-    json: bool = JSON,
 ) -> int:
     """List connections."""
     from prima_cli.core import connections
@@ -93,7 +105,7 @@ def list_(
     found = connections.list_connections(
         app_.store(), venue_ref=venue, platform_type=platform_type, enabled=enabled
     )
-    return app_.render(found, view.CONNECTIONS, json=json)
+    return app_.render(found, view.CONNECTIONS)
 
 
 @app.command("show")
@@ -116,6 +128,7 @@ def edit(
     values: list[str] = SET,
     unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
     priority: int | None = typer.Option(None, help="New priority (lower first)."),
+    store_secret: bool = STORE_SECRET,
     json: bool = JSON,
 ) -> int:
     """Change a connection's configuration (merged) or priority."""
@@ -130,6 +143,7 @@ def edit(
         unset,
         priority=priority,
         secret_input=TerminalSecretInput(app_.terminal),
+        store_secret=store_secret,
     )
     return app_.render(result, view.UPDATED, json=json)
 
@@ -213,50 +227,95 @@ def sync(
     concurrency: int = typer.Option(10, "--concurrency", help="Connections synced at once."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Say what would be done; do nothing."),
     wait: float = typer.Option(0, "--wait", metavar="SECONDS", help="Wait for a running sync."),
-    worker: bool = typer.Option(
-        False, "--worker", help="Claim connections with leases (several machines at once)."
+    enqueue: bool = typer.Option(
+        False,
+        "--enqueue",
+        help="Queue one sync job per connection for `prima worker run` "
+        "(PostgreSQL) instead of syncing here.",
     ),
-    window: int = typer.Option(
-        300, "--window", help="--worker: sync each connection once per this many seconds."
+    worker: bool = typer.Option(False, "--worker", hidden=True),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Print nothing when healthy; one line per problem otherwise."
     ),
-    lease: int = typer.Option(300, "--lease", help="--worker: seconds a claim outlives a crash."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="No progress; one summary line."),
+    trigger: str = typer.Option(
+        "manual", "--trigger", help="What started the run: manual, cron, systemd, script, monitor."
+    ),
+    metrics_file: str | None = typer.Option(
+        None, "--metrics-file", metavar="PATH", help="Write a Prometheus textfile (.prom) here."
+    ),
+    ping_url: str | None = typer.Option(
+        None, "--ping-url", metavar="URL", help="Ping URL/start, then URL or URL/<exit code>."
+    ),
     json: bool = JSON,
 ) -> int:
     """Check credentials, refresh availability, reconcile, refresh statuses (for cron)."""
     from prima_cli.core import sync as core
+    from prima_cli.core import triggers
     from prima_cli.core.sync_values import SyncOptions
 
     app_ = application(ctx)
+    if worker:
+        from prima_cli.errors import InvalidInput
+
+        raise InvalidInput("--worker is gone: workers are `prima worker run` on each machine "
+                           "(PostgreSQL), with `prima platforms sync --enqueue` from cron "
+                           "or their own --schedule")  # fmt: skip
     options = SyncOptions(
         venues=(venue,) if venue else (), platform_type=platform_type, days=days,
-        concurrency=concurrency, wait=wait, worker=worker, window=window, lease=lease,
-        trigger="manual" if app_.terminal.stdin_tty else "cron",
+        concurrency=concurrency, wait=wait,
+        trigger=triggers.parse(trigger).value,
     )  # fmt: skip
+    if enqueue:
+        from prima_cli.cli.views.worker import ENQUEUED
+        from prima_cli.core.jobs import fanout
+
+        return app_.render(fanout.enqueue(app_.store(), options), ENQUEUED, json=json,
+                           quiet=quiet)  # fmt: skip
     if dry_run:
         return app_.render(core.plan(app_.store(), options), sync_view.PLAN, json=json,
                            quiet=quiet)  # fmt: skip
-    progress = SyncProgress(app_.output, quiet=quiet, json=json)
-    with progress.bar() as on_outcome:
-        result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
-    shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
-    code = app_.render(result, shown, json=json, quiet=quiet)
-    progress.summary(result.value)  # after the table: the last line says how the run went
+    if quiet:
+        from prima_cli.cli.logs import quieten
+
+        quieten()
+    monitor = SyncMonitor(app_, metrics_file, ping_url)
+    with monitor.around():
+        progress = SyncProgress(app_.output, quiet=quiet, json=json)
+        with progress.bar() as on_outcome:
+            result = core.sync(app_.store(), options, app_.http_options(), on_outcome)
+        shown = sync_view.RUN_TABLE if progress.attended else sync_view.RUN_UNATTENDED
+        code = app_.render(result, shown, json=json, quiet=quiet)
+        progress.summary(result.value, code)  # after the table: the last line says how it went
+        monitor.ended(code, sync_view.run(result.value.record))
     return code
 
 
 @app.command("history")
+@listing
 def history(
     ctx: typer.Context,
     run_id: str | None = typer.Argument(None, metavar="RUN", help="Show this run in full."),
-    limit: int = typer.Option(20, "--limit", help="How many runs to list."),
-    json: bool = JSON,
+    limit: int = typer.Option(20, "--limit", help="How many runs to list (1-1000)."),
+    offset: int = OFFSET,
+    failed: bool = typer.Option(False, "--failed", help="Only runs (or results) that failed."),
+    connection: str | None = typer.Option(
+        None, "--connection", metavar="VENUE/TYPE", help="Only this connection, with its result."
+    ),
+    since: str | None = typer.Option(
+        None, "--since", metavar="DURATION|DATE", help="Only runs started since (2h, 7d, a date)."
+    ),
 ) -> int:
     """List sync runs, newest first, or show one run with every connection's outcome."""
     from prima_cli.core import sync_history
+    from prima_cli.core.durations import parse_since
+    from prima_cli.store.types import utcnow
 
     app_ = application(ctx)
     if run_id is None:
-        runs = sync_history.list_runs(app_.store(), limit)
-        return app_.render(runs, sync_view.HISTORY, json=json)
-    return app_.render(sync_history.show_run(app_.store(), run_id), sync_view.RUN, json=json)
+        start = parse_since(since, option="--since", now=utcnow()) if since else None
+        runs = sync_history.list_runs(app_.store(), limit, offset, failed=failed,
+                                      connection=connection, since=start)  # fmt: skip
+        shown = sync_view.CONNECTION_HISTORY if connection else sync_view.HISTORY
+        return app_.render(runs, shown)
+    run = sync_history.show_run(app_.store(), run_id)
+    return app_.render(run, sync_view.RUN)

@@ -1,6 +1,7 @@
 """What `platforms sync` shows while and after it runs, besides its result: a progress bar
 while a person watches a terminal, and the summary line that a quiet or unattended run still
-prints (after one warning per connection that failed or left bookings to the operator)."""
+prints (after one warning per connection that failed or left bookings to the operator); with
+--quiet, only the problems."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ class SyncProgress:
         self.out = out
         terminal = out.terminal
         self.json = json
+        self.quiet = quiet
         self.attended = terminal.stdout_tty and not quiet
         self._bar = terminal.stderr_tty and not quiet and not json
 
@@ -46,20 +48,24 @@ class SyncProgress:
         finally:
             call_status.listen(previous)
 
-    def summary(self, report: SyncReport) -> None:
-        """The run's summary line on stderr (not with --json); unattended, the failures first
-        (attended, the table shows them)."""
+    def summary(self, report: SyncReport, code: int) -> None:
+        """What a run says on stderr besides its data (nothing with --json). Unattended, one
+        line per problem (connection, what, the command to run), since the table is not there
+        to show them. With --quiet, that is all: a healthy run (exit 0) prints nothing, so cron
+        mails only when the operator has something to do."""
+        from prima_cli.core.sync_problems import problems
+
         if self.json:
             return
-        if not self.attended:
-            for o in report.outcomes:
-                if o.error is not None:
-                    self.out.warn(f"{o.venue_slug}/{o.platform_type}: {o.error.message}")
-                manual = o.steps.reconcile.manual if o.steps.reconcile else 0
-                if manual:
-                    where = f"{o.venue_slug}/{o.platform_type}"
-                    self.out.warn(f"{where}: {manual} booking(s) whose outcome on the platform "
-                                  "is unknown need the operator")  # fmt: skip
+        shown = [] if self.attended else problems(report)
+        for problem in shown:
+            if self.out.structured:  # the fields carry the connection and the hint
+                self.out.warn(problem.message, fields={**problem.fields(), "event": "sync.problem",
+                                                   "run_id": report.run_id})  # fmt: skip
+            else:
+                self.out.warn(problem.line())
+        if self.quiet and (code == 0 or shown):
+            return
         run = report.counts
         line = (f"sync run {report.run_id}: {report.status}; {run['ok']} ok, {run['failed']} "
                 f"failed of {run['connections']} connection(s); {run['availability_days']} "
@@ -68,4 +74,5 @@ class SyncProgress:
         if run["attention"]:
             line += (f"; {run['attention']} booking(s) need the operator "
                      "(see `prima bookings reconcile`)")  # fmt: skip
-        self.out.summary(line)
+        self.out.summary(line, level=20 if code == 0 else 30,
+                         fields={"run_id": report.run_id, "status": report.status})  # fmt: skip

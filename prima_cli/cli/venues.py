@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, VENUE, YES, group
+from prima_cli.cli.options import JSON, VENUE, YES, group, listing
 from prima_cli.cli.prompts import confirm
 from prima_cli.cli.views import venues as view
 
@@ -32,12 +32,15 @@ def add(
 
 
 @app.command("list")
-def list_(ctx: typer.Context, json: bool = JSON) -> int:
+@listing
+def list_(
+    ctx: typer.Context,
+) -> int:
     """List venues."""
     from prima_cli.core import venues
 
     app_ = application(ctx)
-    return app_.render(venues.list_all(app_.store()), view.VENUES, json=json)
+    return app_.render(venues.list_all(app_.store()), view.VENUES)
 
 
 @app.command("show")

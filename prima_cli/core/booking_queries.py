@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -10,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from prima_cli.core import booking_records as rec
 from prima_cli.core import dates
 from prima_cli.core import venues as venues_core
+from prima_cli.core.paging import Page
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import InvalidInput
 
@@ -29,12 +29,28 @@ class BookingFilter:
     date_from: str | None = None
     date_to: str | None = None
     limit: int = 50
+    #: rows of the selection skipped first (the next page starts at offset + limit)
+    offset: int = 0
 
 
-def list_all(store: Store, flt: BookingFilter) -> OperationResult[Iterator[rec.BookingInfo]]:
-    """The bookings ``flt`` selects, by start time, read as they are shown (the filter is
-    checked before the result is returned)."""
-    return OperationResult.ok(iter_bookings(store, flt))
+def list_all(store: Store, flt: BookingFilter) -> OperationResult[Page[rec.BookingInfo]]:
+    """The page of bookings ``flt`` selects, by start time, read as they are shown (the
+    filter is checked before the result is returned), with how many the selection holds."""
+    items = iter_bookings(store, flt)
+    return OperationResult.ok(Page(items, _count(store, flt), flt.offset, flt.limit))
+
+
+def _count(store: Store, flt: BookingFilter) -> int:
+    """How many bookings ``flt`` selects: the same conditions, counted on the bookings table
+    alone (no join, no columns), so a count of every row costs a scan of one index."""
+    from sqlalchemy import func, select
+
+    from prima_cli.store.booking_tables import Booking
+
+    table = Booking.__table__  # type: ignore[attr-defined]
+    with store.session() as session:
+        query = select(func.count()).select_from(table).where(*_conditions(session, flt))
+        return int(session.execute(query).scalar_one())
 
 
 def list_bookings(store: Store, flt: BookingFilter) -> list[rec.BookingInfo]:
@@ -52,49 +68,71 @@ def iter_bookings(
         raise InvalidInput(f"--status must be one of {', '.join(rec.BOOKING_STATUSES)}")
     if not 1 <= flt.limit <= 10_000:
         raise InvalidInput("--limit must be between 1 and 10000")
-    start_spec = dates.parse(flt.date_from, option="--from") if flt.date_from else None
-    end_spec = dates.parse(flt.date_to, option="--to") if flt.date_to else None
-    venue_id, zone = None, None
-    if flt.venue is not None:
-        with store.session() as session:
-            found = venues_core.find(session, flt.venue)
-            venue_id, zone = found.id, found.timezone
-    start = start_spec.in_zone(zone) if start_spec else None
-    end = end_spec.in_zone(zone) if end_spec else None
-    if start and end and end < start:
-        raise InvalidInput("--to is before --from")
-    return _pages(store, flt, venue_id, start, end, page_size)
+    if flt.offset < 0:
+        raise InvalidInput("--offset must be 0 or more")
+    with store.session() as session:
+        _selection(session, flt)  # every option checked before the first row is asked for
+    return _pages(store, flt, page_size)
 
 
-def _pages(store: Store, flt: BookingFilter, venue_id: int | None, start: dt.date | None,
-           end: dt.date | None, page_size: int) -> Iterator[rec.BookingInfo]:  # fmt: skip
-    from sqlalchemy import and_, or_, select
+def _selection(session: Session, flt: BookingFilter) -> Any:
+    """The SELECT of the bookings ``flt`` picks (unordered, every row)."""
+    from sqlalchemy import select
 
-    from prima_cli.store.booking_tables import Booking, PlatformReservation
+    from prima_cli.store.booking_tables import Booking
     from prima_cli.store.models import Venue
 
     venues_table = Venue.__table__  # type: ignore[attr-defined]
     b = Booking.__table__.c  # type: ignore[attr-defined]
-    v = venues_table.c
+    query = select(*booking_columns(b, venues_table.c))
+    return query.join(venues_table, venues_table.c.id == b.venue_id).where(
+        *_conditions(session, flt)
+    )
+
+
+def _conditions(session: Session, flt: BookingFilter) -> list[Any]:
+    """The WHERE conditions on the bookings table that ``flt`` asks for (checked)."""
+    from sqlalchemy import select
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+
+    start_spec = dates.parse(flt.date_from, option="--from") if flt.date_from else None
+    end_spec = dates.parse(flt.date_to, option="--to") if flt.date_to else None
+    venue = venues_core.find(session, flt.venue) if flt.venue is not None else None
+    zone = venue.timezone if venue is not None else None  # relative dates count there
+    start = start_spec.in_zone(zone) if start_spec else None
+    end = end_spec.in_zone(zone) if end_spec else None
+    if start and end and end < start:
+        raise InvalidInput("--to is before --from")
+    b = Booking.__table__.c  # type: ignore[attr-defined]
+    r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
+    conditions: list[Any] = []
+    if venue is not None:
+        conditions.append(b.venue_id == venue.id)
+    if flt.status is not None:
+        conditions.append(b.status == flt.status)
+    if start is not None:
+        conditions.append(b.local_date >= start)
+    if end is not None:
+        conditions.append(b.local_date <= end)
+    if flt.platform is not None:
+        conditions.append(b.id.in_(select(r.booking_id).where(r.platform_type == flt.platform)))
+    return conditions
+
+
+def _pages(store: Store, flt: BookingFilter, page_size: int) -> Iterator[rec.BookingInfo]:
+    from sqlalchemy import and_, or_
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+
+    b = Booking.__table__.c  # type: ignore[attr-defined]
     r = PlatformReservation.__table__.c  # type: ignore[attr-defined]
     # One session, but one snapshot across pages only on MariaDB (repeatable read). On
     # PostgreSQL (read committed) and SQLite (pysqlite begins transactions only before
     # writes) each page is its own snapshot, which keyset paging tolerates: no row is
     # listed twice, and only rows written meanwhile can appear or be missed.
     with store.session() as session:
-        query = select(*booking_columns(b, v)).join(venues_table, v.id == b.venue_id)
-        if venue_id is not None:
-            query = query.where(b.venue_id == venue_id)
-        if flt.status is not None:
-            query = query.where(b.status == flt.status)
-        if start is not None:
-            query = query.where(b.local_date >= start)
-        if end is not None:
-            query = query.where(b.local_date <= end)
-        if flt.platform is not None:
-            query = query.where(
-                b.id.in_(select(r.booking_id).where(r.platform_type == flt.platform))
-            )
+        query = _selection(session, flt)
         remaining, after = flt.limit, None
         while remaining > 0:
             page = query
@@ -102,6 +140,8 @@ def _pages(store: Store, flt: BookingFilter, venue_id: int | None, start: dt.dat
                 page = page.where(
                     or_(b.starts_at > after[0], and_(b.starts_at == after[0], b.id > after[1]))
                 )
+            else:
+                page = page.offset(flt.offset)  # the keyset takes over from the first page
             rows = session.execute(
                 page.order_by(b.starts_at, b.id).limit(min(page_size, remaining))
             ).all()

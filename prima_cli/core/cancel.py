@@ -76,21 +76,32 @@ def reason_of(reason: str) -> CancelReason:
         ) from None
 
 
+@dataclass(frozen=True)
+class Cancelled:
+    """The booking after a cancel; ``changed`` is false when it was cancelled already."""
+
+    booking: rec.BookingInfo
+    changed: bool = True
+
+
 def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: bool = False,
-           now: dt.datetime | None = None) -> OperationResult[rec.BookingInfo]:  # fmt: skip
+           now: dt.datetime | None = None) -> OperationResult[Cancelled]:  # fmt: skip
     """Cancel on the platform (or, with ``local``, drop a duplicate without calling it); the
-    cancelled booking, with a warning per reservation it leaves to another booking."""
+    cancelled booking, with a warning per reservation it leaves to another booking. A booking
+    cancelled already is the answer as it stands (nothing is called or written)."""
     why = reason_of(reason)
     now = now or utcnow()
     with store.session() as session:
         booking = rec.find_booking(session, ref)
         booking_id, reference = booking.id, booking.reference
+        if booking.status == BookingStatus.CANCELLED:
+            return OperationResult(Cancelled(rec.info(session, booking), changed=False))
     assert booking_id is not None
     _settle_open(store, booking_id, reference, http, now)
     with store.session() as session:
         booking = rec.load_booking(session, booking_id)
-        if booking.status == BookingStatus.CANCELLED:
-            raise Conflict(f"booking {reference} is already cancelled")
+        if booking.status == BookingStatus.CANCELLED:  # by another process meanwhile
+            return OperationResult(Cancelled(rec.info(session, booking), changed=False))
         calls, warnings = _calls(session, booking, rec.attempts_of(session, booking), local)
         seen = booking.version
     try:
@@ -107,7 +118,7 @@ def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: boo
     info, failure = finish(store, booking_id, reference, seen, outcomes, local=local)
     if failure is not None:
         raise failure
-    return OperationResult(info, warnings)
+    return OperationResult(Cancelled(info), warnings)
 
 
 def _settle_open(store: Store, booking_id: int, reference: str, http: HttpOptions,

@@ -41,6 +41,8 @@ class TestReport:
 
     @property
     def status(self) -> str:
+        if not self.results:
+            return "empty"
         passed = sum(r.ok for r in self.results)
         if passed == len(self.results):
             return "ok"
@@ -81,10 +83,9 @@ def _targets(
                 venue_ids=[venue.id], platform_type=platform_type, enabled_only=False
             )
         rows = session.exec(query).all()
-        if not rows:
-            what = "enabled connections" if all_enabled else "matching connections"
-            raise NotFound(f"no {what} to test", hint="see `prima platforms list`")
-        return resolve(rows)
+        if not rows and not all_enabled:  # a named connection that does not exist
+            raise NotFound("no matching connections to test", hint="see `prima platforms list`")
+        return resolve(rows)  # --all with nothing enabled: an empty batch, as for sync
 
 
 async def _test_all(targets: Sequence[Target], http: HttpOptions, store: Store) -> list[TestResult]:

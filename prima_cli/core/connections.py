@@ -101,8 +101,13 @@ def build_configuration(
     existing: Mapping[str, Any] | None = None,
     unset: Sequence[str] = (),
     secret_input: SecretInput,
+    store_secret: bool = False,
 ) -> ConfigDraft:
-    """Validate and merge configuration values; nothing is written here."""
+    """Validate and merge configuration values; nothing is written here.
+
+    A secret is stored in the database only when the operator asked for it: given as
+    ``literal:VALUE``, or with ``store_secret`` (``--store-secret``) for a value given
+    literally, on stdin or at the prompt; otherwise it must be a reference."""
     declared = {f.name: f for f in (*adapter.config_fields, RATE_LIMIT_FIELD)}
     unknown = sorted(k for k in [*given, *unset] if k not in declared)
     if unknown and not adapter.allow_extra_config:
@@ -129,6 +134,11 @@ def build_configuration(
     for key, value in given.items():
         spec = declared.get(key)
         is_secret = bool(spec and spec.secret)
+        asked = store_secret
+        if is_secret and value.startswith(secrets.LITERAL_PREFIX):
+            value, asked = value[len(secrets.LITERAL_PREFIX) :], True
+        if is_secret and not asked and not secrets.is_reference(value):
+            raise secrets.not_stored(key, from_stdin=value == secrets.STDIN_MARKER)
         if value == "":
             raise InvalidInput(f"{key} is empty", hint=f"use --unset {key} to remove a value")
         if key == RATE_LIMIT_FIELD.name:
@@ -145,7 +155,7 @@ def build_configuration(
             redact.register(value)
             warnings.append(
                 f"the {key} given on the command line is visible in the process list and "
-                f"shell history; prefer --set {key}=env:NAME or --set {key}=-"
+                f"shell history; prefer --set {key}=env:NAME, file:/path or keyring:service/name"
             )
         if is_secret and not secrets.is_reference(value):
             redact.register(value)
@@ -164,6 +174,8 @@ def build_configuration(
             hint="pass " + " ".join(f"--set {f.name}=..." for f in missing),
         )
     for spec in missing:  # only secrets remain: ask for them (or fail with the flag to pass)
+        if not store_secret:
+            raise secrets.not_stored(spec.name, missing=True)
         value = secret_input.prompt(spec).strip()
         if not value:
             raise InvalidInput(f"{spec.name} is empty")
@@ -317,6 +329,7 @@ def add(
     enabled: bool,
     secret_input: SecretInput,
     test: Callable[[type[PlatformAdapter], Connection], str] | None,
+    store_secret: bool = False,
 ) -> OperationResult[AddedConnection]:
     """Validate everything, test the credentials (unless ``test`` is None), then save.
 
@@ -341,7 +354,9 @@ def add(
             ).one()
             priority = (highest or 0) + 1
     # no transaction is held while the operator types a secret or the platform answers
-    draft = build_configuration(adapter, given, secret_input=secret_input)
+    draft = build_configuration(
+        adapter, given, secret_input=secret_input, store_secret=store_secret
+    )
     row = VenuePlatform(
         venue_id=venue.id or 0,
         platform_type=platform_type,
@@ -409,6 +424,7 @@ def edit(
     *,
     priority: int | None,
     secret_input: SecretInput,
+    store_secret: bool = False,
 ) -> OperationResult[ConnectionInfo]:
     """Merge changes into the configuration (never replace it)."""
     from prima_cli.store.types import utcnow
@@ -421,7 +437,12 @@ def edit(
         venue, row = _find(session, venue_ref, platform_type)
         adapter = _adapter(platform_type)
         draft = build_configuration(
-            adapter, given, existing=row.configuration, unset=unset, secret_input=secret_input
+            adapter,
+            given,
+            existing=row.configuration,
+            unset=unset,
+            secret_input=secret_input,
+            store_secret=store_secret,
         )
         row.configuration = draft.configuration
         if priority is not None:

@@ -171,11 +171,21 @@ def create(
     try:
         if go:
             _run_placement(store, booking_id, reference, plan, seen, http)
+            plan.warnings.extend(_hand_to_workers(store, booking_id))
         created = _outcome(load(store, booking_id), replayed and not go)
     except PrimaError as err:
         err.warnings[:0] = plan.warnings
         raise
     return OperationResult(created, list(plan.warnings))
+
+
+def _hand_to_workers(store: Store, booking_id: int) -> list[str]:
+    """Where workers run (PostgreSQL), a booking no platform took for a passing reason is
+    queued for a push with backoff (``core/jobs/outbox_jobs.py``)."""
+    from prima_cli.core.jobs.outbox_jobs import hand_to_workers
+
+    said = hand_to_workers(store, booking_id)
+    return [said] if said else []
 
 
 def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, seen: int,

@@ -116,7 +116,7 @@ def _booking_steps(store: Store, http: HttpOptions) -> DemoStep:
     ).value.booking  # fmt: skip
     placed = created.confirmed_attempt
     shown = bookings.show(store, created.reference).value
-    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).value
+    cancelled = bookings.cancel(store, created.reference, "CHANGED_PLANS", http).value.booking
     lines = [
         f"created {created.reference} at {demo.slug} for {when} 20:30, party of {PARTY_SIZE}: "
         f"{created.status} on {placed.platform_type if placed else '?'} "
@@ -202,6 +202,7 @@ def run_demo(
                 enabled=True,
                 secret_input=_NoSecretInput(),
                 test=tester,
+                store_secret=True,  # the simulator's own throwaway keys
             ).value
             c = added_.connection
             lines.append(f"{demo.slug} -> {ptype} (priority {priority}): {added_.test_detail}")

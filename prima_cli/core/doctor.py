@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,6 +17,8 @@ class Check:
     name: str
     ok: bool
     detail: str
+    #: the exit code this check stands for when it fails
+    exit_code: ExitCode = ExitCode.CONFIG
 
 
 @dataclass
@@ -31,29 +34,47 @@ class DoctorReport:
     broken_plugins: list[dict[str, str]]
     unresolved_secrets: list[dict[str, Any]]
     checks: list[Check] = field(default_factory=list)
+    #: connections whose secrets are stored in the database as they are (not references)
+    literal_secrets: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def healthy(self) -> bool:
         return all(c.ok for c in self.checks)
 
 
-def check(db_option: str | None) -> OperationResult[DoctorReport]:
+def check(
+    db_option: str | None,
+    *,
+    max_sync_age: dt.timedelta | None = None,
+    max_attention: int | None = None,
+) -> OperationResult[DoctorReport]:
     """The health report, its warnings (secrets that do not resolve, plugins that failed to
-    load), and exit 78 unless every check passed."""
-    report = diagnose(db_option)
+    load), and its exit code: 0 when every check passed; 78 when the configuration is broken
+    (bad URL, schema not migrated, unresolved secrets, broken plugins); 75 when the database
+    cannot be reached now (try again later); 11 when only the sync's health checks failed
+    (``max_sync_age``, ``max_attention``)."""
+    report = diagnose(db_option, max_sync_age=max_sync_age, max_attention=max_attention)
     warnings = [
-        f"{item['venue']}/{item['platform_type']}: "
-        + ", ".join(f"{k} -> {r} is not set"
-                    for k, r in zip(item["keys"], item["references"], strict=True))
+        f"{item['venue']}/{item['platform_type']}: " + "; ".join(item["problems"])
         for item in report.unresolved_secrets
-    ]  # fmt: skip
+    ]
     warnings += [f"platform plugin {p['name']} failed to load: {p['error']}"
                  for p in report.broken_plugins]  # fmt: skip
-    outcome = ExitCode.OK if report.healthy else ExitCode.CONFIG
+    failed = {c.exit_code for c in report.checks if not c.ok}
+    outcome = next((code for code in _PRECEDENCE if code in failed), ExitCode.OK)
     return OperationResult(report, warnings, outcome)
 
 
-def diagnose(db_option: str | None) -> DoctorReport:
+#: the code of a report with several failed checks: the one that needs a person first
+_PRECEDENCE = (ExitCode.CONFIG, ExitCode.TEMPFAIL, ExitCode.UNHEALTHY)
+
+
+def diagnose(
+    db_option: str | None,
+    *,
+    max_sync_age: dt.timedelta | None = None,
+    max_attention: int | None = None,
+) -> DoctorReport:
     from sqlalchemy.exc import SQLAlchemyError
 
     from prima_cli.core import secrets
@@ -69,6 +90,7 @@ def diagnose(db_option: str | None) -> DoctorReport:
     store = Store(url)
     current: str | None = None
     unresolved: list[dict[str, Any]] = []
+    literal: list[dict[str, Any]] = []
     adapters = registry.available()
     broken = [{"name": b.name, "target": b.target, "error": b.error} for b in registry.broken()]
     try:
@@ -80,17 +102,23 @@ def diagnose(db_option: str | None) -> DoctorReport:
         checks.append(Check("database", True, f"reachable ({store.display_url})"))
         if current == schema.HEAD:
             checks.append(Check("schema", True, f"at {current}"))
-            unresolved = _unresolved(store, adapters, secrets)
+            unresolved, literal = _secrets(store, adapters, secrets)
             checks.append(
                 Check(
                     "secrets",
                     not unresolved,
-                    "every env: reference resolves"
+                    "every secret reference resolves"
+                    + (
+                        f"; {len(literal)} connection(s) store secrets in the database"
+                        if literal
+                        else ""
+                    )
                     if not unresolved
                     else f"{len(unresolved)} connection(s) with unresolved secrets",
                 )
             )
             checks.append(Check("circuit breakers", *breaker_summary(store)))
+            checks += _health(store, max_sync_age, max_attention)
         else:
             checks.append(
                 Check(
@@ -100,7 +128,7 @@ def diagnose(db_option: str | None) -> DoctorReport:
                 )
             )
     except PrimaError as err:
-        checks.append(Check("database", False, err.message))
+        checks.append(Check("database", False, err.message, err.exit_code))
     finally:
         store.dispose()
     checks.append(
@@ -122,30 +150,50 @@ def diagnose(db_option: str | None) -> DoctorReport:
         broken_plugins=broken,
         unresolved_secrets=unresolved,
         checks=checks,
+        literal_secrets=literal,
     )
 
 
-def _unresolved(store: Any, adapters: dict[str, Any], secrets: Any) -> list[dict[str, Any]]:
+def _health(
+    store: Any, max_sync_age: dt.timedelta | None, max_attention: int | None
+) -> list[Check]:
+    from prima_cli.core import health
+    from prima_cli.store.types import utcnow
+
+    if max_sync_age is None and max_attention is None:
+        return []
+    found = health.evaluate(health.read_facts(store), now=utcnow(), max_sync_age=max_sync_age,
+                            max_attention=max_attention)  # fmt: skip
+    return [Check(c.name, c.ok, c.detail, ExitCode.UNHEALTHY) for c in found]
+
+
+def _secrets(
+    store: Any, adapters: dict[str, Any], secrets: Any
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Connections whose secret references do not resolve now (with why), and those whose
+    secrets are stored literally in the database."""
     from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
-    found = []
+    unresolved, literal = [], []
     with store.session() as session:
         rows = session.exec(
             select(VenuePlatform, Venue).join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
         ).all()
         for row, venue in rows:
             adapter = adapters.get(row.platform_type)
-            keys = adapter.secret_fields() if adapter else ()
-            missing = secrets.unresolved(row.configuration or {}, keys)
+            keys = sorted(adapter.secret_fields()) if adapter else []
+            config = row.configuration or {}
+            where = {"venue": venue.slug, "platform_type": row.platform_type}
+            missing = secrets.unresolved(config, keys)
             if missing:
-                found.append(
-                    {
-                        "venue": venue.slug,
-                        "platform_type": row.platform_type,
-                        "keys": missing,
-                        "references": [row.configuration[k] for k in missing],
-                    }
+                references = [config[k] for k in missing]
+                problems = [secrets.problem(k, config[k]) for k in missing]
+                unresolved.append(
+                    {**where, "keys": missing, "references": references, "problems": problems}
                 )
-    return found
+            stored = secrets.literal(config, keys)
+            if stored:
+                literal.append({**where, "keys": stored})
+    return unresolved, literal

@@ -33,6 +33,7 @@ from prima_cli.core.booking_state import (
 )
 from prima_cli.errors import (
     DatabaseUnavailable,
+    ExitCode,
     PlatformAmbiguousOutcome,
     PlatformNoAvailability,
     PlatformRejected,
@@ -255,6 +256,9 @@ def _unrecorded(err: DatabaseUnavailable, reference: str, platform: str) -> Data
         hint=f"do not create it again: once the database is back, run `prima bookings "
         f"reconcile {reference}`",
     )
+    # the platform may hold it: whatever the database did, the outcome is unknown
+    lost.exit_code = ExitCode.OUTCOME_UNKNOWN
+    lost.retryable = False
     lost.details = {"booking": reference}
     return lost
 

@@ -8,9 +8,10 @@
 4. refresh the statuses of upcoming reservations where the platform can list them;
 5. record the outcome on the connection and in the run record.
 
-A run holds the store-wide lock (exit 75 when taken). Workers (``--worker``) instead claim
-connections with leases (``core/sync_claims.py``), so several machines share one store. What
-a run writes is in ``core/sync_records.py``, the status rules in ``core/sync_statuses.py``.
+A run holds the store-wide lock (exit 75 when taken). Beyond one machine, the job engine
+(``core/jobs/``) runs the same per-connection sync, :func:`sync_connection`, one job per
+connection. What a run writes is in ``core/sync_records.py``, the status rules in
+``core/sync_statuses.py``.
 """
 
 from __future__ import annotations
@@ -18,23 +19,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from prima_cli.core import snapshots
+from prima_cli.core import snapshots, sync_log
 from prima_cli.core import targets as targets_core
-from prima_cli.core.booking_state import AttemptState, BookingStatus, owner
+from prima_cli.core.booking_state import AttemptState, BookingStatus
 from prima_cli.core.credentials import CredentialChecks
 from prima_cli.core.db_retry import when_free
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
-from prima_cli.core.sync_claims import Claims, all_targets
 from prima_cli.core.sync_records import WRITE_BATCH, finish_run, record_outcomes, start_run
+from prima_cli.core.sync_targets import all_targets
 from prima_cli.core.sync_values import (
     FAILED,
+    AuthStep,
     AvailabilityStep,
     ConnectionOutcome,
     Planned,
@@ -65,23 +67,27 @@ class _Work:
     orphans: dict[int, tuple[int, ...]] = field(default_factory=dict)
 
 
-def _work(store: Store) -> _Work:
+def _work(store: Store, connection_id: int | None = None) -> _Work:
+    """For every connection, or for one (a job syncs a single connection)."""
     from sqlmodel import col, select
 
     from prima_cli.core.reconcile_attempts import orphan_owners
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
     now = utcnow()
+    on = col(PlatformReservation.venue_platform_id)
     with store.session() as session:
         rows = session.exec(
             select(PlatformReservation.venue_platform_id, PlatformReservation.state,
                    Booking.cancel_requested_at, Booking.status)
             .join(Booking, col(Booking.id) == col(PlatformReservation.booking_id))
-            .where(col(PlatformReservation.venue_platform_id).is_not(None),
+            .where(on.is_not(None) if connection_id is None else on == connection_id,
                    Booking.starts_at > now - dt.timedelta(days=1))
         ).all()  # fmt: skip
         orphans: dict[int, list[int]] = {}
         for booking, _platform, owner_id in orphan_owners(session, now):
+            if connection_id is not None and owner_id != connection_id:
+                continue
             if owner_id is not None and booking.id is not None:
                 orphans.setdefault(owner_id, []).append(booking.id)
     open_: set[int] = set()
@@ -105,13 +111,30 @@ def _work(store: Store) -> _Work:
 # --- one connection ------------------------------------------------------------------
 
 
+#: hands an outbox booking to someone else (the job engine) instead of pushing it in the
+#: sync: (booking id, the target it never reached or None for an orphan) -> queued or not
+OutboxHandOff = Callable[[int, targets_core.Target | None], Awaitable[bool]]
+
+
 @dataclass(frozen=True)
 class _Ctx:
     store: Store
     client: httpx.AsyncClient
     options: SyncOptions
     work: _Work
-    checks: CredentialChecks
+    hand_off: OutboxHandOff | None = None
+    #: the run's credentials checks: one per credential, shared by its connections
+    checks: CredentialChecks = field(default_factory=CredentialChecks)
+
+
+async def sync_connection(store: Store, client: httpx.AsyncClient, options: SyncOptions,
+                          target: targets_core.Target, hand_off: OutboxHandOff | None = None,
+                          ) -> ConnectionOutcome:  # fmt: skip
+    """One connection's sync, the same steps a run takes for each of its connections; with
+    ``hand_off``, its outbox bookings are handed off instead of pushed here. Nothing is
+    recorded: the caller writes the outcome (``sync_records.record_outcomes``)."""
+    ctx = _Ctx(store, client, options, _work(store, target.connection_id), hand_off)
+    return await _sync_one(ctx, target)
 
 
 async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome:
@@ -122,9 +145,10 @@ async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome
             raise target.error or PrimaError("cannot use this connection")
         adapter = target.adapter(ctx.client)
         try:
-            outcome.steps.auth = (await ctx.checks.check(adapter, target.connection)).detail
+            checked = await ctx.checks.check(adapter, target.connection)
+            outcome.steps.auth = AuthStep("ok", checked.detail)
         except PrimaError as err:
-            outcome.steps.auth = "failed"
+            outcome.steps.auth = AuthStep("failed")
             raise err
         errors: list[PrimaError] = []
         for step in (_availability, _reconcile, _statuses):
@@ -185,10 +209,13 @@ async def _reconcile(
     by = {k: 0 for k in Outcome}
     for item in report.items:
         by[item.outcome] += 1
-    pushed, push_errors = 0, []
+    pushed, queued, push_errors = 0, 0, []
     todo: list[tuple[int, targets_core.Target | None]] = [(b, target) for b in _outbox(store, cid)]
     todo += [(b, None) for b in ctx.work.orphans.get(cid, ())]
     for booking_id, only in todo:
+        if ctx.hand_off is not None:
+            queued += await ctx.hand_off(booking_id, only)
+            continue
         try:
             placed = await push_async(store, client, booking_id, only)
         except PrimaError as err:
@@ -203,7 +230,8 @@ async def _reconcile(
     settled = by[Outcome.FOUND] + by[Outcome.NOT_FOUND] + by[Outcome.CANCELLED]
     outcome.steps.reconcile = ReconcileStep(settled=settled, manual=by[Outcome.MANUAL],
                                             in_flight=by[Outcome.IN_FLIGHT],
-                                            errors=by[Outcome.ERROR], pushed=pushed)  # fmt: skip
+                                            errors=by[Outcome.ERROR], pushed=pushed,
+                                            queued=queued if ctx.hand_off else None)  # fmt: skip
     failed = next((i for i in report.items if i.outcome == Outcome.ERROR), None)
     if failed is not None:  # the platform's own error, so the exit code says what happened
         raise failed.error or PrimaError(f"reconciliation failed for {failed.booking}")
@@ -267,7 +295,7 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
     """``options.concurrency`` workers take connections from one queue; each worker owns a
     client with a single kept-alive HTTP connection (a connection's steps run in order).
     One shared pool would cost more CPU than the requests themselves: httpcore scans every
-    pooled connection on each request. ``targets`` may be lazy (a worker claims as it goes)."""
+    pooled connection on each request."""
     work = _work(store)
     checks = CredentialChecks()  # one credentials check per credential, shared by the workers
     queue = iter(targets)  # shared by the workers: one event loop, so no lock is needed
@@ -279,9 +307,10 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
 
     async def worker() -> None:
         async with open_client(replace(http, max_connections=1), store) as client:
-            ctx = _Ctx(store, client, options, work, checks)
+            ctx = _Ctx(store, client, options, work, checks=checks)
             for target in queue:
                 outcome = await _sync_one(ctx, target)
+                sync_log.connection_done(run_id, outcome)
                 pending.append(outcome)
                 done.append(outcome)
                 if len(pending) >= WRITE_BATCH:
@@ -302,6 +331,7 @@ def _run(store: Store, targets: Iterable[targets_core.Target], options: SyncOpti
     """Sync ``targets`` as run ``run_id``, then record how the run ended, also when it was
     stopped before the end; the run's status."""
     completed = False
+    sync_log.run_started(run_id, options)
     try:
         run(_sync_targets(store, targets, options, http, run_id, progress, total, done))
         completed = True
@@ -329,29 +359,24 @@ def plan(store: Store, options: SyncOptions) -> OperationResult[SyncPlan]:
 def sync(
     store: Store, options: SyncOptions, http: HttpOptions, progress: Progress | None = None
 ) -> OperationResult[SyncReport]:
-    """One run: under the store lock, or as a lease-claiming worker. The outcome is the
-    batch's, and 7 (partial) while bookings need the operator, as ``bookings reconcile``
-    exits, so that cron does not take the run for a clean one."""
+    """One run under the store lock. The outcome is the batch's, and 7 (partial) while
+    bookings need the operator, as ``bookings reconcile`` exits, so that cron does not take
+    the run for a clean one."""
     from prima_cli.core import run_lock
     from prima_cli.core.sync_history import read_run
 
     options.check()
     started = utcnow()
     done: list[ConnectionOutcome] = []
-    if options.worker:
-        me = f"{owner()}:{started.timestamp():.0f}"
+    with run_lock.exclusive(store, "sync", wait=options.wait):
+        targets = all_targets(store, options)
         run_id = when_free(start_run, store, options)
-        claims = Claims(store, options, me)
-        status = _run(store, claims, options, http, run_id, progress,
-                      lambda: claims.claimed, done)  # fmt: skip
-    else:
-        with run_lock.exclusive(store, "sync", wait=options.wait):
-            targets = all_targets(store, options)
-            run_id = when_free(start_run, store, options)
-            status = _run(store, targets, options, http, run_id, progress,
-                          lambda: len(targets), done)  # fmt: skip
+        status = _run(store, targets, options, http, run_id, progress,
+                      lambda: len(targets), done)  # fmt: skip
     report = SyncReport(run_id, status, started, utcnow(), done, read_run(store, run_id))
     code = batch_exit_code([o.error for o in done if o.status == FAILED], len(done))
     if code == ExitCode.OK and report.counts["attention"]:
         code = int(ExitCode.PARTIAL)
+    took = round((report.finished_at - started).total_seconds() * 1000)
+    sync_log.run_finished(run_id, status, took, code)
     return OperationResult(report, outcome=code)

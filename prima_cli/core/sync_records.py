@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import TYPE_CHECKING
 
 from prima_cli.core import snapshots
 from prima_cli.core.booking_state import owner
-from prima_cli.core.sync_values import FAILED, OK, ConnectionOutcome, SyncOptions, summarise
+from prima_cli.core.sync_values import OK, ConnectionOutcome, SyncOptions, summarise
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -18,7 +17,7 @@ WRITE_BATCH = 25
 
 
 def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int | None) -> None:
-    """Each connection's snapshot, last-sync fields, lease release and result row, for a
+    """Each connection's snapshot, last-sync fields and result row, for a
     batch of connections in one transaction (per-connection all-or-nothing is kept).
     Executemany statements: a sync writes thousands of rows, and per-row ORM statements
     cost more CPU than the HTTP calls that produced them."""
@@ -42,7 +41,7 @@ def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int
                         bindparam("synced_at", type_=connections.c.last_synced_at.type),
                         connections.c.last_synced_at),
                     last_sync_attempt_at=now, last_sync_status=bindparam("status"),
-                    last_error=bindparam("error"), lease_owner=None, lease_expires_at=None),
+                    last_error=bindparam("error")),
             [{"connection_id": o.connection_id, "status": o.status,
               "synced_at": now if o.status == OK else None,  # a failure keeps the last success
               "error": o.error.message if o.error else None} for o in outcomes],
@@ -64,29 +63,23 @@ def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int
         outcome.snapshot = None  # written: do not keep thousands of slots per connection
 
 
-def start_run(store: Store, options: SyncOptions) -> int:
-    """Record a run as started (runs left "running" by a dead process become "interrupted");
-    its id."""
+def start_run(store: Store, options: SyncOptions, *, worker: bool = False) -> int:
+    """Record a run as started; its id. A run under the store lock first marks the other
+    lock-holding runs still "running" as "interrupted" (their process died); a ``worker``
+    run (opened by the job engine's fan-out) is closed by its last job instead."""
     from sqlmodel import col, update
 
     from prima_cli.store.sync_tables import SyncRun
 
     with store.session() as session:
-        if not options.worker:  # we hold the lock: any other non-worker "running" run died
+        if not worker:  # we hold the lock: any other non-worker "running" run died
             session.exec(  # type: ignore[call-overload]
                 update(SyncRun)
                 .where(col(SyncRun.status) == "running", col(SyncRun.trigger) != "worker")
                 .values(status="interrupted")
             )
-        stale = utcnow() - dt.timedelta(seconds=options.lease)
-        session.exec(  # type: ignore[call-overload]
-            update(SyncRun)
-            .where(col(SyncRun.status) == "running", col(SyncRun.trigger) == "worker",
-                   col(SyncRun.started_at) < stale)
-            .values(status="interrupted")
-        )  # fmt: skip
         run_row = SyncRun(
-            trigger="worker" if options.worker else options.trigger,
+            trigger="worker" if worker else options.trigger,
             worker=owner(),
             status="running",
             options={
@@ -94,7 +87,7 @@ def start_run(store: Store, options: SyncOptions) -> int:
                 "platform_type": options.platform_type,
                 "days": options.days,
                 "concurrency": options.concurrency,
-                "worker": options.worker,
+                "worker": worker,
             },
         )
         session.add(run_row)
@@ -110,7 +103,7 @@ def finish_run(
     (Ctrl-C, a database that stayed busy): "interrupted", whatever the outcomes so far."""
     from prima_cli.store.sync_tables import SyncRun
 
-    failed = sum(o.status == FAILED for o in outcomes)
+    failed = sum(o.status != OK for o in outcomes)  # a job run's "skipped" ones too
     status = ("interrupted" if not completed else "empty" if not outcomes
               else "ok" if not failed
               else "failed" if failed == len(outcomes) else "partial")  # fmt: skip

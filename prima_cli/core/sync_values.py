@@ -27,9 +27,6 @@ class SyncOptions:
     days: int = 7
     concurrency: int = 10
     wait: float = 0.0
-    worker: bool = False
-    window: int = 300  # seconds: a worker syncs each connection once per window
-    lease: int = 300  # seconds a worker's claim lasts if it dies
     trigger: str = "manual"
 
     def check(self) -> None:
@@ -38,10 +35,8 @@ class SyncOptions:
             raise InvalidInput("--days must be between 1 and 60")
         if not 1 <= self.concurrency <= 200:
             raise InvalidInput("--concurrency must be between 1 and 200")
-        if not 0 <= self.wait < math.inf or self.window < 10 or self.lease < 10:  # NaN: False
-            raise InvalidInput(
-                "--wait must be a finite number of seconds >= 0; --window and --lease at least 10"
-            )
+        if not 0 <= self.wait < math.inf:  # NaN: False
+            raise InvalidInput("--wait must be a finite number of seconds >= 0")
 
 
 def _record(step: Any) -> dict[str, Any]:
@@ -72,19 +67,40 @@ class AvailabilityStep:
 
 
 @dataclass(frozen=True)
+class AuthStep:
+    """The credential check: ok (with what the platform verified) or failed."""
+
+    status: str
+    detail: str | None = None
+
+    @classmethod
+    def from_record(cls, data: Mapping[str, Any] | str) -> AuthStep:
+        if isinstance(data, str):  # runs recorded before steps were typed: the detail alone
+            return cls("failed") if data == "failed" else cls("ok", data)
+        detail = data.get("detail")
+        return cls(str(data.get("status", "")), str(detail) if detail is not None else None)
+
+
+@dataclass(frozen=True)
 class ReconcileStep:
     """Reconciliation and the outbox: attempts settled, left to the operator (``manual``),
-    still in flight or failed, and bookings pushed to the platform."""
+    still in flight or failed, and bookings pushed to the platform, or (a worker's sync)
+    ``queued`` as push jobs."""
 
     settled: int = 0
     manual: int = 0
     in_flight: int = 0
     errors: int = 0
     pushed: int = 0
+    queued: int | None = None
 
     @classmethod
     def from_record(cls, data: Mapping[str, Any]) -> ReconcileStep:
-        return cls(*(_int(data.get(f.name)) or 0 for f in fields(cls)))
+        def count(name: str) -> int:
+            return _int(data.get(name)) or 0
+
+        return cls(count("settled"), count("manual"), count("in_flight"), count("errors"),
+                   count("pushed"), _int(data.get("queued")))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -106,8 +122,7 @@ class StatusesStep:
 class SyncSteps:
     """What each step of one connection's sync did; a step that did not run stays None."""
 
-    #: what the credential check verified, or "failed"
-    auth: str | None = None
+    auth: AuthStep | None = None
     availability: AvailabilityStep | None = None
     reconcile: ReconcileStep | None = None
     statuses: StatusesStep | None = None
@@ -115,10 +130,8 @@ class SyncSteps:
     def to_record(self) -> dict[str, Any]:
         """The stored form: the steps that ran, each as the mapping of its set fields."""
         data: dict[str, Any] = {}
-        if self.auth is not None:
-            data["auth"] = self.auth
-        for name, step in (("availability", self.availability), ("reconcile", self.reconcile),
-                           ("statuses", self.statuses)):  # fmt: skip
+        for name, step in (("auth", self.auth), ("availability", self.availability),
+                           ("reconcile", self.reconcile), ("statuses", self.statuses)):  # fmt: skip
             if step is not None:
                 data[name] = _record(step)
         return data
@@ -138,7 +151,7 @@ class SyncSteps:
             part("statuses"),
         )
         return cls(
-            auth=str(auth) if auth is not None else None,
+            auth=AuthStep.from_record(auth) if isinstance(auth, str | Mapping) else None,
             availability=AvailabilityStep.from_record(availability) if availability else None,
             reconcile=ReconcileStep.from_record(reconcile) if reconcile else None,
             statuses=StatusesStep.from_record(statuses) if statuses else None,
@@ -167,7 +180,7 @@ def summarise(outcomes: list[ConnectionOutcome]) -> dict[str, int]:
     counts = {"connections": len(outcomes), "ok": 0, "failed": 0, "availability_days": 0,
               "reconciled": 0, "pushed": 0, "statuses_changed": 0, "attention": 0}  # fmt: skip
     for o in outcomes:
-        counts[o.status] += 1
+        counts[o.status] = counts.get(o.status, 0) + 1  # "skipped" only where a job skips
         steps = o.steps
         if steps.availability is not None:
             counts["availability_days"] += steps.availability.days or 0

@@ -17,7 +17,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from prima_cli.errors import ConfigError
-from prima_cli.store import schema
+from prima_cli.store import job_schema, schema
 from prima_cli.store.engine import connect_error
 from prima_cli.store.store import Store
 
@@ -140,6 +140,7 @@ def upgrade(store: Store) -> MigrateResult:
             pending = _pending(schema.LEGACY if adopted else current)
             if pending:
                 command.upgrade(cfg, "head")
+            job_schema.ensure(conn, notes)
             final = schema.current_revision(conn)
     except SQLAlchemyError as exc:
         raise connect_error(store.url, exc) from exc

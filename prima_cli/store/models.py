@@ -61,6 +61,3 @@ class VenuePlatform(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=sa.Text)
     created_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
     updated_at: dt.datetime = Field(default_factory=utcnow, sa_type=UTCDateTime, nullable=False)
-    # worker leases (revision 0004): who syncs this connection now, and until when
-    lease_owner: str | None = Field(default=None, sa_type=sa.String(120))
-    lease_expires_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)

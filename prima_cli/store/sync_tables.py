@@ -39,6 +39,8 @@ class SyncResult(SQLModel, table=True):
     model_config = DEFER
 
     __tablename__ = "sync_results"
+    #: a connection is synced once per run, also when a job engine runs its sync twice
+    __table_args__ = (sa.Index("uq_sync_result", "run_id", "venue_platform_id", unique=True),)
 
     id: int | None = Field(default=None, primary_key=True)
     run_id: int = Field(

@@ -95,7 +95,7 @@ def create_legacy_export(url: str) -> None:
 
 
 def check_migrated_connections(cli: CLI) -> None:
-    conns = {c["venue"]["slug"]: c for c in cli.ok("platforms", "list", "--json").json()}
+    conns = {c["venue"]: c for c in cli.ok("platforms", "list", "--json").json()}
     assert set(conns) == {"uno", "dos"}
     uno, dos = conns["uno"], conns["dos"]
     assert uno["platform_type"] == "covermanager"

@@ -66,7 +66,7 @@ def test_add_with_env_reference_then_show_and_list(venue: CLI) -> None:
     assert added["enabled"] is True and added["priority"] == 1
     assert added["test"] == {"tested": False, "detail": None}
     shown = venue.ok("platforms", "show", "pepe", "covermanager", "--json").json()
-    assert shown["venue"]["slug"] == "pepe"
+    assert shown["venue"] == "pepe"
     listed = venue.ok("platforms", "list", "--json").json()
     assert [c["id"] for c in listed] == [added["id"]]
 
@@ -80,7 +80,7 @@ def test_literal_secret_is_masked_everywhere_and_warned(venue: CLI) -> None:
         "--set",
         "restaurant_id=casa-pepe",
         "--set",
-        f"api_key={SECRET}",
+        f"api_key=literal:{SECRET}",
         "--no-test",
     )
     assert "visible in the process list" in result.stderr
@@ -108,6 +108,7 @@ def test_secret_from_stdin(venue: CLI) -> None:
         "restaurant_id=casa-pepe",
         "--set",
         "api_key=-",
+        "--store-secret",
         "--no-test",
         "--json",
         input=SECRET + "\n",
@@ -144,6 +145,7 @@ def test_missing_secret_on_a_terminal_is_prompted_hidden(
         "covermanager",
         "--set",
         "restaurant_id=casa-pepe",
+        "--store-secret",
         "--no-test",
         "--json",
         tty=True,

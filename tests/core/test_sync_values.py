@@ -6,6 +6,7 @@ import pytest
 
 from prima_cli.cli.views.sync import steps
 from prima_cli.core.sync_values import (
+    AuthStep,
     AvailabilityStep,
     ReconcileStep,
     StatusesStep,
@@ -14,23 +15,25 @@ from prima_cli.core.sync_values import (
 
 EXAMPLES = [
     SyncSteps(),
-    SyncSteps(auth="failed"),
+    SyncSteps(auth=AuthStep("failed")),
     SyncSteps(
-        auth="API key accepted",
+        auth=AuthStep("ok", "API key accepted"),
         availability=AvailabilityStep("ok", days=7, slots=120),
         reconcile=ReconcileStep(settled=1, manual=2, in_flight=0, errors=0, pushed=3),
         statuses=StatusesStep("ok", listed=4, changed=1),
     ),
     SyncSteps(
-        auth="ok",
+        auth=AuthStep("ok", "ok"),
         availability=AvailabilityStep("unsupported", detail="no calendar"),
         reconcile=ReconcileStep(),
         statuses=StatusesStep("unsupported"),
     ),
     SyncSteps(
-        auth="ok", availability=AvailabilityStep("refused", days=0), statuses=StatusesStep("failed")
+        auth=AuthStep("ok", "ok"),
+        availability=AvailabilityStep("refused", days=0),
+        statuses=StatusesStep("failed"),
     ),
-    SyncSteps(auth="ok", availability=AvailabilityStep("failed")),
+    SyncSteps(auth=AuthStep("ok", "ok"), availability=AvailabilityStep("failed")),
 ]
 
 
@@ -45,9 +48,16 @@ def test_the_view_prints_the_stored_record_and_reads_back_alike(value: SyncSteps
 def test_the_record_keeps_the_keys_each_step_set() -> None:
     record = EXAMPLES[3].to_record()
     assert record == {
-        "auth": "ok",
+        "auth": {"status": "ok", "detail": "ok"},
         "availability": {"status": "unsupported", "detail": "no calendar"},
         "reconcile": {"settled": 0, "manual": 0, "in_flight": 0, "errors": 0, "pushed": 0},
         "statuses": {"status": "unsupported"},
     }
     assert list(EXAMPLES[2].to_record()["availability"]) == ["status", "days", "slots"]
+
+
+def test_runs_recorded_before_typed_steps_read_their_auth_prose() -> None:
+    assert SyncSteps.from_record({"auth": "API key accepted"}).auth == AuthStep(
+        "ok", "API key accepted"
+    )
+    assert SyncSteps.from_record({"auth": "failed"}).auth == AuthStep("failed")

@@ -40,7 +40,7 @@ def cm_settings(
         "--set",
         f"restaurant_id={restaurant}",
         "--set",
-        f"api_key={key or creds.api_key}",
+        f"api_key=literal:{key or creds.api_key}",
         "--set",
         f"base_url={creds.base_url}",
     ]
@@ -54,7 +54,7 @@ def restoo_settings(
         "--set",
         f"account={account}",
         "--set",
-        f"api_key={key or creds.api_key}",
+        f"api_key=literal:{key or creds.api_key}",
         "--set",
         f"base_url={creds.base_url}",
     ]

@@ -15,7 +15,7 @@ SLOT = {"discount": False}
 
 def test_an_id_held_by_another_booking_is_flagged(venues: CLI) -> None:
     venues.ok("platforms", "add", "madrid", "covermanager", "--set", "restaurant_id=casa",
-              "--set", "api_key=cm_test_key_0123456789", "--set", f"base_url={BASE}",
+              "--set", "api_key=literal:cm_test_key_0123456789", "--set", f"base_url={BASE}",
               "--no-test")  # fmt: skip
     with respx.mock(assert_all_called=True) as mock:
         mock.post(f"{BASE}/reserv/availability").mock(return_value=Response(200, json={

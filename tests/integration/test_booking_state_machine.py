@@ -105,7 +105,7 @@ def test_restoo_lost_answer_is_resolved_by_hand_with_a_note(venues: CLI, sandbox
               *restoo_settings(sandbox, account="prima-sbx-barcelona"))  # fmt: skip
     sandbox.inject("reset:restoo:/booking:POST:times=1")
     lost = book(venues, "--reference", "by-hand-1")
-    assert lost.exit_code == 69, lost.stderr
+    assert lost.exit_code == 8, lost.stderr
     reference = lost.error()["booking"]
     report = venues("bookings", "reconcile", "--json")
     assert report.exit_code == 7
@@ -153,7 +153,7 @@ def test_a_cancel_that_failed_is_finished_by_reconcile(madrid: CLI, sandbox: San
     created = book(madrid).json()  # type: ignore[attr-defined]
     sandbox.inject("reset:covermanager:reserv/cancel_client:phase=after:times=1")
     failed = madrid("bookings", "cancel", created["reference"], "--json")
-    assert failed.exit_code == 69, failed.stderr
+    assert failed.exit_code == 8, failed.stderr
     assert "reconcile" in failed.error()["hint"]
     shown = madrid.ok("bookings", "show", created["reference"], "--json").json()
     assert shown["status"] == "confirmed" and shown["cancel_requested_at"] is not None

@@ -80,7 +80,11 @@ def test_create_show_list_cancel(madrid: CLI, sandbox: Sandbox) -> None:
     assert cancelled["status"] == "cancelled" and cancelled["cancel_reason"] == "CHANGED_PLANS"
     assert sandbox.state.get(booking["external_id"]).status == "-5"
     again = madrid("bookings", "cancel", booking["reference"])
-    assert again.exit_code == 4 and "already cancelled" in again.stderr
+    assert again.exit_code == 0 and "already cancelled" in again.stderr  # the state asked for
+    assert sandbox.state.get(booking["external_id"]).status == "-5"
+    repeated = madrid.ok("bookings", "cancel", booking["reference"], "--json").json()
+    assert repeated["status"] == "cancelled" and repeated["changed"] is False
+    assert cancelled["changed"] is True
 
 
 @pytest.mark.parametrize(
@@ -160,7 +164,7 @@ def test_lost_answer_then_reconcile_ends_with_one_reservation(
 ) -> None:
     sandbox.inject("reset:covermanager:reserv/reserv:times=1")
     result = book(madrid, "--reference", "lost-1")
-    assert result.exit_code == 69, result.stderr
+    assert result.exit_code == 8, result.stderr
     error = result.error()
     assert error["type"] == "booking_outcome_unknown"
     reference = error["booking"]
@@ -333,7 +337,7 @@ def test_failed_cancel_leaves_the_booking_as_it_was(madrid: CLI, sandbox: Sandbo
     booking = book(madrid).json()
     sandbox.inject("500:covermanager:cancel_client:times=1")
     result = madrid("bookings", "cancel", booking["reference"])
-    assert result.exit_code == 69
+    assert result.exit_code == 8
     shown = madrid.ok("bookings", "show", booking["reference"], "--json").json()
     assert shown["status"] == "confirmed"
     assert sandbox.state.get(booking["external_id"]).status != "-5"
@@ -362,7 +366,7 @@ def test_restoo_unknown_outcome_is_flagged_for_the_operator(venues: CLI, sandbox
         "+351913572846",
         "--json",
     )
-    assert result.exit_code == 69
+    assert result.exit_code == 8
     reference = result.error()["booking"]
     report = venues("bookings", "reconcile", reference, "--json")
     assert report.exit_code == 7

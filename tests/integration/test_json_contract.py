@@ -1,13 +1,16 @@
-"""The JSON contract: the shape of every command's ``--json`` document, pinned.
+"""The JSON contract: the shape of every command's ``--json`` document, pinned and versioned.
 
 One scripted session against the simulator runs every command that prints JSON; each
 document's shape (keys, nesting and value types, recursively; lists by the shape of their
-items) is compared with ``tests/json_contract.json``. A field that appears, disappears or
-changes type fails here until the contract file is regenerated on purpose::
+items; date-times apart from other strings) is compared with ``json_contract.json`` beside
+this file, which also records the contract version (``prima_cli.cli.json_contract.VERSION``).
+A field that appears, disappears or changes type fails here; so does a regenerated contract
+whose version was not raised. Regenerate on purpose, after raising ``VERSION``::
 
     PRIMA_WRITE_JSON_CONTRACT=1 .venv/bin/python -m pytest tests/integration/test_json_contract.py
 
-and the change is then visible in review, next to the code that made it.
+which also rewrites the JSON Schemas shipped in ``prima_cli/schemas/json-contract.json``
+(``prima help json COMMAND``); the change is then visible in review, next to the code.
 """
 
 from __future__ import annotations
@@ -19,32 +22,16 @@ from typing import Any
 
 import pytest
 
+from prima_cli.cli.json_contract import NAIVE_DATETIME, SCHEMA_FILE, VERSION, schemas_of, shape
 from prima_cli.sandbox import Sandbox, SandboxConfig
 from tests.conftest import CLI
 from tests.integration.conftest import cm_settings, restoo_settings
 from tests.integration.test_bookings import GUEST, day
 
 CONTRACT = Path(__file__).with_name("json_contract.json")
+SCHEMAS = Path(__file__).parents[2] / "prima_cli" / "schemas" / SCHEMA_FILE
 
 pytestmark = pytest.mark.usefixtures("instant_retries")
-
-
-def shape(value: Any) -> Any:
-    """The type structure of a JSON value: dicts by key, lists by their items' shapes."""
-    if isinstance(value, dict):
-        return {key: shape(item) for key, item in sorted(value.items())}
-    if isinstance(value, list):
-        merged: dict[str, Any] = {}
-        for item in value:
-            merged[json.dumps(shape(item), sort_keys=True)] = shape(item)
-        return [merged[k] for k in sorted(merged)]
-    if isinstance(value, bool):
-        return "bool"
-    if isinstance(value, int | float):
-        return "number"
-    if isinstance(value, str):
-        return "string"
-    return "null"
 
 
 def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
@@ -90,6 +77,8 @@ def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
     run("platforms sync --dry-run", "platforms", "sync", "--days", "1", "--dry-run")
     run("platforms history", "platforms", "history")
     run("platforms history RUN", "platforms", "history", "1")
+    run("platforms history --connection", "platforms", "history", "--connection",
+        "madrid/covermanager", "--since", "1d")  # fmt: skip
     run("bookings availability --cached", "bookings", "availability", "madrid", "--date",
         day(), "--party", "2", "--cached")  # fmt: skip
     sb.inject("reset:restoo:/booking:POST:times=1")
@@ -105,14 +94,66 @@ def _session(cli: CLI, sb: Sandbox) -> dict[str, Any]:
         codes=(0, 2))  # fmt: skip
     run("venues remove", "venues", "remove", "madrid", "--yes", "--force")
     run("doctor", "doctor", codes=(0, 78))
+    run("doctor --max-sync-age", "doctor", "--max-sync-age", "1h", "--max-attention", "0",
+        codes=(0, 11, 78))  # fmt: skip
+    run("db prune", "db", "prune", "--older-than", "30d", "--dry-run")
     return docs
+
+
+def _strings(value: Any) -> list[str]:
+    if isinstance(value, dict):
+        return [s for item in value.values() for s in _strings(item)]
+    if isinstance(value, list):
+        return [s for item in value for s in _strings(item)]
+    return [value] if isinstance(value, str) else []
 
 
 def test_every_command_json_keeps_its_shape(migrated: CLI) -> None:
     with Sandbox(SandboxConfig(seed=7)) as sb:
-        shapes = {name: shape(doc) for name, doc in _session(migrated, sb).items()}
+        docs = _session(migrated, sb)
+    shapes = {name: shape(doc) for name, doc in docs.items()}
+    naive = [(n, s) for n, doc in docs.items() for s in _strings(doc) if NAIVE_DATETIME.match(s)]
+    assert not naive, f"date-times without an offset: {naive[:5]}"
     if os.environ.get("PRIMA_WRITE_JSON_CONTRACT"):
-        CONTRACT.write_text(json.dumps(shapes, indent=1, sort_keys=True) + "\n")
+        contract = {"version": VERSION, "documents": shapes}
+        CONTRACT.write_text(json.dumps(contract, indent=1, sort_keys=True) + "\n")
+        SCHEMAS.write_text(json.dumps(schemas_of(shapes), indent=1, sort_keys=True) + "\n")
     pinned = json.loads(CONTRACT.read_text())
-    changed = {n for n in set(pinned) | set(shapes) if pinned.get(n) != shapes.get(n)}
+    documents = pinned["documents"]
+    changed = {n for n in set(documents) | set(shapes) if documents.get(n) != shapes.get(n)}
     assert not changed, f"the JSON of {sorted(changed)} changed: regenerate the contract on purpose"
+    assert pinned["version"] == VERSION, (
+        f"json_contract.json pins version {pinned['version']} but the code says {VERSION}"
+    )
+    # the shipped schemas are the pinned shapes' (prima help json COMMAND)
+    assert json.loads(SCHEMAS.read_text()) == schemas_of(shapes)
+
+
+def test_a_changed_contract_needs_a_new_version() -> None:
+    """The version in the code is not the one of an older pinned contract with other shapes:
+    the history of json_contract.json in git holds each version's shapes once."""
+    import subprocess
+
+    root = Path(__file__).parents[2]
+    log = subprocess.run(
+        ["git", "log", "--format=%H", "--", str(CONTRACT.relative_to(root))],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if log.returncode != 0:
+        pytest.skip("not a git checkout")
+    current = json.loads(CONTRACT.read_text())
+    for commit in log.stdout.split():
+        shown = subprocess.run(
+            ["git", "show", f"{commit}:{CONTRACT.relative_to(root)}"],
+            cwd=root, capture_output=True, text=True, check=False,
+        )  # fmt: skip
+        if shown.returncode != 0:
+            continue
+        old = json.loads(shown.stdout)
+        old_version = old.get("version", 1) if "documents" in old else 1
+        old_docs = old.get("documents", old)
+        if old_version == current["version"]:
+            assert old_docs == current["documents"], (
+                f"json_contract.json at {commit[:10]} has version {old_version} with other "
+                "shapes: raise prima_cli.cli.json_contract.VERSION"
+            )

@@ -106,7 +106,7 @@ def test_legacy_group_adapter_is_a_first_class_platform(plugin_env, sandbox) -> 
             "--set",
             f"base_url={sandbox.base_url}",
             "--set",
-            "token=wrong-token-value",
+            "token=literal:wrong-token-value",
         ],
         env=plugin_env,
     )
@@ -122,6 +122,7 @@ def test_legacy_group_adapter_is_a_first_class_platform(plugin_env, sandbox) -> 
             f"base_url={sandbox.base_url}",
             "--set",
             "token=-",
+            "--store-secret",
             "--json",
         ],
         env=plugin_env,
@@ -170,7 +171,7 @@ def test_sdk_plugin_lists_connects_and_books_through_the_executable(sample_env) 
     with StubServer(ENDPOINTS) as server:
         added = run_prima(
             ["platforms", "add", "uno", "tapas", "--set", f"base_url={server.base_url}",
-             "--set", "api_key=-", "--no-test", "--json"],
+             "--set", "api_key=-", "--store-secret", "--no-test", "--json"],
             env=sample_env, input=API_KEY,
         )  # fmt: skip
         assert added.returncode == 0, added.stderr

@@ -10,6 +10,7 @@ from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from prima_cli.errors import ExitCode
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI
 
@@ -17,7 +18,7 @@ GUEST = ["--first-name", "Lucía", "--last-name", "Fernández Ruiz",
          "--email", "lucia.fernandez@gmail.com", "--phone", "612 48 39 07"]  # fmt: skip
 MADRID_CM = "prima-sbx-madrid"
 #: exit codes of the README's table
-DOCUMENTED_EXIT_CODES = frozenset({0, 1, 2, 3, 4, 5, 6, 7, 69, 75, 78, 130})
+DOCUMENTED_EXIT_CODES = frozenset(int(code) for code in ExitCode)
 
 
 def day(ahead: int = 3, tz: str = "Europe/Madrid") -> str:

@@ -138,7 +138,7 @@ def test_sync_and_reconcile_together_record_each_reservation_once(
                  (booking_args("madrid", w, guest=g) for g, w in batch)]  # fmt: skip
         for proc, a in procs:
             timed_out = prima.finish(proc, a)
-            assert timed_out.code == 69, str(timed_out)
+            assert timed_out.code == 8, str(timed_out)
         sb.clear_faults()
     assert sorted(b["status"] for b in prima.bookings()) == ["unknown"] * 10
     assert len(sb.state.reservations()) == 5
@@ -178,7 +178,7 @@ def test_reconcile_never_adopts_another_bookings_reservation(db_url: str, sandbo
     assert first.code == 0, str(first)
     sandbox.inject("500:covermanager:reserv/reserv:times=1")
     second = prima.run(*booking_args("madrid", "20:00", guest=0))
-    assert second.code == 69, str(second)
+    assert second.code == 8, str(second)
     ref = second.error()["booking"]
     (only,) = sandbox.state.reservations()
     report = prima.run("bookings", "reconcile", "--json")

@@ -24,7 +24,7 @@ from tests.reliability.support import (
 def test_a_create_retried_between_platforms_is_placed_once(madrid: CLI, sandbox: Sandbox) -> None:
     cm = sandbox.credentials().covermanager
     madrid.ok("platforms", "add", "madrid", "covermanager", "--set",
-              "restaurant_id=prima-sbx-madrid", "--set", f"api_key={cm.api_key}",
+              "restaurant_id=prima-sbx-madrid", "--set", f"api_key=literal:{cm.api_key}",
               "--set", f"base_url={cm.base_url}")  # fmt: skip
     madrid.ok("platforms", "add", "madrid", "restoo",
               *restoo_settings(sandbox, account="prima-sbx-barcelona"))  # fmt: skip

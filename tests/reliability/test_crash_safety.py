@@ -100,7 +100,7 @@ def test_sync_killed_while_pushing(cm: CLI, sandbox: Sandbox, phase: str) -> Non
     interrupted, completes, and the guest holds exactly one reservation."""
     sandbox.inject("500:covermanager:reserv/reserv:times=1")
     lost = cm(*create_args("madrid", "20:00", "--reference", "outbox-1", "--json"))
-    assert lost.exit_code == 69
+    assert lost.exit_code == 8
     in_flight = hanging(sandbox, "reserv/reserv", phase)
     kill_when(["platforms", "sync", "--days", "1"], in_flight)
     assert len(sandbox.state.reservations()) == (1 if phase == "after" else 0)
@@ -122,7 +122,7 @@ def test_sync_killed_while_pushing(cm: CLI, sandbox: Sandbox, phase: str) -> Non
 def test_sync_killed_while_reconciling(cm: CLI, sandbox: Sandbox) -> None:
     sandbox.inject("reset:covermanager:reserv/reserv:times=1")
     landed = cm(*create_args("madrid", "20:00", "--json"))
-    assert landed.exit_code == 69
+    assert landed.exit_code == 8
     in_flight = hanging(sandbox, "get_reservs")
     kill_when(["platforms", "sync", "--days", "1"], in_flight)
     assert_store_usable(cm)

@@ -288,14 +288,15 @@ def test_the_run_lock_with_the_server_gone(pg: PrivatePostgres, pg_url: str) -> 
 # --- bookings (their messages belong to the booking state machine) ------------------------
 
 
-def test_create_with_the_database_stopped_after_the_platform_booked_is_75_without_sql(
+def test_create_with_the_database_stopped_after_the_platform_booked_is_8_without_sql(
     pg: PrivatePostgres, pg_url: str, pg_cli: CLI, sandbox: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     fired = when_called(monkeypatch, sandbox.state, "book", pg.stop)
     result = pg_cli(*create_args(), "--reference", "order-1", "--json")
     assert fired and len(sandbox.state.reservations()) == 1
-    assert result.exit_code == ExitCode.TEMPFAIL, result.stderr
+    # the platform holds it: outcome unknown (reconcile), never "try again"
+    assert result.exit_code == ExitCode.OUTCOME_UNKNOWN, result.stderr
     unavailable(result.stderr, shown(pg_url))
     assert "Lucía" not in result.stderr and "612" not in result.stderr
 
@@ -306,7 +307,7 @@ def test_create_with_the_database_stopped_after_the_platform_booked_names_it_and
 ) -> None:  # fmt: skip
     when_called(monkeypatch, sandbox.state, "book", pg.stop)
     result = pg_cli(*create_args(), "--json")  # no key: only the error can name it
-    assert result.exit_code == ExitCode.TEMPFAIL, result.stderr
+    assert result.exit_code == ExitCode.OUTCOME_UNKNOWN, result.stderr
     error = unavailable(result.stderr, shown(pg_url))
     reference = error.get("booking")
     assert reference, error
@@ -363,14 +364,14 @@ def test_sync_on_a_disk_that_fills_mid_run_is_75_and_the_next_run_completes(
     assert [r["status"] for r in runs] == ["ok", "interrupted"]
 
 
-def test_create_on_a_full_disk_after_the_platform_booked_is_75_without_sql(
+def test_create_on_a_full_disk_after_the_platform_booked_is_8_without_sql(
     small_disk: SmallDisk, full_disk_cli: CLI, sandbox: Sandbox,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:  # fmt: skip
     when_called(monkeypatch, sandbox.state, "book", small_disk.fill)
     result = full_disk_cli(*create_args(), "--reference", "order-3", "--json")
     assert len(sandbox.state.reservations()) == 1
-    assert result.exit_code == ExitCode.TEMPFAIL, result.stderr
+    assert result.exit_code == ExitCode.OUTCOME_UNKNOWN, result.stderr
     unavailable(result.stderr, f"sqlite:///{small_disk.path / 'prima.db'}")
 
 

@@ -61,18 +61,24 @@ PATHS = {
 _UNREACHABLE = {"timeout": 69, "reset": 69, "429": 75, "500": 69, "503": 69,
                 "malformed": 69, "html": 69}  # fmt: skip
 
-#: README "Exit codes": 69 unreachable (network, timeout, 5xx after retries, and an
-#: ambiguous write), 75 rate limited after retries, 6 refused by the platform, 5 permission.
+#: create faults after which the platform's answer is unknown (README: "unknown is never
+#: resent"; exit 8, outcome unknown, with booking_outcome_unknown)
+AMBIGUOUS_WRITES = frozenset({"timeout", "reset", "500", "malformed", "html"})
+#: a write those faults leave ambiguous: exit 8 (reconcile), not 69 (not applied)
+_WRITE = {**_UNREACHABLE, **dict.fromkeys(AMBIGUOUS_WRITES, 8)}
+
+#: README "Exit codes": 69 not applied (network, timeout, 5xx after retries), 8 a write whose
+#: outcome is unknown, 75 rate limited after retries, 6 refused by the platform, 5 permission.
 EXPECTED_EXIT: dict[str, dict[str, int]] = {
     # resp0: the platform's "Restaurant not found" (resp 0) is a refusal: exit 6
     "availability": {**_UNREACHABLE, "resp0": 6, "permission": 5},
     # resp0: the slot was taken between the availability check and the create ("no
     # availability", exit 6, as README "Create exit codes" gives for no room)
-    "create": {**_UNREACHABLE, "resp0": 6, "permission": 5},
+    "create": {**_WRITE, "resp0": 6, "permission": 5},
     # resp0: the guest had cancelled on the platform already ("Reservation already
     # cancelled"): the goal is reached, so the cancel succeeds (judgement call; README
     # says only that a booking no platform holds is cancelled locally)
-    "cancel": {**_UNREACHABLE, "resp0": 0, "permission": 5},
+    "cancel": {**_WRITE, "resp0": 0, "permission": 5},
     # resp0: the key refused with HTTP 200 {"resp": 0, "error": "Invalid API key"} (exit 5).
     # permission: the key lost the read right, so CoverManager no longer lists the
     # restaurant; prima reports it as not found (exit 3) on purpose, see
@@ -82,9 +88,6 @@ EXPECTED_EXIT: dict[str, dict[str, int]] = {
     "sync-reconcile": dict(_UNREACHABLE),
 }
 
-#: create faults after which the platform's answer is unknown (README: "unknown is never
-#: resent"; exit 69 with booking_outcome_unknown)
-AMBIGUOUS_WRITES = frozenset({"timeout", "reset", "500", "malformed", "html"})
 #: faults that let the request through and spoil only the answer
 LANDS = frozenset({"reset", "malformed"})
 
@@ -130,12 +133,14 @@ def _guest_cancelled_first(cli: CLI, sb: Sandbox, monkeypatch: pytest.MonkeyPatc
 
 def _key_refused_on_http_200(cli: CLI, sb: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Undo:
     sb.switches = sb.switches.with_specs(["cm_auth_http_errors=off"])
-    cli.ok("platforms", "edit", "madrid", "covermanager", "--set", "api_key=cm_sbx_" + "0" * 24)
+    cli.ok(
+        "platforms", "edit", "madrid", "covermanager", "--set", "api_key=literal:cm_sbx_" + "0" * 24
+    )
 
     def undo() -> None:
         sb.switches = sb.switches.with_specs(["cm_auth_http_errors=on"])
         cli.ok("platforms", "edit", "madrid", "covermanager", "--set",
-               f"api_key={sb.credentials().covermanager.api_key}")  # fmt: skip
+               f"api_key=literal:{sb.credentials().covermanager.api_key}")  # fmt: skip
 
     return undo
 
@@ -252,7 +257,7 @@ def _seed_sync_bookings(cli: CLI, sb: Sandbox) -> list[str]:
         if fault:
             sb.inject(f"{fault}:covermanager:reserv/reserv:times=1")
         result = cli(*create_args("madrid", time, "--json"))
-        assert result.exit_code == (69 if fault else 0), result.stderr
+        assert result.exit_code == (8 if fault else 0), result.stderr
         refs.append(result.json()["reference"] if not fault else result.error()["booking"])
     assert [b["status"] for b in local_bookings(cli)] == ["confirmed", "unknown", "unknown"]
     return refs
@@ -406,11 +411,11 @@ def test_a_push_that_fails_during_sync_is_neither_lost_nor_doubled(
     meets a fault; the next sync settles it and the guest holds exactly one reservation."""
     sandbox.inject("500:covermanager:reserv/reserv:times=1")
     lost = cm(*create_args("madrid", "20:00", "--reference", "push-1", "--json"))
-    assert lost.exit_code == 69
+    assert lost.exit_code == 8
     sandbox.inject(FAULTS[kind].format(path="reserv/reserv") + ":times=1")
     first = cm("platforms", "sync", "--days", "1", "--json")
     no_traceback(first.stdout, first.stderr)
-    assert first.exit_code in (0, 69), first.stdout + first.stderr
+    assert first.exit_code in (0, 8, 69), first.stdout + first.stderr
     assert_nothing_doubled(cm, sandbox)
     second = cm("platforms", "sync", "--days", "1", "--json")
     assert second.exit_code == 0, second.stdout + second.stderr
@@ -431,7 +436,7 @@ def test_restoo_lost_answer_stays_open_for_the_operator(
               *restoo_settings(sandbox, account="prima-sbx-barcelona"))  # fmt: skip
     sandbox.inject("reset:restoo:/booking:POST:times=1")
     result = madrid(*create_args("madrid", "20:00", "--reference", "rst-1", "--json"))
-    assert result.exit_code == 69, result.stderr
+    assert result.exit_code == 8, result.stderr
     assert json_error(result.stderr)["type"] == "booking_outcome_unknown"
     assert len(sandbox.state.reservations()) == 1
     report = madrid("bookings", "reconcile", "--json")

@@ -68,10 +68,11 @@ def every_command(
         "--country", "PT", "--json")  # fmt: skip
     stdin_key = cm_key == "-"
     run("platforms", "add", "madrid", "covermanager", "--set", "restaurant_id=prima-sbx-madrid",
-        "--set", f"api_key={cm_key}", "--set", f"base_url={cm.base_url}", "--json",
-        input=cm.api_key if stdin_key else None)  # fmt: skip
+        "--set", f"api_key={cm_key}", "--set", f"base_url={cm.base_url}", "--store-secret",
+        "--json", input=cm.api_key if stdin_key else None)  # fmt: skip
     run("platforms", "add", "lisboa", "restoo", "--set", "account=prima-sbx-lisboa", "--set",
-        f"api_key={restoo_key}", "--set", f"base_url={restoo.base_url}", "--json")  # fmt: skip
+        f"api_key={restoo_key}", "--set", f"base_url={restoo.base_url}", "--store-secret",
+        "--json")  # fmt: skip
     if full:
         run("platforms", "types", "--json")
         run("venues", "list", "--json")
@@ -92,11 +93,15 @@ def every_command(
     run("bookings", "reconcile", "--json")
     run("platforms", "sync", "--days", "1", "--json")
     run("doctor", "--json")
+    for fmt in ("json", "logfmt"):  # structured logs, the -v HTTP trace included
+        run("--log-format", fmt, "platforms", "sync", "--days", "1", "--trigger", "cron")
+    run("doctor", "--max-sync-age", "1h", "--max-attention", "9", "--json")
     if full:
         run("bookings", "list", "--json")
         run("bookings", "cancel", "sec-lisboa", "--json")
         run("platforms", "history", "--json")
         run("platforms", "history", "1", "--json")
+        run("platforms", "history", "--connection", "madrid/covermanager", "--json")
         run("db", "status", "--json")
 
     # error paths: HTTP 500 with the verbose trace of the failing exchanges
@@ -104,23 +109,24 @@ def every_command(
     run("bookings", "availability", "madrid", "--date", day(), "--party", "2", "--json")
     sb.inject("500:covermanager:reserv/reserv")
     run("bookings", "create", "madrid", "--date", day(), "--time", "21:00", "--party", "2",
-        *GUEST_INTL, "--json", code=69)  # fmt: skip
+        *GUEST_INTL, "--json", code=8)  # fmt: skip
     sb.clear_faults()
     run("bookings", "reconcile", "--json")
     sb.inject("500:restoo::times=1")
     run("platforms", "test", "lisboa", "--json")
     sb.clear_faults()
     # a wrong key, refused by the platform, in every command that uses it
-    run("platforms", "edit", "madrid", "covermanager", "--set", f"api_key={WRONG_CM_KEY}",
+    run("platforms", "edit", "madrid", "covermanager", "--set", f"api_key=literal:{WRONG_CM_KEY}",
         "--json")  # fmt: skip
     run("platforms", "test", "madrid", "covermanager", "--json", code=5)
     run("bookings", "availability", "madrid", "--date", day(), "--party", "2", "--json", code=5)
     run("bookings", "create", "madrid", "--date", day(), "--time", "21:30", "--party", "2",
         *GUEST_INTL, "--json", code=5)  # fmt: skip
     run("platforms", "sync", "--json", code=7)
+    run("--log-format", "json", "platforms", "sync", "--quiet", code=7)
     run("platforms", "list", "--json")
     run("platforms", "add", "lisboa", "covermanager", "--set", "restaurant_id=prima-sbx-madrid",
-        "--set", f"api_key={WRONG_CM_KEY}", "--set", f"base_url={cm.base_url}", "--json",
+        "--set", f"api_key=literal:{WRONG_CM_KEY}", "--set", f"base_url={cm.base_url}", "--json",
         code=5)  # fmt: skip
     run("doctor", "--json")
 

@@ -9,13 +9,16 @@ from zoneinfo import ZoneInfo
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
+from prima_cli.cli.views import stored_error
 
 if TYPE_CHECKING:
-    from collections.abc import Iterator, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from prima_cli.core.availability import AvailabilityReport, CachedAvailabilityReport
     from prima_cli.core.booking_records import AttemptInfo, BookingInfo, EventInfo
+    from prima_cli.core.cancel import Cancelled
     from prima_cli.core.create import CreateResult
+    from prima_cli.core.paging import Page
     from prima_cli.core.reconcile_attempts import ReconcileItem, ReconcileReport
     from prima_cli.core.resolve import ResolveResult
 
@@ -29,7 +32,7 @@ def _attempt(a: AttemptInfo, *, raw: bool) -> dict[str, Any]:
         "external_id": a.external_id,
         "raw_status": a.raw_status,
         "status": a.status,
-        "error": (a.error_details or {"type": a.error_type, "message": a.error_message})
+        "error": stored_error(a.error_details, a.error_type, a.error_message)
         if a.error_type
         else None,
         "attention": a.attention,
@@ -167,7 +170,7 @@ def _created_line(r: CreateResult) -> str:
 #: `bookings show`
 BOOKING: View[BookingInfo] = View(json=booking, record=booking_fields)
 #: `bookings list`: streamed, it may be thousands of rows
-BOOKINGS: View[Iterator[BookingInfo]] = View(
+BOOKINGS: View[Page[BookingInfo]] = View(
     json=lambda b: booking(b, attempts=False), columns=BOOKING_COLUMNS, row=booking_row,
     empty="no bookings", stream=True,
 )  # fmt: skip
@@ -177,9 +180,13 @@ CREATED: View[CreateResult] = View(
     record=lambda r: booking_fields(r.booking),
     message=_created_line,
 )
-#: `bookings cancel`
-CANCELLED: View[BookingInfo] = View(
-    json=booking, message=lambda b: f"cancelled {b.reference} ({b.status_detail})"
+#: `bookings cancel`: a booking cancelled already is said as a note, `changed: false`
+CANCELLED: View[Cancelled] = View(
+    json=lambda c: {**booking(c.booking), "changed": c.changed},
+    message=lambda c: (
+        f"cancelled {c.booking.reference} ({c.booking.status_detail})" if c.changed else None
+    ),
+    note=lambda c: None if c.changed else f"{c.booking.reference} was already cancelled",
 )
 
 

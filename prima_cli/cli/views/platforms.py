@@ -63,7 +63,7 @@ TYPES: View[list[PlatformType]] = View(
 def connection(c: ConnectionInfo) -> dict[str, Any]:
     return {
         "id": c.id,
-        "venue": {"id": c.venue_id, "slug": c.venue_slug, "name": c.venue_name},
+        "venue": c.venue_slug,  # a venue referred to is its slug, in every document
         "platform_type": c.platform_type,
         "enabled": c.is_enabled,
         "priority": c.priority,
@@ -229,4 +229,5 @@ TESTED: View[TestReport] = View(
     ),
     items=lambda report: report.results,
     row=credential_test,
+    empty="no enabled connections to test",
 )

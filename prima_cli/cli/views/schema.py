@@ -60,6 +60,7 @@ def _doctor(r: DoctorReport) -> dict[str, Any]:
         "platform_types": r.platform_types,
         "broken_plugins": r.broken_plugins,
         "unresolved_secrets": r.unresolved_secrets,
+        "literal_secrets": r.literal_secrets,
         "checks": [{"name": c.name, "ok": c.ok, "detail": c.detail} for c in r.checks],
     }
 
@@ -73,10 +74,14 @@ def _doctor_fields(r: DoctorReport) -> list[tuple[str, Any]]:
         ("schema", f"{r.schema_current or '(none)'} (head {r.schema_head})"),
         ("platform types", ", ".join(f"{k} {v}" for k, v in r.platform_types.items())),
     ]
+    fields += [(f"literal secret {x['venue']}/{x['platform_type']}", ", ".join(x["keys"]))
+               for x in r.literal_secrets]  # fmt: skip
     fields += [(f"check {c.name}", ("ok" if c.ok else "FAILED") + (f": {c.detail}"
                if c.detail else "")) for c in r.checks]  # fmt: skip
     return fields
 
 
 DOCTOR: View[DoctorReport] = View(json=_doctor, record=_doctor_fields)
+#: `doctor --quiet`: no report (the failed checks are its warnings)
+DOCTOR_QUIET: View[DoctorReport] = View(json=_doctor)
 CHECK_COLUMNS = (Column("check", "Check"), Column("ok", "OK"), Column("detail", "Detail"))

@@ -7,8 +7,10 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
+from prima_cli.cli.views import stored_error
 
 if TYPE_CHECKING:
+    from prima_cli.core.paging import Page
     from prima_cli.core.sync_estimate import CredentialEstimate
     from prima_cli.core.sync_values import (
         ConnectionOutcome,
@@ -24,14 +26,16 @@ if TYPE_CHECKING:
 def steps(s: SyncSteps) -> dict[str, Any]:
     """The steps that ran, each with the fields it set (the stored record's shape)."""
     data: dict[str, Any] = {}
-    if s.auth is not None:
-        data["auth"] = s.auth
+    if (au := s.auth) is not None:
+        data["auth"] = _set({"status": au.status, "detail": au.detail})
     if (a := s.availability) is not None:
         data["availability"] = _set({"status": a.status, "detail": a.detail, "days": a.days,
                                      "slots": a.slots})  # fmt: skip
     if (r := s.reconcile) is not None:
         data["reconcile"] = {"settled": r.settled, "manual": r.manual, "in_flight": r.in_flight,
                              "errors": r.errors, "pushed": r.pushed}  # fmt: skip
+        if r.queued is not None:  # a worker's sync hands its outbox to push jobs
+            data["reconcile"]["queued"] = r.queued
     if (st := s.statuses) is not None:
         data["statuses"] = _set({"status": st.status, "listed": st.listed, "changed": st.changed})
     return data
@@ -48,7 +52,7 @@ def result(r: ResultInfo) -> dict[str, Any]:
         "platform_type": r.platform_type,
         "status": r.status,
         "steps": steps(r.steps),
-        "error": {"type": r.error_type, "message": r.error_message} if r.error_type else None,
+        "error": stored_error(None, r.error_type, r.error_message),
         "duration_ms": r.duration_ms,
     }
 
@@ -140,8 +144,27 @@ def run_row(r: RunInfo) -> dict[str, Any]:
     }
 
 
-HISTORY: View[list[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
+HISTORY: View[Page[RunInfo]] = View(json=run, columns=RUN_COLUMNS, row=run_row,
                                     empty="no sync runs")  # fmt: skip
+
+
+def connection_run_row(r: RunInfo) -> dict[str, Any]:
+    """A run as one connection saw it: its own status, time and error."""
+    mine = r.results[0] if r.results else None
+    return {**run_row(r), "status": mine.status if mine else r.status,
+            "seconds": f"{mine.duration_ms / 1000:.1f}" if mine else "",
+            "error": f"{mine.error_type}: {mine.error_message}" if mine and mine.error_type
+            else ""}  # fmt: skip
+
+
+#: `history --connection`: one row per run with that connection's outcome
+CONNECTION_HISTORY: View[Page[RunInfo]] = View(
+    json=run,
+    columns=(*(c for c in RUN_COLUMNS if c.key not in ("connections", "failed")),
+             Column("error", "Error")),
+    row=connection_run_row,
+    empty="no sync runs for that connection",
+)  # fmt: skip
 #: one run: its record, then a row per connection
 RUN: View[RunInfo] = View(
     json=run,

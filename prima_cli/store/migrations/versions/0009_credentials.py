@@ -5,7 +5,7 @@ One row per credential (platform type + a hash of its key and base URL; never th
 times, all seconds on the database's clock, so every process on the store shares them.
 
 Revision ID: 0009_credentials
-Revises: 0008_sync_attempts
+Revises: 0012_job_engine (written after 0008_sync_attempts; relinked after the job engine landed)
 """
 
 import sqlalchemy as sa
@@ -14,7 +14,7 @@ from alembic import op
 from prima_cli.store.types import UTCDateTime
 
 revision = "0009_credentials"
-down_revision = "0008_sync_attempts"
+down_revision = "0012_job_engine"
 branch_labels = None
 depends_on = None
 
