@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import subprocess
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -30,27 +32,41 @@ def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox
     assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
 
 
-def test_two_processes_share_the_budget(any_db_url: str, sandbox: Sandbox) -> None:
-    """Two sync workers (separate processes) on one store, one key: together they stay within
-    its budget, which the store's budget row shares (SQLite, PostgreSQL, MariaDB)."""
-    url = any_db_url
-    cli = CLI(url)
+def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandbox) -> None:
+    """A sync and, beside it, availability commands (each its own process) on one store and
+    one key: together they stay within its budget, which the store's budget row shares
+    (SQLite, PostgreSQL, MariaDB)."""
+    cli = CLI(any_db_url)
     cli.ok("db", "migrate")
-    connect_many(cli, sandbox, 10, RATE)
+    slugs = connect_many(cli, sandbox, 8, RATE)
     sandbox.clear_requests_log()
-    sync = [*prima_executable(), "--db", url, "platforms", "sync", "--worker", "--days", "1",
-            "--concurrency", "2", "--json"]  # fmt: skip
-    procs = [subprocess.Popen(sync, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for _ in range(2)]  # fmt: skip
-    outs = [p.communicate(timeout=120) for p in procs]
-    for proc, (_out, err) in zip(procs, outs, strict=True):
+    base = [*prima_executable(), "--db", any_db_url]
+    sync = subprocess.Popen([*base, "platforms", "sync", "--days", "1", "--concurrency", "4",
+                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    wait_for(lambda: len(cm_times(sandbox)) >= 3, "the sync's first requests")
+    asks = [subprocess.Popen([*base, "bookings", "availability", slug, "--date", "+3d",
+                              "--party", "2", "--json"], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+            for slug in slugs[:4]]  # fmt: skip
+    for proc in [sync, *asks]:
+        _out, err = proc.communicate(timeout=120)
         assert proc.returncode == 0, err
-    synced = [json.loads(out)["counts"]["ok"] for out, _err in outs]
-    assert sum(synced) == 10
-    assert all(synced), f"one worker synced nothing, so nothing was shared: {synced}"
-    times = cm_times(sandbox)
+    log = sorted((r.at, r.path) for r in sandbox.requests_log if r.platform == "covermanager")
+    synced = [at for at, path in log if "reserv/availability" not in path or "calendar" in path]
+    asked = [at for at, path in log if "reserv/availability" in path and "calendar" not in path]
+    assert len(asked) == 4
+    assert any(synced[0] < at < synced[-1] for at in asked), "the processes did not overlap"
+    times = [at for at, _path in log]
     assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
     assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
+
+
+def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        time.sleep(0.02)
 
 
 def test_a_429_pauses_every_task_of_the_credential(migrated: CLI, sandbox: Sandbox) -> None:
