@@ -61,7 +61,7 @@ class ExitCode(IntEnum):
         10,
         (
             "platform skipped: its credential's circuit breaker is open after repeated "
-            "failures; nothing was sent, safe to retry once the pause is over"
+            "failures; nothing was sent: run it again once the pause is over"
         ),
     )
     UNHEALTHY = (
@@ -354,6 +354,8 @@ class PlatformCircuitOpen(PlatformError):
     exit_code = ExitCode.CIRCUIT_OPEN
     type = "platform_circuit_open"
     fails_over = True
+    #: not as it is: running it again at once meets the same open breaker
+    retryable = False
 
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
         super().__init__(message, **kw)  # type: ignore[arg-type]

@@ -120,7 +120,7 @@ def test_auth_failures_do_not_open_the_breaker(
     cli.ok("db", "migrate")
     connect_many(cli, sandbox, 2, "100/s")
     for slug in ("venue-00", "venue-01"):
-        cli.ok("platforms", "edit", slug, "covermanager", "--set", "api_key=wrong-key-000")
+        cli.ok("platforms", "edit", slug, "covermanager", "--set", "api_key=literal:wrong-key-000")
     for _ in range(6):  # 6 refused checks of the key
         assert cli("platforms", "sync", "--days", "1").exit_code == ExitCode.AUTH
     assert breaker_row(store_url)["breaker_state"] == "closed"
