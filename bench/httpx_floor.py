@@ -1,8 +1,9 @@
 """The httpx floor of a sync: the same requests with nothing of prima around them.
 
-Per connection, the three requests ``prima platforms sync`` makes to CoverManager: the key
-check (``restaurant/list``), the week's calendar (``reserv/availability_calendar_total``) and
-the week's reservations (``restaurant/get_reservs``, page 0). They are spread over
+The requests ``prima platforms sync`` makes to CoverManager: the key check
+(``restaurant/list``) once for the key, then per connection the week's calendar
+(``reserv/availability_calendar_total``) and the week's reservations
+(``restaurant/get_reservs``, page 0). They are spread over
 ``--concurrency`` httpx clients with one kept-alive connection each and one shared TLS
 context, as the sync spreads them. Bodies are read, not parsed; nothing is stored.
 
@@ -39,11 +40,20 @@ async def replay(base: str, key: str, restaurants: list[str], connections: int,
     end = start + dt.timedelta(days=days - 1)
     todo = iter(range(connections))
     made = 0
+    checked = asyncio.Event()  # the key is checked once, before its connections are synced
 
     async def worker() -> None:
         nonlocal made
         limits = httpx.Limits(max_connections=1, max_keepalive_connections=1)
         async with httpx.AsyncClient(limits=limits, verify=tls) as client:
+            if not checked.is_set() and made == 0:
+                made = -1  # this worker checks the key; the others wait for it
+                answer = await client.get(f"{base}/restaurant/list/{key}/")
+                if answer.status_code != 200:
+                    raise SystemExit(f"restaurant/list: HTTP {answer.status_code}")
+                made = 1
+                checked.set()
+            await checked.wait()
             for i in todo:
                 slug = restaurants[i % len(restaurants)]
                 week = {
@@ -55,7 +65,6 @@ async def replay(base: str, key: str, restaurants: list[str], connections: int,
                 }
                 reservs = f"{key}/{slug}/{start.isoformat()}/{end.isoformat()}/0"
                 answers = [
-                    await client.get(f"{base}/restaurant/list/{key}/"),
                     await client.post(
                         f"{base}/reserv/availability_calendar_total",
                         headers={"apikey": key},

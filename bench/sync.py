@@ -78,8 +78,13 @@ def endpoints(sandbox: Sandbox) -> Counter[str]:
     )
 
 
-def make_store(url: str, creds: dict, count: int) -> None:
-    """Migrate, then insert venues and CoverManager connections in bulk (not N CLI calls)."""
+#: the budget of the bench's key when it is not the subject: pacing must not be the bound
+UNPACED = "10000/s,burst=100"
+
+
+def make_store(url: str, creds: dict, count: int, rate_limit: str = UNPACED) -> None:
+    """Migrate, then insert venues and CoverManager connections in bulk (not N CLI calls),
+    all on the simulator's one key with budget ``rate_limit``."""
     import subprocess
 
     import sqlalchemy as sa
@@ -106,7 +111,8 @@ def make_store(url: str, creds: dict, count: int) -> None:
                     " :config, :now, :now)").bindparams(sa.bindparam("config", type_=sa.JSON)),
             [{"v": i, "now": now, "config": {
                 "restaurant_id": restaurants[i % len(restaurants)],
-                "api_key": cm["api_key"], "base_url": cm["base_url"]}}
+                "api_key": cm["api_key"], "base_url": cm["base_url"],
+                "rate_limit": rate_limit}}
              for i in range(1, count + 1)],
         )  # fmt: skip
     engine.dispose()

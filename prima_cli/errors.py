@@ -57,6 +57,13 @@ class ExitCode(IntEnum):
             "(`prima bookings reconcile REF`), never create it again"
         ),
     )
+    CIRCUIT_OPEN = (
+        10,
+        (
+            "platform skipped: its credential's circuit breaker is open after repeated "
+            "failures; nothing was sent: run it again once the pause is over"
+        ),
+    )
     UNHEALTHY = (
         11,
         (
@@ -338,6 +345,21 @@ class PlatformUnavailable(PlatformError):
     exit_code = ExitCode.UNAVAILABLE
     type = "platform_unavailable"
     fails_over = True
+
+
+class PlatformCircuitOpen(PlatformError):
+    """Refused before sending: the credential's circuit breaker is open after repeated
+    failures of the platform (nothing was sent, so a create may fail over)."""
+
+    exit_code = ExitCode.CIRCUIT_OPEN
+    type = "platform_circuit_open"
+    fails_over = True
+    #: not as it is: running it again at once meets the same open breaker
+    retryable = False
+
+    def __init__(self, message: str, *, retry_after: float | None = None, **kw: object) -> None:
+        super().__init__(message, **kw)  # type: ignore[arg-type]
+        self.retry_after = retry_after
 
 
 class PlatformMalformedResponse(PlatformError):

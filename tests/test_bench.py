@@ -40,7 +40,7 @@ def test_sync_bench_runs_and_its_httpx_floor_replays_the_sync() -> None:
     out = _bench("sync.py", "--connections", "30", "--concurrency", "6", "--sample", "3",
                  "--sweep", "3")  # fmt: skip
     rows = {line.split("  ")[0]: line for line in out.splitlines()}
-    assert "3.00 per connection" in rows["requests served"]
+    assert "2.03 per connection" in rows["requests served"]  # the key checked once: 2N + 1
     assert "httpx floor (same requests, bare httpx)" in rows
     assert "latency-free floor (0 ms simulator)" in rows
     assert "both goals" in out  # the sweep table
@@ -51,6 +51,18 @@ def test_report_bench_runs_on_sqlite_and_postgres(postgres_admin_url: str) -> No
                  "--runs", "1", "--postgres", postgres_admin_url)  # fmt: skip
     assert "== SQLite:" in out and "== PostgreSQL:" in out
     assert out.count("prima report --json (150 days)") == 2
+
+
+def test_platform_scale_bench_prints_every_figure() -> None:
+    out = _bench("platform_scale.py", "--connections", "20", "--concurrency", "4", "--runs",
+                 "2", "--latency-ms", "20", "--paced-connections", "3",
+                 "--rss-connections", "30")  # fmt: skip
+    for row in ("requests per connection (20 connections, one key)", "sync / httpx CPU",
+                "simulator CPU per request", "wall / bound at 20 ms",
+                "429s with the simulator limiting at 600/min", "wall / (requests / budget)",
+                "max RSS of the sync, 30 connections"):  # fmt: skip
+        assert row in out, out
+    assert "2.050" in out  # 41 requests for 20 connections
 
 
 def test_workers_bench_runs(postgres_admin_url: str) -> None:

@@ -148,7 +148,7 @@ def venue_availability(
         raise InvalidInput(f"{date} is in the past at the venue (today is {today} in {timezone})")
 
     async def ask_all() -> list[PlatformAvailability]:
-        async with open_client(http) as client:
+        async with open_client(http, store) as client:
             return list(await asyncio.gather(*(_ask(t, client, date, party_size) for t in targets)))
 
     return VenueAvailability(slug, timezone, date, party_size, run(ask_all()))

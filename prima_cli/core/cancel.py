@@ -114,7 +114,7 @@ def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: boo
         seen = step.version
     except Lost:
         raise changed(reference, "cancelling it") from None
-    outcomes = run(_cancel_all(calls, why, http)) if calls else []
+    outcomes = run(_cancel_all(calls, why, http, store)) if calls else []
     info, failure = finish(store, booking_id, reference, seen, outcomes, local=local)
     if failure is not None:
         raise failure
@@ -207,8 +207,10 @@ def pending_calls(session: Session, booking: Booking) -> list[Call]:
     return calls
 
 
-async def _cancel_all(calls: list[Call], why: CancelReason, http: HttpOptions) -> list[Outcome]:
-    async with open_client(http) as client:
+async def _cancel_all(
+    calls: list[Call], why: CancelReason, http: HttpOptions, store: Store
+) -> list[Outcome]:
+    async with open_client(http, store) as client:
         return await cancel_calls(client, calls, why)
 
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from prima_cli.core import venues as venues_core
+from prima_cli.core.credentials import CredentialChecks, CredentialState, states
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
@@ -35,6 +36,8 @@ class TestResult:
 @dataclass(frozen=True)
 class TestReport:
     results: list[TestResult]
+    #: the credentials the tested connections use: budget and circuit breaker of each
+    credentials: list[CredentialState] = field(default_factory=list)
 
     @property
     def status(self) -> str:
@@ -85,9 +88,10 @@ def _targets(
         return resolve(rows)  # --all with nothing enabled: an empty batch, as for sync
 
 
-async def _test_all(targets: Sequence[Target], http: HttpOptions) -> list[TestResult]:
+async def _test_all(targets: Sequence[Target], http: HttpOptions, store: Store) -> list[TestResult]:
     semaphore = asyncio.Semaphore(CONCURRENCY)
-    async with open_client(http) as client:
+    checks = CredentialChecks()
+    async with open_client(http, store) as client:
 
         async def one(target: Target) -> TestResult:
             if target.error is not None or target.adapter is None or target.connection is None:
@@ -98,7 +102,7 @@ async def _test_all(targets: Sequence[Target], http: HttpOptions) -> list[TestRe
             async with semaphore:
                 started = time.perf_counter()
                 try:
-                    check = await target.adapter(client).check_auth(target.connection)
+                    check = await checks.check(target.adapter(client), target.connection)
                 except PrimaError as err:
                     latency = round((time.perf_counter() - started) * 1000)
                     return TestResult(
@@ -124,6 +128,6 @@ def test_connections(
     outcome is the batch's: 0 when all pass, the shared error's code when all fail alike, else
     7 (partial)."""
     targets = _targets(store, venue_ref, platform_type, all_enabled)
-    report = TestReport(run(_test_all(targets, http)))
+    report = TestReport(run(_test_all(targets, http, store)), states(store, targets))
     failed = [r.error for r in report.results if not r.ok]
     return OperationResult(report, outcome=batch_exit_code(failed, len(report.results)))

@@ -12,6 +12,8 @@ from prima_cli.core import secrets
 from prima_cli.core import venues as venues_core
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, NotFound, PrimaError
+from prima_cli.platforms import rate_limit
+from prima_cli.platforms.contract import RATE_LIMIT_FIELD
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -106,7 +108,7 @@ def build_configuration(
     A secret is stored in the database only when the operator asked for it: given as
     ``literal:VALUE``, or with ``store_secret`` (``--store-secret``) for a value given
     literally, on stdin or at the prompt; otherwise it must be a reference."""
-    declared = {f.name: f for f in adapter.config_fields}
+    declared = {f.name: f for f in (*adapter.config_fields, RATE_LIMIT_FIELD)}
     unknown = sorted(k for k in [*given, *unset] if k not in declared)
     if unknown and not adapter.allow_extra_config:
         raise InvalidInput(
@@ -139,6 +141,8 @@ def build_configuration(
             raise secrets.not_stored(key, from_stdin=value == secrets.STDIN_MARKER)
         if value == "":
             raise InvalidInput(f"{key} is empty", hint=f"use --unset {key} to remove a value")
+        if key == RATE_LIMIT_FIELD.name:
+            value = str(rate_limit.parse(value))  # refused with the grammar; stored canonical
         if value == secrets.STDIN_MARKER:
             if spec is None:
                 raise InvalidInput(f"{key}: only declared fields can be read from stdin")

@@ -191,7 +191,7 @@ def _hand_to_workers(store: Store, booking_id: int) -> list[str]:
 def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, seen: int,
                    http: HttpOptions) -> None:  # fmt: skip
     async def go() -> None:
-        async with open_client(http) as client:
+        async with open_client(http, store) as client:
             await place(store, client, booking_id, plan, seen)
 
     try:

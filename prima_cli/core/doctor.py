@@ -78,6 +78,7 @@ def diagnose(
     from sqlalchemy.exc import SQLAlchemyError
 
     from prima_cli.core import secrets
+    from prima_cli.core.credentials import breaker_summary
     from prima_cli.platforms import registry
     from prima_cli.store import schema
     from prima_cli.store.engine import connect_error
@@ -116,6 +117,7 @@ def diagnose(
                     else f"{len(unresolved)} connection(s) with unresolved secrets",
                 )
             )
+            checks.append(Check("circuit breakers", *breaker_summary(store)))
             checks += _health(store, max_sync_age, max_attention)
         else:
             checks.append(

@@ -44,7 +44,7 @@ def reconcile(
             booking_id = rec.find_booking(session, booking_ref).id
 
     async def go() -> ReconcileReport:
-        async with open_client(http) as client:
+        async with open_client(http, store) as client:
             return await reconcile_async(store, client, booking_id=booking_id, now=now)
 
     report = run(go())

@@ -117,7 +117,7 @@ def reconcile_booking(
     """Settle the open attempts of one booking (or of all) with a client of its own."""
 
     async def go() -> ReconcileReport:
-        async with open_client(http) as client:
+        async with open_client(http, store) as client:
             return ReconcileReport(await settle_async(store, client, booking_id=booking_id,
                                                       now=now))  # fmt: skip
 

@@ -1,6 +1,7 @@
 """`prima platforms sync`: per enabled connection, concurrently and bounded,
 
-1. check the credentials (a failure skips the rest for that connection);
+1. check the credentials (a failure skips the rest for that connection): once per
+   credential per run, each connection checked against that answer (``core/credentials.py``);
 2. refresh the availability snapshot for the next N venue-local days (one transaction; an
    error, an empty payload or one without the requested dates changes nothing);
 3. reconcile open attempts and push bookings that never reached the platform (the outbox);
@@ -26,6 +27,7 @@ from zoneinfo import ZoneInfo
 from prima_cli.core import snapshots, sync_log
 from prima_cli.core import targets as targets_core
 from prima_cli.core.booking_state import AttemptState, BookingStatus
+from prima_cli.core.credentials import CredentialChecks
 from prima_cli.core.db_retry import when_free
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
@@ -42,6 +44,7 @@ from prima_cli.core.sync_values import (
     ReconcileStep,
     StatusesStep,
     SyncOptions,
+    SyncPlan,
     SyncReport,
 )
 from prima_cli.errors import ExitCode, PlatformUnsupported, PrimaError, batch_exit_code
@@ -120,6 +123,8 @@ class _Ctx:
     options: SyncOptions
     work: _Work
     hand_off: OutboxHandOff | None = None
+    #: the run's credentials checks: one per credential, shared by its connections
+    checks: CredentialChecks = field(default_factory=CredentialChecks)
 
 
 async def sync_connection(store: Store, client: httpx.AsyncClient, options: SyncOptions,
@@ -141,7 +146,7 @@ async def _sync_one(ctx: _Ctx, target: targets_core.Target) -> ConnectionOutcome
         adapter = target.adapter(ctx.client)
         step_started = time.perf_counter()
         try:
-            checked = await adapter.check_auth(target.connection)
+            checked = await ctx.checks.check(adapter, target.connection)
             outcome.steps.auth = AuthStep("ok", checked.detail)
         except PrimaError as err:
             outcome.steps.auth = AuthStep("failed")
@@ -303,6 +308,7 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
     One shared pool would cost more CPU than the requests themselves: httpcore scans every
     pooled connection on each request."""
     work = _work(store)
+    checks = CredentialChecks()  # one credentials check per credential, shared by the workers
     queue = iter(targets)  # shared by the workers: one event loop, so no lock is needed
     pending: list[ConnectionOutcome] = []
 
@@ -311,8 +317,8 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
         pending.clear()
 
     async def worker() -> None:
-        async with open_client(replace(http, max_connections=1)) as client:
-            ctx = _Ctx(store, client, options, work)
+        async with open_client(replace(http, max_connections=1), store) as client:
+            ctx = _Ctx(store, client, options, work, checks=checks)
             for target in queue:
                 outcome = await _sync_one(ctx, target)
                 sync_log.connection_done(run_id, outcome)
@@ -345,19 +351,20 @@ def _run(store: Store, targets: Iterable[targets_core.Target], options: SyncOpti
     return status
 
 
-def plan(store: Store, options: SyncOptions) -> OperationResult[list[Planned]]:
-    """What a run would do, without calling any platform or writing anything (--dry-run)."""
+def plan(store: Store, options: SyncOptions) -> OperationResult[SyncPlan]:
+    """What a run would do, without calling any platform or writing anything (--dry-run),
+    and how long its credentials' budgets make it take at least."""
+    from prima_cli.core.sync_estimate import estimate
+
     options.check()
     steps = ["check credentials", f"availability for {options.days} day(s)",
              "reconcile and push the outbox", "refresh reservation statuses"]  # fmt: skip
-    return OperationResult.ok(
-        [
-            Planned(
-                t.venue_slug, t.platform_type, list(steps), t.error.message if t.error else None
-            )
-            for t in all_targets(store, options)
-        ]
-    )
+    targets = all_targets(store, options)
+    planned = [
+        Planned(t.venue_slug, t.platform_type, list(steps), t.error.message if t.error else None)
+        for t in targets
+    ]
+    return OperationResult.ok(SyncPlan(planned, estimate(targets, options.days)))
 
 
 def sync(

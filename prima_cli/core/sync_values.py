@@ -10,9 +10,12 @@ import datetime as dt
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prima_cli.errors import InvalidInput, PrimaError
+
+if TYPE_CHECKING:
+    from prima_cli.core.sync_estimate import CredentialEstimate
 
 OK, FAILED = "ok", "failed"
 
@@ -201,6 +204,19 @@ class Planned:
     platform_type: str
     steps: list[str]
     problem: str | None
+
+
+@dataclass(frozen=True)
+class SyncPlan:
+    """A dry run: the connections a run would sync, and its credentials' budgets."""
+
+    planned: list[Planned]
+    credentials: list[CredentialEstimate]
+
+    @property
+    def estimated_seconds(self) -> float:
+        """At least this long: the busiest credential's requests at its budget."""
+        return max((c.seconds for c in self.credentials), default=0.0)
 
 
 @dataclass(frozen=True)

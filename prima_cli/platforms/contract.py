@@ -10,6 +10,7 @@ Part of the public adapter SDK: import these names from :mod:`prima_cli.platform
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
+from prima_cli.platforms import rate_limit
 from prima_cli.platforms.messages import DEFAULT_NO_AVAILABILITY, rejection
 
 if TYPE_CHECKING:  # keep httpx out of imports done for --help
@@ -34,6 +36,13 @@ class ConfigField:
     secret: bool = False
     default: str | None = None
     help: str = ""
+
+
+#: accepted by every platform type besides its own fields: ``--set rate_limit=50/min``
+RATE_LIMIT_FIELD = ConfigField(
+    "rate_limit",
+    help=f"this key's request budget, {rate_limit.GRAMMAR} (default: the platform's)",
+)
 
 
 class ReservationStatus(StrEnum):
@@ -180,9 +189,39 @@ class PlatformAdapter(ABC):
     no_availability_messages: ClassVar[re.Pattern[str]] = DEFAULT_NO_AVAILABILITY
     #: the grid, in minutes, that booking times must sit on (Restoo: 15); 1 is any minute
     time_grid_minutes: ClassVar[int] = 1
+    #: the request budget of one credential unless its connections set ``rate_limit``
+    #: (grammar in :mod:`prima_cli.platforms.rate_limit`)
+    default_rate_limit: ClassVar[str] = "600/min,burst=10"
+    #: whether the credentials check has a part shared by every connection of a credential:
+    #: then :meth:`check_credential` is asked once per credential per run and
+    #: :meth:`auth_from` checks each connection against its answer
+    shares_credential_check: ClassVar[bool] = False
 
     def __init__(self, client: httpx.AsyncClient) -> None:
         self.client = client
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        # every contract call runs with its connection's credential bound, so the HTTP layer
+        # paces and guards its requests without the adapter passing anything along
+        super().__init_subclass__(**kwargs)
+        from prima_cli.platforms.credential import BOUND_METHODS, on_connection
+
+        for name in BOUND_METHODS:
+            method = cls.__dict__.get(name)
+            if method is not None and inspect.iscoroutinefunction(method):
+                setattr(cls, name, on_connection(method))
+
+    async def check_credential(self, connection: Connection) -> Any:
+        """The credential's part of the credentials check (``shares_credential_check``).
+
+        Its answer is shared by every connection of the credential in a run and handed to
+        :meth:`auth_from`; errors are shared too (a refused key fails them all).
+        """
+        raise NotImplementedError(f"{self.name} does not share its credentials check")
+
+    def auth_from(self, connection: Connection, shared: Any) -> AuthCheck:
+        """This connection's own check, from :meth:`check_credential`'s answer (no request)."""
+        raise NotImplementedError(f"{self.name} does not share its credentials check")
 
     @classmethod
     def field(cls, name: str) -> ConfigField | None:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import sys
 import threading
+import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 from prima_cli.sandbox import covermanager, restoo
@@ -33,6 +34,8 @@ class RequestRecord:
     status: int | None  # None when no response was sent (hang, reset)
     platform: str | None
     fault: str | None = None  # the fault kind applied, if any
+    #: ``time.monotonic()`` when it was answered (tests count requests per time window)
+    at: float = field(default_factory=time.monotonic, compare=False)
 
 
 @dataclass(frozen=True)

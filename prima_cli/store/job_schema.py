@@ -18,8 +18,9 @@ JOBS_TABLE = "procrastinate_jobs"
 
 
 def engine_installed() -> bool:
-    """Whether the ``workers`` extra (procrastinate) is installed."""
-    return importlib.util.find_spec("procrastinate") is not None
+    """Whether the ``workers`` extra is installed: the engine (procrastinate) and the
+    schedule's cron parser (croniter)."""
+    return all(importlib.util.find_spec(name) is not None for name in ("procrastinate", "croniter"))
 
 
 def applied(conn: Connection) -> bool:

@@ -15,7 +15,7 @@ from prima_cli.errors import ConfigError, SchemaNotMigrated
 REVISIONS = ("0001_legacy_venues", "0002_venue_platforms", "0003_bookings", "0004_sync",
              "0005_attempt_error_details", "0006_booking_version",
              "0007_booking_state_machine", "0008_sync_attempts",
-             "0012_job_engine", "0011_report_columns")  # fmt: skip
+             "0012_job_engine", "0011_report_columns", "0009_credentials")  # fmt: skip
 HEAD = REVISIONS[-1]
 LEGACY = REVISIONS[0]
 VERSION_TABLE = "alembic_version"

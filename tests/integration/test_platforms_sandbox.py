@@ -126,7 +126,7 @@ def test_disabled_connections_are_skipped_by_all(venues: CLI, sandbox: Sandbox) 
     venues.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--disabled")
     nothing = venues("platforms", "test", "--all", "--json")
     assert nothing.exit_code == 0  # an empty batch, as for sync (README "Exit codes")
-    assert nothing.json() == {"status": "empty", "results": []}
+    assert nothing.json() == {"status": "empty", "results": [], "credentials": []}
     assert venues.ok("platforms", "test", "madrid", "--json").json()["status"] == "ok"
 
 

@@ -11,6 +11,7 @@ from prima_cli.cli.render import View
 if TYPE_CHECKING:
     from prima_cli.core.checks import TestReport, TestResult
     from prima_cli.core.connections import AddedConnection, ConnectionInfo, Toggled
+    from prima_cli.core.credentials import CredentialState
     from prima_cli.core.platform_types import PlatformType
     from prima_cli.platforms.contract import ConfigField
 
@@ -186,12 +187,39 @@ def credential_test(r: TestResult) -> dict[str, Any]:
     }
 
 
+def credential_state(c: CredentialState) -> dict[str, Any]:
+    return {
+        "credential": c.credential,
+        "platform_type": c.platform_type,
+        "connections": c.connections,
+        "rate_limit": c.rate_limit,
+        "breaker": c.breaker.value,
+        "failures": c.failures,
+        "open_for_s": c.open_for_s,
+        "last_failure": c.last_failure,
+    }
+
+
+def credential_line(c: CredentialState) -> str:
+    """One credential for people: its hash prefix, never the key."""
+    state = c.breaker.value.replace("_", "-")
+    if c.open_for_s:
+        state += f" for {c.open_for_s:.0f} s more"
+    if c.failures:
+        state += f", {c.failures} failure(s) in a row"
+        state += f" (last: {c.last_failure})" if c.last_failure else ""
+    count = f"{c.connections} connection{'s' if c.connections != 1 else ''}"
+    return f"credential {c.credential} ({count}, budget {c.rate_limit}): circuit breaker {state}"
+
+
 TESTED: View[TestReport] = View(
     json=credential_test,
     document=lambda report: {
         "status": report.status,
         "results": [credential_test(r) for r in report.results],
+        "credentials": [credential_state(c) for c in report.credentials],
     },
+    note=lambda report: "\n".join(credential_line(c) for c in report.credentials) or None,
     columns=(
         Column("venue", "Venue", identifier=True),
         Column("platform_type", "Type", identifier=True),

@@ -11,11 +11,13 @@ from prima_cli.cli.views import stored_error
 
 if TYPE_CHECKING:
     from prima_cli.core.paging import Page
+    from prima_cli.core.sync_estimate import CredentialEstimate
     from prima_cli.core.sync_values import (
         ConnectionOutcome,
         Planned,
         ResultInfo,
         RunInfo,
+        SyncPlan,
         SyncReport,
         SyncSteps,
     )
@@ -179,15 +181,42 @@ def planned(p: Planned) -> dict[str, Any]:
             "problem": p.problem}  # fmt: skip
 
 
-PLAN: View[list[Planned]] = View(
+def _estimate(c: CredentialEstimate) -> dict[str, Any]:
+    return {"credential": c.credential, "connections": c.connections, "requests": c.requests,
+            "rate_limit": c.rate_limit, "seconds": c.seconds}  # fmt: skip
+
+
+def _plan_note(plan: SyncPlan) -> str:
+    lines = [f"dry run: {len(plan.planned)} connection(s) would be synced"]
+    if plan.credentials:
+        lines.append(f"estimated duration under the budgets: at least "
+                     f"{_duration(plan.estimated_seconds)}")  # fmt: skip
+    lines += [f"  credential {c.credential}: {c.connections} connection(s), about {c.requests} "
+              f"request(s) at {c.rate_limit}: {_duration(c.seconds)}"
+              for c in plan.credentials]  # fmt: skip
+    return "\n".join(lines)
+
+
+def _duration(seconds: float) -> str:
+    minutes, rest = divmod(round(seconds), 60)
+    return f"{minutes} min {rest} s" if minutes else f"{rest} s"
+
+
+PLAN: View[SyncPlan] = View(
     json=planned,
-    document=lambda plan: {"status": "dry_run", "planned": [planned(p) for p in plan]},
+    document=lambda plan: {
+        "status": "dry_run",
+        "planned": [planned(p) for p in plan.planned],
+        "credentials": [_estimate(c) for c in plan.credentials],
+        "estimated_seconds": plan.estimated_seconds,
+    },
     columns=(
         Column("venue", "Venue", identifier=True),
         Column("platform_type", "Type", identifier=True),
         Column("problem", "Problem"),
     ),
+    items=lambda plan: plan.planned,
     row=planned,
     empty="no enabled connections to sync",
-    note=lambda plan: f"dry run: {len(plan)} connection(s) would be synced",
+    note=_plan_note,
 )

@@ -56,7 +56,7 @@ def conninfo(store: Store) -> str:
 def build_app(store: Store) -> App:
     """The engine for ``store`` (open it with ``open_async``). Jobs are queued by task name,
     so queueing needs no task declared; a worker declares them (``tasks.register``)."""
+    require_workers(store)  # before the import: without the extra, say so (exit 78)
     from procrastinate import App, PsycopgConnector
 
-    require_workers(store)
     return App(connector=PsycopgConnector(conninfo=conninfo(store), min_size=1, max_size=4))

@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from prima_cli.store.store import Store
 
 #: exit codes of errors that pass: the platform did not take the booking, try again later
-PASSING = frozenset({ExitCode.UNAVAILABLE, ExitCode.TEMPFAIL})
+#: (an open circuit breaker refused before sending: its pause ends, so the push backs off)
+PASSING = frozenset({ExitCode.UNAVAILABLE, ExitCode.TEMPFAIL, ExitCode.CIRCUIT_OPEN})
 
 
 async def enqueue_push(app: App, booking_id: int, connection_id: int | None = None) -> bool:

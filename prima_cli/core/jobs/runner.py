@@ -68,8 +68,8 @@ def run_worker(
     from prima_cli.core.jobs.engine import build_app
     from prima_cli.core.platform_calls import open_client, run
 
+    app = build_app(store)  # first: on a store that cannot run workers, say that (exit 78)
     options.check()
-    app = build_app(store)
     tasks.register(app, None if options.one_shot else options.schedule)
     runtime = Runtime(store, http, options.days, options.stalled_after)
     name = owner()

@@ -69,6 +69,10 @@ class CoverManagerAdapter(HttpPlatformAdapter):
     #: only bookable combinations appear in a calendar day (research 1.4.2): a party size it
     #: leaves out had no availability
     calendar_lists_every_size = True
+    #: one ``restaurant/list`` per key answers the credentials check of all its restaurants
+    shares_credential_check = True
+    #: CoverManager publishes no limit; a public client waits 100 ms between calls
+    default_rate_limit = "600/min,burst=10"
     config_fields = (
         ConfigField(
             "restaurant_id",
@@ -91,23 +95,30 @@ class CoverManagerAdapter(HttpPlatformAdapter):
 
     async def check_auth(self, connection: Connection) -> AuthCheck:
         """List the key's restaurants; the configured slug must be one of them."""
+        return self.auth_from(connection, await self.check_credential(connection))
+
+    async def check_credential(self, connection: Connection) -> tuple[str, ...]:
+        """The slugs of the restaurants the key can see (``restaurant/list``)."""
         body = await self._get(connection, "restaurant", "list", self._key(connection), "")
         restaurants = body.get("restaurants")
         if not isinstance(restaurants, list):
             raise self.malformed("no 'restaurants' list", body)
-        slugs = [
+        return tuple(
             str(r["restaurant"]) for r in restaurants if isinstance(r, dict) and r.get("restaurant")
-        ]
+        )
+
+    def auth_from(self, connection: Connection, shared: tuple[str, ...]) -> AuthCheck:
+        """The connection's restaurant must be among the key's."""
         slug = self._restaurant(connection)
-        if slug in slugs:
-            return AuthCheck(f"API key accepted; restaurant {slug!r} is among its {len(slugs)}")
+        if slug in shared:
+            return AuthCheck(f"API key accepted; restaurant {slug!r} is among its {len(shared)}")
         # The key itself was accepted (CoverManager listed its restaurants), so this is
         # a wrong restaurant_id, not wrong credentials: "not found" (exit 3) tells the
         # operator which setting to fix, where an auth error (exit 5) would blame the key.
         raise PlatformNotFound(
             f"restaurant {slug!r} is not among the restaurants this CoverManager key can see",
             platform=self.name,
-            hint=parse.slug_hint(slug, slugs),
+            hint=parse.slug_hint(slug, list(shared)),
         )
 
     async def check_availability(

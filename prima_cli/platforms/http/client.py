@@ -8,6 +8,7 @@ from functools import cache
 import httpx
 
 from prima_cli import __version__
+from prima_cli.platforms.http.budget import PacedTransport
 from prima_cli.platforms.http.trace import enable_verbose_logging, route_retry_logs
 
 USER_AGENT = f"prima/{__version__}"
@@ -27,7 +28,8 @@ def build_client(
     ``verbose`` turns on the ``prima.http`` trace on stderr (see
     :func:`~prima_cli.platforms.http.enable_verbose_logging`). Redirects are not followed: a
     platform API that redirects means a wrong ``base_url``, reported as such. ``transport``
-    replaces the network (the conformance kit passes an ``httpx.MockTransport``).
+    replaces the network (the conformance kit passes an ``httpx.MockTransport``); either way
+    requests spend their credential's budget (:class:`~.budget.PacedTransport`).
     """
     route_retry_logs()
     if verbose:
@@ -40,11 +42,12 @@ def build_client(
         max_keepalive_connections=max_keepalive_connections,
         keepalive_expiry=30.0,
     )
+    network = transport or httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
     return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        transport=transport,
+        transport=PacedTransport(network),
         follow_redirects=False,
         verify=_tls_context(),
     )

@@ -31,6 +31,7 @@ from prima_cli.errors import (
     PlatformRateLimited,
     PlatformUnavailable,
 )
+from prima_cli.platforms.http import breaker
 from prima_cli.platforms.http.responses import (
     PlatformLike,
     error_message,
@@ -113,7 +114,9 @@ async def send(
     """Send one logical request with the retry policy above.
 
     Returns the final response, whatever its status when it is not retried (map it
-    with :func:`~prima_cli.platforms.http.raise_for_status`). Raises
+    with :func:`~prima_cli.platforms.http.raise_for_status`). The bound credential's circuit
+    breaker guards it (:mod:`.breaker`) and its budget paces each attempt (:mod:`.budget`, in
+    the transport). Raises ``PlatformCircuitOpen`` when the breaker is open (nothing sent),
     ``PlatformAmbiguousOutcome`` for a write that may have been applied,
     ``PlatformRateLimited`` / ``PlatformUnavailable`` when retries run out, ``ConfigError``
     for a URL that cannot be requested.
@@ -128,6 +131,18 @@ async def send(
             "connection holds a character outside ASCII",
             hint="check the connection's configuration (`prima platforms show`)",
         ) from None
+    async with breaker.guard():
+        return await _with_retries(client, platform, request, url, idempotent, policy)
+
+
+async def _with_retries(
+    client: httpx.AsyncClient,
+    platform: PlatformLike,
+    request: httpx.Request,
+    url: str,
+    idempotent: bool,
+    policy: RetryPolicy,
+) -> httpx.Response:
     attempts = 0
     try:
         async for attempt in stamina.retry_context(

@@ -1,0 +1,151 @@
+"""The request budget of each credential, spent by every request at the transport.
+
+:class:`PacedTransport` wraps the network transport of every client ``build_client`` makes:
+each request (retries included) of a task that runs with a credential bound
+(:mod:`prima_cli.platforms.credential`) first waits for a slot of that credential's budget.
+
+* in a process, all tasks share one :class:`aiolimiter.AsyncLimiter` per credential (a
+  maintained leaky bucket: ``burst`` requests of capacity, refilled at the budget's pace);
+* between processes, slots are reserved from the installed :class:`~.ledger.Ledger` a few at
+  a time, at most a burst (a budget row per credential on the store), so two processes on
+  one key together stay within its budget;
+* a 429 pauses every task of the credential until its ``Retry-After`` has passed, and other
+  processes through the ledger.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import weakref
+from collections import deque
+from typing import TYPE_CHECKING
+
+import httpx
+from aiolimiter import AsyncLimiter
+
+from prima_cli.platforms.credential import current
+from prima_cli.platforms.http.ledger import Ledger, current_ledger
+from prima_cli.platforms.http.responses import retry_after_seconds
+
+if TYPE_CHECKING:
+    from prima_cli.platforms.credential import Credential
+    from prima_cli.platforms.rate_limit import RateLimit
+
+log = logging.getLogger("prima.http")
+
+#: a 429 without Retry-After pauses the credential this long
+DEFAULT_PAUSE = 1.0
+#: a Retry-After longer than this pauses only this long (a later request asks again)
+MAX_PAUSE = 900.0
+#: slots reserved from the ledger at a time cover this many seconds of the budget
+RESERVE_SECONDS = 0.25
+MAX_RESERVED = 50
+
+
+class _Budget:
+    """One credential's budget in this process (one event loop)."""
+
+    def __init__(self, rate: RateLimit) -> None:
+        self.rate = rate
+        self.limiter = AsyncLimiter(rate.burst, rate.burst * rate.interval)
+        self.paused_until = 0.0  # time.monotonic()
+        self.slots: deque[float] = deque()  # monotonic times of slots the ledger granted
+        self.reserving = asyncio.Lock()
+
+    async def slot(self, ledger: Ledger, credential: Credential) -> float:
+        """The monotonic time of this process's next slot of the shared budget."""
+        if not self.slots:
+            async with self.reserving:
+                if not self.slots:
+                    self.slots.extend(self._reserve(ledger, credential))
+        return self.slots.popleft()
+
+    def _reserve(self, ledger: Ledger, credential: Credential) -> list[float]:
+        # never more than a burst ahead: slots a quiet spell left in the past may then all go
+        # at once without exceeding the budget's burst
+        count = max(1, min(self.rate.burst, MAX_RESERVED,
+                           int(RESERVE_SECONDS * self.rate.per_second)))  # fmt: skip
+        try:
+            wait = min(ledger.reserve(credential, count), MAX_PAUSE)
+        except Exception as exc:  # the budget must never fail a request: pace in process
+            log.warning("request budget of %s not shared: %s", credential.key, exc)
+            return [time.monotonic()]
+        start = time.monotonic() + wait
+        return [start + i * self.rate.interval for i in range(count)]
+
+
+_budgets: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, _Budget]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def budget_of(credential: Credential) -> _Budget:
+    """This loop's budget of ``credential``; the strictest rate asked for by its connections."""
+    loop = asyncio.get_running_loop()
+    budgets = _budgets.get(loop)
+    if budgets is None:
+        budgets = _budgets[loop] = {}
+    budget = budgets.get(credential.digest)
+    if budget is None or _stricter(credential.rate, budget.rate):
+        budget = budgets[credential.digest] = _Budget(credential.rate)
+    return budget
+
+
+def _stricter(new: RateLimit, old: RateLimit) -> bool:
+    return (new.per_second, new.burst) < (old.per_second, old.burst)
+
+
+async def _until(moment: float) -> None:
+    wait = moment - time.monotonic()
+    if wait > 0:
+        await asyncio.sleep(wait)
+
+
+async def acquire(credential: Credential) -> None:
+    """Wait for a slot of ``credential``'s budget (and the end of any pause)."""
+    budget = budget_of(credential)
+    while True:
+        await _until(budget.paused_until)
+        await budget.limiter.acquire()
+        ledger = current_ledger()
+        if ledger is not None:
+            await _until(await budget.slot(ledger, credential))
+        if budget.paused_until <= time.monotonic():
+            return
+
+
+def pause(credential: Credential, seconds: float) -> None:
+    """No request of ``credential`` for ``seconds``, in this process and (ledger) others."""
+    seconds = min(max(seconds, 0.0), MAX_PAUSE)
+    budget = budget_of(credential)
+    budget.paused_until = max(budget.paused_until, time.monotonic() + seconds)
+    budget.slots.clear()
+    ledger = current_ledger()
+    if ledger is not None:
+        try:
+            ledger.pause(credential, seconds)
+        except Exception as exc:  # as in _reserve: the pause still holds in this process
+            log.warning("pause of %s not shared: %s", credential.key, exc)
+
+
+class PacedTransport(httpx.AsyncBaseTransport):
+    """A transport that spends the bound credential's budget on every request it sends."""
+
+    def __init__(self, inner: httpx.AsyncBaseTransport) -> None:
+        self.inner = inner
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        credential = current.get()
+        if credential is None:
+            return await self.inner.handle_async_request(request)
+        await acquire(credential)
+        response = await self.inner.handle_async_request(request)
+        if response.status_code == 429:
+            wait = retry_after_seconds(response)
+            pause(credential, DEFAULT_PAUSE if wait is None else wait)
+        return response
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
