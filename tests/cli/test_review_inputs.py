@@ -1,0 +1,36 @@
+"""Out-of-range input is a usage error (exit 2) through the real executable, never an
+internal error (exit 1) and never a change to the store."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.conftest import run_prima
+
+
+@pytest.fixture
+def migrated_store() -> None:
+    done = run_prima(["db", "migrate"])
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["db", "prune", "--older-than", "99999999999999d", "--dry-run"],
+        ["db", "prune", "--older-than", "999999999d"],
+        ["platforms", "history", "--since", "99999999999w"],
+        ["platforms", "history", "--since", "9999-12-31T23:59:59-05:00"],
+    ],
+)
+def test_durations_and_points_in_time_beyond_the_calendar_are_usage_errors(
+    migrated_store: None, args: list[str]
+) -> None:
+    result = run_prima([*args, "--json"])
+    assert result.returncode == 2, result.stderr
+    error = json.loads(result.stderr)["error"]
+    assert error["type"] == "invalid_input"
+    assert args[-2] in error["message"] or args[-3] in error["message"]
+    assert result.stdout == ""
