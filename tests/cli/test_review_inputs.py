@@ -34,3 +34,19 @@ def test_durations_and_points_in_time_beyond_the_calendar_are_usage_errors(
     assert error["type"] == "invalid_input"
     assert args[-2] in error["message"] or args[-3] in error["message"]
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["report", "--to", "9999-12-31"],
+        ["report", "--from", "0001-01-01"],
+    ],
+)
+def test_dates_at_the_ends_of_the_calendar_are_usage_errors(
+    migrated_store: None, args: list[str]
+) -> None:
+    result = run_prima([*args, "--json"])
+    assert result.returncode == 2, result.stderr
+    assert "outside the calendar" in json.loads(result.stderr)["error"]["message"]
+    assert result.stdout == ""
