@@ -50,3 +50,17 @@ def test_dates_at_the_ends_of_the_calendar_are_usage_errors(
     assert result.returncode == 2, result.stderr
     assert "outside the calendar" in json.loads(result.stderr)["error"]["message"]
     assert result.stdout == ""
+
+
+def test_help_secrets_names_the_forms_platforms_add_takes(migrated_store: None) -> None:
+    text = run_prima(["help", "secrets"]).stdout
+    for form in ("env:NAME", "file:/path", "keyring:", "literal:VALUE", "--store-secret"):
+        assert form in text
+    # what the topic says of a bare value is what platforms add does
+    run_prima(["venues", "add", "Casa Pepe"])
+    bare = run_prima(
+        ["platforms", "add", "casa-pepe", "covermanager", "--no-test", "--set",
+         "restaurant_id=casa-pepe", "--set", "api_key=abcdefgh12345678"]
+    )  # fmt: skip
+    assert bare.returncode == 2 and "refused" in text and "accepted, with a warning" not in text
+    assert "abcdefgh12345678" not in bare.stderr
