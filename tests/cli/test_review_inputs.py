@@ -64,3 +64,27 @@ def test_help_secrets_names_the_forms_platforms_add_takes(migrated_store: None) 
     )  # fmt: skip
     assert bare.returncode == 2 and "refused" in text and "accepted, with a warning" not in text
     assert "abcdefgh12345678" not in bare.stderr
+
+
+@pytest.mark.parametrize("item", ["api_key:{}", "api_key {}", "={}"])
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ([], []),
+        ([], ["--json"]),
+        (["--log-format", "json"], []),
+        (["-v", "--log-format", "logfmt"], []),
+    ],
+)
+def test_a_malformed_set_never_repeats_what_may_be_a_secret(
+    migrated_store: None, item: str, before: list[str], after: list[str]
+) -> None:
+    secret = "cm_live_7f3a9b2c4d5e6f70"
+    run_prima(["venues", "add", "Casa Pepe"])
+    set_items = ["--set", "restaurant_id=casa-pepe", "--set", item.format(secret)]
+    add = ["platforms", "add", "casa-pepe", "covermanager", "--no-test", *set_items]
+    result = run_prima([*before, *add, *after])
+    assert result.returncode == 2, result.stderr
+    assert "KEY=VALUE" in result.stderr and "number 2" in result.stderr
+    assert secret not in result.stderr + result.stdout
+    assert secret[-4:] not in result.stderr  # not even masked: it is not a known secret
