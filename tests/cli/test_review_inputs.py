@@ -88,3 +88,15 @@ def test_a_malformed_set_never_repeats_what_may_be_a_secret(
     assert "KEY=VALUE" in result.stderr and "number 2" in result.stderr
     assert secret not in result.stderr + result.stdout
     assert secret[-4:] not in result.stderr  # not even masked: it is not a known secret
+
+
+@pytest.mark.parametrize("port", ["99999", "http"])
+def test_a_ping_url_with_a_bad_port_is_refused_before_the_run(
+    migrated_store: None, port: str
+) -> None:
+    url = f"http://127.0.0.1:{port}/9f1c2d3e-check-uuid"
+    result = run_prima(["platforms", "sync", "--ping-url", url, "--json"])
+    assert result.returncode == 2, result.stderr
+    error = json.loads(result.stderr)["error"]
+    assert "--ping-url" in error["message"] and "check-uuid" not in result.stderr
+    assert result.stdout == ""
