@@ -100,3 +100,13 @@ def test_a_ping_url_with_a_bad_port_is_refused_before_the_run(
     error = json.loads(result.stderr)["error"]
     assert "--ping-url" in error["message"] and "check-uuid" not in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize("command", [["bookings", "list"], ["platforms", "history"]])
+def test_an_offset_beyond_a_64_bit_integer_is_a_usage_error(
+    migrated_store: None, command: list[str]
+) -> None:
+    result = run_prima([*command, "--offset", "99999999999999999999", "--json"])
+    assert result.returncode == 2, result.stderr
+    assert "--offset" in json.loads(result.stderr)["error"]["message"]
+    assert result.stdout == ""
