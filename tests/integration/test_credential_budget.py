@@ -110,3 +110,33 @@ def test_rate_limit_is_stored_in_its_canonical_form(migrated: CLI, sandbox: Sand
     [connection] = migrated.ok("platforms", "list", "--json").json()
     shown = migrated.ok("platforms", "show", "venue-00", "covermanager", "--json").json()
     assert shown["configuration"]["rate_limit"] == "50/min,burst=5", (connection, shown)
+
+
+@pytest.mark.slow
+@pytest.mark.postgres
+def test_two_workers_share_the_budget_through_the_store(
+    postgres_url: str, sandbox: Sandbox
+) -> None:
+    """Two `prima worker run` processes syncing one window's connections of one key: each
+    paces itself and the store's budget row paces them together (a worker whose client
+    leaves the store out keeps its own budget, and two of them send twice the rate)."""
+    from tests.integration.workers_support import enqueue, scalar, start_worker, stop_worker
+
+    cli = CLI(postgres_url)
+    cli.ok("db", "migrate")
+    connect_many(cli, sandbox, 8, RATE)
+    sandbox.clear_requests_log()
+    workers = [start_worker(postgres_url, "--concurrency", "4") for _ in range(2)]
+    # both listening before the window opens, so that both take a share of its jobs
+    wait_for(lambda: scalar(postgres_url, "SELECT count(*) FROM procrastinate_workers") == 2,
+             "two live workers")  # fmt: skip
+    window = enqueue(postgres_url)
+    assert len(window["queued"]) == 8
+    wait_for(lambda: len(cm_times(sandbox)) >= 2 * 8, "every connection's two requests",
+             timeout=120)  # fmt: skip
+    reports = [stop_worker(proc) for proc in workers]
+    assert sum(sum(r["jobs"].values()) for r in reports) == 8
+    assert all(sum(r["jobs"].values()) for r in reports), "one worker did all the work"
+    times = cm_times(sandbox)
+    assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
+    assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER

@@ -76,7 +76,7 @@ def run_worker(
 
     async def main() -> int:
         pool = replace(http, max_connections=options.concurrency)
-        async with open_client(pool) as runtime.client, app.open_async():
+        async with open_client(pool, store) as runtime.client, app.open_async():
             done = await maintenance.maintain(app, store, options.stalled_after)
             await app.run_worker_async(
                 queues=list(options.queues or QUEUES),
