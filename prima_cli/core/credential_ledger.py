@@ -9,7 +9,8 @@ without trusting each other's clocks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -55,6 +56,20 @@ class StoreLedger:
 
     # --- one change, atomically -------------------------------------------------------
 
+    @contextmanager
+    def _database(self) -> Iterator[None]:
+        """A failed database call as prima's one-sentence error (exit 75 or 78): the budget
+        and breaker layers log it, and SQLAlchemy's own text (statements, parameters, its
+        help links) must not reach a log."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from prima_cli.store.engine import connect_error
+
+        try:
+            yield
+        except SQLAlchemyError as exc:
+            raise connect_error(str(self.engine.url), exc) from None
+
     def _ensure(self, credential: Credential) -> None:
         if credential.key in self._known:
             return
@@ -84,32 +99,35 @@ class StoreLedger:
 
         from prima_cli.store.engine import is_busy
 
-        self._ensure(credential)
-        for _ in range(_ATTEMPTS):
-            try:
-                with self.engine.begin() as conn:
-                    row, now = self._read(conn, credential)
-                    new = change(dict(row), now)
-                    if not new:
-                        return row, now
-                    sets = ", ".join(f"{k} = :{k}" for k in new)
-                    done = conn.execute(
-                        sa.text(f"UPDATE platform_credentials SET {sets}, version = version + 1, "
-                                "updated_at = :updated WHERE credential = :c AND version = :v"),
-                        {**new, "updated": utcnow(), "c": credential.key, "v": row["version"]},
-                    ).rowcount  # fmt: skip
-            except DBAPIError as exc:
-                if is_busy(exc):
-                    continue
-                raise
-            if done == 1:
-                return {**row, **new}, now
+        with self._database():
+            self._ensure(credential)
+            for _ in range(_ATTEMPTS):
+                try:
+                    with self.engine.begin() as conn:
+                        row, now = self._read(conn, credential)
+                        new = change(dict(row), now)
+                        if not new:
+                            return row, now
+                        sets = ", ".join(f"{k} = :{k}" for k in new)
+                        done = conn.execute(
+                            sa.text(f"UPDATE platform_credentials SET {sets}, "
+                                    "version = version + 1, updated_at = :updated "
+                                    "WHERE credential = :c AND version = :v"),
+                            {**new, "updated": utcnow(), "c": credential.key, "v": row["version"]},
+                        ).rowcount  # fmt: skip
+                except DBAPIError as exc:
+                    if is_busy(exc):
+                        continue
+                    raise
+                if done == 1:
+                    return {**row, **new}, now
         raise DatabaseBusy(f"the state of credential {credential.key} kept changing under us")
 
     def _look(self, credential: Credential) -> tuple[Row, float]:
-        self._ensure(credential)
-        with self.engine.connect() as conn:
-            return self._read(conn, credential)
+        with self._database():
+            self._ensure(credential)
+            with self.engine.connect() as conn:
+                return self._read(conn, credential)
 
     # --- budget ------------------------------------------------------------------------
 

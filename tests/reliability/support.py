@@ -94,3 +94,18 @@ def json_error(stderr: str) -> dict[str, Any]:
 
 def error_lines(stderr: str) -> list[str]:
     return [line for line in stderr.splitlines() if line.startswith("error:")]
+
+
+def close_breakers(db_url: str) -> None:
+    """Close every credential's circuit breaker in the store: for tests whose subject is not
+    the breaker but which make a platform fail on purpose more times in a row than it
+    tolerates (five timeouts open it)."""
+    import sqlalchemy as sa
+
+    from prima_cli.store.url import normalise
+
+    engine = sa.create_engine(normalise(db_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE platform_credentials SET breaker_state = 'closed', "
+                             "failures = 0, open_until = NULL, probe_at = NULL"))  # fmt: skip
+    engine.dispose()

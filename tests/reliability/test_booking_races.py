@@ -31,6 +31,7 @@ from tests.reliability.lifecycle import (
     violations,
     wait_until,
 )
+from tests.reliability.support import close_breakers
 
 pytestmark = pytest.mark.slow
 
@@ -140,6 +141,7 @@ def test_sync_and_reconcile_together_record_each_reservation_once(
             timed_out = prima.finish(proc, a)
             assert timed_out.code == 8, str(timed_out)
         sb.clear_faults()
+        close_breakers(db_url)  # five timeouts in a row open CoverManager's breaker
     assert sorted(b["status"] for b in prima.bookings()) == ["unknown"] * 10
     assert len(sb.state.reservations()) == 5
     sync = prima.start("platforms", "sync", "--days", "7", "--json")

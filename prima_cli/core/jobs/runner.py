@@ -12,6 +12,7 @@ from prima_cli.core.jobs import maintenance, tasks
 from prima_cli.core.jobs.names import QUEUES, Runtime
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import InvalidInput
+from prima_cli.store import job_schema
 
 if TYPE_CHECKING:
     from prima_cli.core.http_options import HttpOptions
@@ -40,7 +41,8 @@ class WorkerOptions:
             raise InvalidInput("--days must be between 1 and 60")
         if not 3 <= self.stalled_after <= 3600:
             raise InvalidInput("--stalled-after must be between 3 and 3600 seconds")
-        if self.schedule is not None:
+        if self.schedule is not None and job_schema.engine_installed():
+            # without the workers extra there is no cron parser: build_app says so (exit 78)
             from croniter import croniter
 
             if not croniter.is_valid(self.schedule):
@@ -68,8 +70,8 @@ def run_worker(
     from prima_cli.core.jobs.engine import build_app
     from prima_cli.core.platform_calls import open_client, run
 
-    app = build_app(store)  # first: on a store that cannot run workers, say that (exit 78)
     options.check()
+    app = build_app(store)
     tasks.register(app, None if options.one_shot else options.schedule)
     runtime = Runtime(store, http, options.days, options.stalled_after)
     name = owner()

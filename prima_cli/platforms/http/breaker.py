@@ -81,7 +81,7 @@ def _call(name: str, credential: Credential, *args: object, **kw: object) -> obj
         try:
             return getattr(ledger, name)(credential, *args, **kw)
         except Exception as exc:  # the breaker must never fail a request itself
-            log.warning("circuit breaker of %s not shared: %s", credential.key, exc)
+            log.info("circuit breaker of %s not shared: %s", credential.key, exc)
     return getattr(_here().memory, name)(credential, *args, **kw)
 
 

@@ -70,7 +70,9 @@ class _Budget:
         try:
             wait = min(ledger.reserve(credential, count), MAX_PAUSE)
         except Exception as exc:  # the budget must never fail a request: pace in process
-            log.warning("request budget of %s not shared: %s", credential.key, exc)
+            # info, not a warning: a store that fails here fails the command too, whose own
+            # error says so (and a --json error stays the one line on stderr)
+            log.info("request budget of %s not shared: %s", credential.key, exc)
             return [time.monotonic()]
         start = time.monotonic() + wait
         return [start + i * self.rate.interval for i in range(count)]
@@ -127,7 +129,7 @@ def pause(credential: Credential, seconds: float) -> None:
         try:
             ledger.pause(credential, seconds)
         except Exception as exc:  # as in _reserve: the pause still holds in this process
-            log.warning("pause of %s not shared: %s", credential.key, exc)
+            log.info("pause of %s not shared: %s", credential.key, exc)
 
 
 class PacedTransport(httpx.AsyncBaseTransport):
