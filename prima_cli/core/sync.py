@@ -32,7 +32,7 @@ from prima_cli.core.db_retry import when_free
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
-from prima_cli.core.sync_records import WRITE_BATCH, finish_run, start_run
+from prima_cli.core.sync_records import WRITE_BATCH, finish_run, record_outcomes, start_run
 from prima_cli.core.sync_targets import all_targets
 from prima_cli.core.sync_values import (
     FAILED,
@@ -47,7 +47,6 @@ from prima_cli.core.sync_values import (
     SyncPlan,
     SyncReport,
 )
-from prima_cli.core.sync_writer import OutcomeWriter
 from prima_cli.errors import ExitCode, PlatformUnsupported, PrimaError, batch_exit_code
 from prima_cli.store.types import utcnow
 
@@ -312,10 +311,9 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
     checks = CredentialChecks()  # one credentials check per credential, shared by the workers
     queue = iter(targets)  # shared by the workers: one event loop, so no lock is needed
     pending: list[ConnectionOutcome] = []
-    writer = OutcomeWriter(store, run_id)  # the store's commits do not hold up the loop
 
     def flush() -> None:
-        writer.submit(pending)
+        when_free(record_outcomes, store, pending, run_id)
         pending.clear()
 
     async def worker() -> None:
@@ -335,8 +333,7 @@ async def _sync_targets(store: Store, targets: Iterable[targets_core.Target],
         count = len(targets) if isinstance(targets, list) else options.concurrency
         await asyncio.gather(*(worker() for _ in range(min(options.concurrency, count))))
     finally:
-        writer.close(pending)
-        pending.clear()
+        flush()
 
 
 def _run(store: Store, targets: Iterable[targets_core.Target], options: SyncOptions,
