@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import sqlite3
 import subprocess
 import sys
@@ -20,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import run_prima
+from tests.network_namespace import no_network_prefix
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -58,19 +58,6 @@ def test_the_demo_command_is_the_one_checked_below() -> None:
     assert line is not None and line.group(1).endswith("&& .venv/bin/prima demo")
 
 
-def _no_network_prefix() -> list[str]:
-    """Run in a new network namespace with only loopback up, where the machine allows it."""
-    unshare, ip = shutil.which("unshare"), shutil.which("ip")
-    if unshare is None or ip is None:
-        return []
-    for flags in (["-n"], ["-rn"]):
-        probe = subprocess.run([unshare, *flags, ip, "link", "set", "lo", "up"],
-                               capture_output=True)  # fmt: skip
-        if probe.returncode == 0:
-            return [unshare, *flags]
-    return []
-
-
 def test_readme_shell_blocks_run_as_printed(tmp_path: Path) -> None:
     text = README.read_text()
     blocks = runnable_blocks(text)
@@ -84,7 +71,7 @@ def test_readme_shell_blocks_run_as_printed(tmp_path: Path) -> None:
         script.append(f"echo '>>> README.md line {line}' >&2")
         script.append(body)
     script.append("echo '>>> README.md done' >&2")
-    prefix = _no_network_prefix()
+    prefix = no_network_prefix()
     body = "\n".join(script)
     if prefix:
         body = "ip link set lo up\n" + body

@@ -102,12 +102,21 @@ def json_topic() -> str:
 def secrets() -> str:
     return """Secrets (a connection's api_key and any field its type declares secret):
 
-  --set api_key=env:NAME  stored as the reference; read from the environment each time it is
-                          used (a missing variable is exit 78; `prima doctor` lists it)
-  --set api_key=-         read from stdin (printf %s "$KEY" | prima platforms add ...)
-  (not given)             asked with hidden input on a terminal; otherwise the command fails
-                          and names the flag to pass (prima never prompts under cron)
-  --set api_key=VALUE     accepted, with a warning: visible in the process list and history
+A secret is stored as a reference, read each time it is used (one that does not resolve is
+exit 78; `prima doctor` lists it and why):
+
+  --set api_key=env:NAME          the environment variable NAME
+  --set api_key=file:/path        the file's content (absolute path; the file chmod 600)
+  --set api_key=keyring:SVC/NAME  the system keyring's entry (the keyring extra)
+
+It is stored in the database only when asked (`prima doctor` lists the connections that do):
+
+  --set api_key=literal:VALUE     as given, with a warning: visible in the process list and
+                                  history
+  --store-secret --set api_key=-  read from stdin (printf %s "$KEY" | prima platforms add ...)
+  --store-secret (not given)      asked with hidden input on a terminal (never under cron)
+
+Without either, a bare value, `-` or a missing secret is refused (exit 2) naming these forms.
 
 A secret is printable ASCII; anything else is refused (exit 78) naming the position, never the
 value. Secrets are masked everywhere they could be shown (tables, JSON, logs, errors, --verbose

@@ -26,7 +26,19 @@ FIELDS = typer.Option(
     help="Only these keys of each item, in this order (`prima help json COMMAND` lists them).",
 )
 JQ = typer.Option(None, "--jq", metavar="EXPR", help="Filter the JSON with a jq expression.")
-OFFSET = typer.Option(0, "--offset", metavar="N", help="Skip the first N rows (the next page).")
+#: the largest row offset every store takes (a 64-bit integer)
+_LAST_OFFSET = 2**63 - 1
+
+
+def _offset(value: int) -> int:
+    if value > _LAST_OFFSET:
+        raise typer.BadParameter(f"at most {_LAST_OFFSET}, not {value}")
+    return value
+
+
+OFFSET = typer.Option(
+    0, "--offset", metavar="N", callback=_offset, help="Skip the first N rows (the next page)."
+)
 YES = typer.Option(False, "--yes", "-y", help="Do not ask for confirmation.")
 VENUE = typer.Argument(
     ..., metavar="VENUE", help="Venue id or slug.", autocompletion=completers.venues

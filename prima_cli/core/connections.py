@@ -77,11 +77,16 @@ class Toggled:
 def parse_pairs(pairs: Sequence[str], *, option: str = "--set") -> dict[str, str]:
     """``KEY=VALUE`` items into a dict; malformed or repeated keys are invalid input."""
     parsed: dict[str, str] = {}
-    for item in pairs:
+    for number, item in enumerate(pairs, start=1):
         key, sep, value = item.partition("=")
         key = key.strip()
         if not sep or not key:
-            raise InvalidInput(f"{option} expects KEY=VALUE, got {item!r}")
+            # the item is not quoted: a mistyped `api_key:KEY` would put the key in the
+            # message, and so in cron mail and the journal
+            raise InvalidInput(
+                f"{option} expects KEY=VALUE; {option} number {number} has "
+                f"{'no KEY' if sep else 'no ='} (not shown: it may hold a secret)"
+            )
         if key in parsed:
             raise InvalidInput(f"{option} {key} given twice")
         parsed[key] = value

@@ -29,7 +29,9 @@ if TYPE_CHECKING:
 _CLOCK = {
     "sqlite": "SELECT (julianday('now') - 2440587.5) * 86400.0",
     "postgresql": "SELECT EXTRACT(EPOCH FROM clock_timestamp())",
-    "mysql": "SELECT UNIX_TIMESTAMP(NOW(6))",
+    # from UTC, not NOW(): UNIX_TIMESTAMP(NOW()) goes through the session's time zone, whose
+    # repeated autumn hour can send the clock back an hour
+    "mysql": "SELECT TIMESTAMPDIFF(MICROSECOND, '1970-01-01', UTC_TIMESTAMP(6)) / 1e6",
 }
 _INSERT = {
     "sqlite": "INSERT OR IGNORE INTO",

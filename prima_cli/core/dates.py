@@ -28,6 +28,9 @@ FORMS = "YYYY-MM-DD, today, tomorrow, +Nd, +Nw or a weekday name"
 _WORDS = {"today": 0, "tomorrow": 1, "yesterday": -1}
 _WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 _OFFSET = re.compile(r"([+-])(\d{1,4})([dw])")
+#: the first and last dates taken
+FIRST = dt.date(dt.MINYEAR + 1, 1, 1)
+LAST = dt.date(dt.MAXYEAR - 1, 12, 31)
 
 
 @dataclass(frozen=True)
@@ -44,21 +47,32 @@ class DateSpec:
         return self.absolute is None
 
     def on(self, today: dt.date) -> dt.date:
-        """The date this spec names when today is ``today``."""
+        """The date this spec names when today is ``today`` (one within a year of the
+        calendar's ends is refused: the days around it, a period's bounds in UTC, would
+        fall off the calendar in the queries that use it)."""
         if self.absolute is not None:
-            return self.absolute
-        if self.weekday is not None:
+            day = self.absolute
+        elif self.weekday is not None:
             ahead = (self.weekday - today.weekday() - 1) % 7 + 1
-            return today + dt.timedelta(days=ahead)
-        try:
-            return today + dt.timedelta(days=self.days)
-        except OverflowError:
-            raise InvalidInput(f"{self.text!r} falls outside the calendar") from None
+            day = today + dt.timedelta(days=ahead)
+        else:
+            try:
+                day = today + dt.timedelta(days=self.days)
+            except OverflowError:
+                day = dt.date.min
+        return within_calendar(day, self.text)
 
     def in_zone(self, timezone: str | None) -> dt.date:
         """The date in ``timezone`` (an IANA name), or in the machine's zone for ``None``."""
         now = dt.datetime.now(ZoneInfo(timezone)) if timezone else dt.datetime.now()
         return self.on(now.date())
+
+
+def within_calendar(day: dt.date, text: str) -> dt.date:
+    """``day``, or an input error when it is within a year of the calendar's ends."""
+    if not FIRST <= day <= LAST:
+        raise InvalidInput(f"{text!r} falls outside the calendar ({FIRST} to {LAST})")
+    return day
 
 
 def parse(value: str, *, option: str = "--date") -> DateSpec:

@@ -299,7 +299,7 @@ def run_demo(
             "Clean-up",
             [
                 "demo connections disabled (the simulator stops with the demo); "
-                "rerun `prima demo` to replace them"
+                "a rerun on the same store replaces the demo venues"
             ],
         )
     )

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from prima_cli.core.http_options import HttpOptions
 from prima_cli.errors import InvalidInput, PrimaError
@@ -42,7 +42,7 @@ class Monitoring:
         path = metrics.check_path(metrics_file) if metrics_file else None
         if ping_url is not None:
             parts = urlsplit(ping_url)
-            if parts.scheme not in ("http", "https") or not parts.hostname:
+            if parts.scheme not in ("http", "https") or not parts.hostname or not _port_ok(parts):
                 raise InvalidInput(
                     f"--ping-url must be an http(s) URL, not {_shown(ping_url)!r}",
                     hint="e.g. --ping-url https://hc-ping.com/<your check's uuid>",
@@ -100,8 +100,18 @@ def _shown(url: str) -> str:
     """A ping URL as shown: scheme, host and port only (its path is the check's secret)."""
     parts = urlsplit(url)
     host = parts.hostname or "?"
-    port = f":{parts.port}" if parts.port else ""
+    port = f":{parts.port}" if _port_ok(parts) and parts.port else ""
     return f"{parts.scheme}://{host}{port}/..."
+
+
+def _port_ok(parts: SplitResult) -> bool:
+    """Whether the URL's port, if it has one, is a number from 0 to 65535 (``.port`` raises
+    ValueError otherwise)."""
+    try:
+        parts.port  # noqa: B018 - read for its check
+    except ValueError:
+        return False
+    return True
 
 
 def _facts(store: Store | None) -> SyncFacts | None:

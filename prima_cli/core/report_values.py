@@ -28,8 +28,10 @@ TOP_ERRORS = 10
 def _date(text: str | None, flag: str) -> dt.date | None:
     if text is None:
         return None
+    from prima_cli.core.dates import within_calendar
+
     try:
-        return dt.date.fromisoformat(text)
+        return within_calendar(dt.date.fromisoformat(text), text)
     except ValueError:
         raise InvalidInput(f"{flag} must be a date, YYYY-MM-DD (got {text!r})") from None
 

@@ -35,31 +35,37 @@ def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox
 def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandbox) -> None:
     """A sync and, beside it, availability commands (each its own process) on one store and
     one key: together they stay within its budget, which the store's budget row shares
-    (SQLite, PostgreSQL, MariaDB)."""
+    (SQLite, PostgreSQL, MariaDB). The commands start once the sync has sent its first request
+    (it lasts about 3.4 s at 5/s); a round in which they did not overlap it (it shows nothing)
+    is run again."""
     cli = CLI(any_db_url)
     cli.ok("db", "migrate")
     slugs = connect_many(cli, sandbox, 8, RATE)
-    sandbox.clear_requests_log()
     base = [*prima_executable(), "--db", any_db_url]
-    sync = subprocess.Popen([*base, "platforms", "sync", "--days", "1", "--concurrency", "4",
-                             "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
-    wait_for(lambda: len(cm_times(sandbox)) >= 3, "the sync's first requests")
-    asks = [subprocess.Popen([*base, "bookings", "availability", slug, "--date", "+3d",
-                              "--party", "2", "--json"], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True)
-            for slug in slugs[:4]]  # fmt: skip
-    for proc in [sync, *asks]:
-        _out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-    log = sorted((r.at, r.path) for r in sandbox.requests_log if r.platform == "covermanager")
-    synced = [at for at, path in log if "reserv/availability" not in path or "calendar" in path]
-    asked = [at for at, path in log if "reserv/availability" in path and "calendar" not in path]
-    assert len(asked) == 4
-    assert any(synced[0] < at < synced[-1] for at in asked), "the processes did not overlap"
-    times = [at for at, _path in log]
-    assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
-    assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
+    for _round in range(3):
+        sandbox.clear_requests_log()
+        sync = subprocess.Popen([*base, "platforms", "sync", "--days", "1", "--concurrency",
+                                 "4", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                text=True)  # fmt: skip
+        wait_for(lambda: len(cm_times(sandbox)) >= 1, "the sync's first request")
+        asks = [subprocess.Popen([*base, "bookings", "availability", slug, "--date", "+3d",
+                                  "--party", "2", "--json"], stdout=subprocess.PIPE,
+                                 stderr=subprocess.PIPE, text=True)
+                for slug in slugs[:4]]  # fmt: skip
+        for proc in [sync, *asks]:
+            _out, err = proc.communicate(timeout=120)
+            assert proc.returncode == 0, err
+        log = sorted((r.at, r.path) for r in sandbox.requests_log if r.platform == "covermanager")
+        synced = [at for at, path in log
+                  if "reserv/availability" not in path or "calendar" in path]  # fmt: skip
+        asked = [at for at, path in log if "reserv/availability" in path and "calendar" not in path]
+        assert len(asked) == 4
+        times = [at for at, _path in log]
+        assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
+        assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
+        if any(synced[0] < at < synced[-1] for at in asked):
+            return
+    pytest.fail("in three rounds the availability commands never overlapped the sync")
 
 
 def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:

@@ -76,6 +76,8 @@ def run_worker(
 
     async def main() -> int:
         pool = replace(http, max_connections=options.concurrency)
+        # with the store: its jobs spend their credentials' budgets and honour their breakers
+        # as every other process on the store does (the job tasks inherit this context)
         async with open_client(pool, store) as runtime.client, app.open_async():
             done = await maintenance.maintain(app, store, options.stalled_after)
             await app.run_worker_async(
