@@ -9,11 +9,12 @@ booking; 85% confirmed, 10% cancelled, 5% unknown; dates over 90 days).
 
 For each query it prints the median wall time of fresh ``prima --db URL ...`` processes and
 that time minus the same command returning one row (the start-up, run interleaved with
-the query so that load drifting meanwhile weighs on both alike), the in-process times of ``core.bookings.list_bookings`` and of the JSON
-rendering, and the number of SQL statements the call ran; then the peak RSS of ``--json``
-runs returning 1, 1,000 and 10,000 rows. Goals (issue 7): each query at most 0.3 s beyond
-start-up (both measured ways); peak memory growing at most 16 MB from 1,000 to 10,000 rows
-(streamed, not held). When a query misses its goal, its query plans are printed.
+the query so that load drifting meanwhile weighs on both alike), the in-process times of
+``core.bookings.list_bookings`` and of the JSON rendering, and the number of SQL
+statements the call ran; then the peak RSS of ``--json`` runs returning 1, 1,000 and
+10,000 rows. Goals (issue 7): each query at most 0.3 s beyond start-up (both measured
+ways); peak memory growing at most 16 MB from 1,000 to 10,000 rows (streamed, not held).
+When a query misses its goal, its query plans are printed.
 Exit 0 (a report), or with ``--check`` exit 1 when a goal is missed.
 """
 
