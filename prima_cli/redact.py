@@ -28,6 +28,9 @@ _USERINFO_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@?#\"']*):[^\
 #: a password given as a query or connection-string parameter (``?password=...``)
 _PASSWORD_PARAMETER = re.compile(r"((?<![A-Za-z0-9_])(?:password|passwd|pwd)=)[^&\s#'\"]*", re.I)
 
+#: what every ``_PASSWORD_PARAMETER`` match holds: a cheap test before the full search
+_PASSWORD_NAME_END = re.compile(r"(?:wd|rd)=", re.I)
+
 _lock = threading.Lock()
 _secrets: set[str] = set()
 
@@ -72,9 +75,11 @@ def forget_all() -> None:
 def mask_url_passwords(text: str) -> str:
     """``text`` with every password inside a URL shown as ``***``: the userinfo's
     (``https://user:***@host``) and ``password=`` parameters (``?password=***``)."""
-    if "@" in text:
+    # the patterns are searched only in texts that hold what each needs: on a listing of
+    # thousands of bookings (e-mail addresses hold "@") they cost more than the query
+    if "@" in text and "://" in text:
         text = _USERINFO_PASSWORD.sub(rf"\1:{URL_PASSWORD_MASK}@", text)
-    if "=" in text:
+    if "=" in text and _PASSWORD_NAME_END.search(text):
         text = _PASSWORD_PARAMETER.sub(rf"\g<1>{URL_PASSWORD_MASK}", text)
     return text
 

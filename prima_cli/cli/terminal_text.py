@@ -33,4 +33,7 @@ def printable(text: str, *, lines: bool = False) -> str:
 
 def json_safe(document: str) -> str:
     """A JSON text with DEL and the C1 controls escaped as ``\\u00XX`` (same data)."""
+    # ASCII without DEL holds none of them: two scans far cheaper than the pattern's
+    if document.isascii() and "\x7f" not in document:
+        return document
     return _RAW_IN_JSON.sub(lambda m: f"\\u{ord(m.group(0)):04x}", document)

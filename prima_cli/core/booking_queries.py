@@ -142,16 +142,19 @@ def _pages(store: Store, flt: BookingFilter, page_size: int) -> Iterator[rec.Boo
                 )
             else:
                 page = page.offset(flt.offset)  # the keyset takes over from the first page
-            rows = session.execute(
+            result = session.execute(
                 page.order_by(b.starts_at, b.id).limit(min(page_size, remaining))
-            ).all()
+            )
+            names = tuple(result.keys())  # BookingInfo's field names (the columns' labels)
+            rows = result.all()
             if not rows:
                 return
             # the page's attempts by explicit ids: a join lets PostgreSQL pick a hash join
             # over every attempt in the table, which reads far more than the page needs
             attempts = _attempts_of_page(session, r, [row.id for row in rows])
-            for row in rows:  # the row's labels are BookingInfo's field names
-                yield rec.BookingInfo(**row._mapping, attempts=attempts.get(row.id, []))
+            for row in rows:  # zipped with the labels: a row's mapping view costs more
+                fields = dict(zip(names, row, strict=True))
+                yield rec.BookingInfo(**fields, attempts=attempts.get(fields["id"], []))
             remaining -= len(rows)
             after = (rows[-1].starts_at, rows[-1].id)
 
@@ -186,13 +189,14 @@ def _attempts_of_page(session: Session, r: Any, ids: list[int]) -> dict[int, lis
     else:
         mine = r.booking_id.in_(ids)
     grouped: dict[int, list[Any]] = {}
-    rows = session.execute(
+    result = session.execute(
         select(r.booking_id, *attempt_columns(r)).where(mine).order_by(r.booking_id, r.attempt)
-    ).all()
-    for row in rows:
-        fields = dict(row._mapping)
-        booking_id = fields.pop("booking_id")
-        grouped.setdefault(booking_id, []).append(rec.AttemptInfo(**fields))
+    )
+    names = tuple(result.keys())[1:]  # AttemptInfo's field names, after the booking's id
+    for booking_id, *values in result:
+        grouped.setdefault(booking_id, []).append(
+            rec.AttemptInfo(**dict(zip(names, values, strict=True)))
+        )
     return grouped
 
 

@@ -7,9 +7,12 @@ import io
 import json
 from typing import Any
 
+import pytest
+
 from prima_cli.cli.output import Column, Output
 from prima_cli.cli.render import View, render
 from prima_cli.cli.terminal import Terminal
+from prima_cli.cli.terminal_text import json_safe
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import ExitCode, PlatformUnavailable
 
@@ -56,3 +59,16 @@ def test_the_outcome_is_the_exit_code_and_the_error_follows_the_value() -> None:
     assert render(out, result, TABLE) == int(ExitCode.UNAVAILABLE)
     assert stdout.getvalue().count("\n") == 2
     assert stderr.getvalue().splitlines() == ["warning: one was slow", "error: restoo is down"]
+
+
+@pytest.mark.parametrize(
+    ("document", "safe"),
+    [
+        ('{"notes": "plain"}', '{"notes": "plain"}'),
+        ('{"notes": "a\x7fb"}', '{"notes": "a\\u007fb"}'),  # DEL in an ASCII text
+        ('{"notes": "caf\u00e9 \x9b2J"}', '{"notes": "caf\u00e9 \\u009b2J"}'),  # 8-bit CSI
+        ('{"notes": "caf\u00e9 \u00a0ok"}', '{"notes": "caf\u00e9 \u00a0ok"}'),  # not C1: kept
+    ],
+)
+def test_json_safe_escapes_del_and_c1_controls_only(document: str, safe: str) -> None:
+    assert json_safe(document) == safe

@@ -74,3 +74,23 @@ def test_postgres_sessions_read_utc_whatever_time_zone_the_server_gives(postgres
     finally:
         table.drop(store.engine, checkfirst=True)
         store.dispose()
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [
+        ("2026-12-07 10:50:22.136532", dt.datetime(2026, 12, 7, 10, 50, 22, 136532, tzinfo=dt.UTC)),
+        ("2026-12-07 10:50:22", dt.datetime(2026, 12, 7, 10, 50, 22, tzinfo=dt.UTC)),
+        ("2026-12-07", dt.datetime(2026, 12, 7, tzinfo=dt.UTC)),  # a date alone: midnight UTC
+        # a text written by something else with an offset: read as before, as UTC
+        ("2026-12-07 10:50:22+02:00", dt.datetime(2026, 12, 7, 10, 50, 22, tzinfo=dt.UTC)),
+    ],
+)
+def test_sqlite_texts_read_back_aware_in_utc(stored: str, read: dt.datetime) -> None:
+    engine = sa.create_engine("sqlite://")
+    table = sa.Table("t", sa.MetaData(), sa.Column("at", UTCDateTime()))
+    table.create(engine)
+    with engine.begin() as conn:
+        conn.execute(sa.text("INSERT INTO t (at) VALUES (:at)"), {"at": stored})
+        got = conn.execute(sa.select(table.c.at)).scalar_one()
+    assert got == read and got.tzinfo is dt.UTC

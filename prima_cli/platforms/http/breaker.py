@@ -29,7 +29,13 @@ from prima_cli.errors import (
     PlatformUnavailable,
 )
 from prima_cli.platforms.credential import Credential, current
-from prima_cli.platforms.http.ledger import BreakerState, BreakerView, Ledger, current_ledger
+from prima_cli.platforms.http.ledger import (
+    BreakerState,
+    BreakerView,
+    Ledger,
+    current_ledger,
+    unshared_reason,
+)
 from prima_cli.platforms.http.memory_ledger import MemoryLedger
 
 log = logging.getLogger("prima.http")
@@ -81,7 +87,8 @@ def _call(name: str, credential: Credential, *args: object, **kw: object) -> obj
         try:
             return getattr(ledger, name)(credential, *args, **kw)
         except Exception as exc:  # the breaker must never fail a request itself
-            log.info("circuit breaker of %s not shared: %s", credential.key, exc)
+            why = unshared_reason(exc)
+            log.info("circuit breaker of %s not shared: %s", credential.key, why)
     return getattr(_here().memory, name)(credential, *args, **kw)
 
 

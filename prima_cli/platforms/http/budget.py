@@ -26,7 +26,7 @@ import httpx
 from aiolimiter import AsyncLimiter
 
 from prima_cli.platforms.credential import current
-from prima_cli.platforms.http.ledger import Ledger, current_ledger
+from prima_cli.platforms.http.ledger import Ledger, current_ledger, unshared_reason
 from prima_cli.platforms.http.responses import retry_after_seconds
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ class _Budget:
         except Exception as exc:  # the budget must never fail a request: pace in process
             # info, not a warning: a store that fails here fails the command too, whose own
             # error says so (and a --json error stays the one line on stderr)
-            log.info("request budget of %s not shared: %s", credential.key, exc)
+            log.info("request budget of %s not shared: %s", credential.key, unshared_reason(exc))
             return [time.monotonic()]
         start = time.monotonic() + wait
         return [start + i * self.rate.interval for i in range(count)]
@@ -129,7 +129,7 @@ def pause(credential: Credential, seconds: float) -> None:
         try:
             ledger.pause(credential, seconds)
         except Exception as exc:  # as in _reserve: the pause still holds in this process
-            log.info("pause of %s not shared: %s", credential.key, exc)
+            log.info("pause of %s not shared: %s", credential.key, unshared_reason(exc))
 
 
 class PacedTransport(httpx.AsyncBaseTransport):

@@ -89,3 +89,10 @@ def reset_ledger(token: Token[Ledger | None]) -> None:
 
 def current_ledger() -> Ledger | None:
     return _ledger.get()
+
+
+def unshared_reason(exc: Exception) -> str:
+    """Why the ledger could not be used, for a warning: the error's first line only (a
+    database error's further lines quote its SQL and a link to the library's docs)."""
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
