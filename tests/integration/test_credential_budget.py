@@ -17,6 +17,10 @@ from tests.integration.credential_support import busiest_window, cm_times, conne
 
 #: the budget under test, and the slack of a loaded machine's clocks on a request's time
 RATE, PER_SECOND, JITTER = "5/s", 5, 0.1
+#: the simulator records a request when it answers it, and under load the first request of a
+#: new connection can be recorded over 0.1 s late, bringing the next one closer to it: a
+#: window of 0.75 s still holds at most 5 requests at 5/s, and 6 or more at twice the rate
+WINDOW = 1.0 - 0.25
 
 
 def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox) -> None:
@@ -28,7 +32,7 @@ def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox
     times = cm_times(sandbox)
     assert len(times) == 1 + 8 * 2  # one credentials check for the key, then 2 per venue
     # evenly spaced at 0.2 s: never more than 5 in a second (less a scheduling slack)
-    assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
+    assert busiest_window(times, WINDOW) <= PER_SECOND
     assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
 
 
@@ -61,7 +65,7 @@ def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandb
         asked = [at for at, path in log if "reserv/availability" in path and "calendar" not in path]
         assert len(asked) == 4
         times = [at for at, _path in log]
-        assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
+        assert busiest_window(times, WINDOW) <= PER_SECOND
         assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
         if any(synced[0] < at < synced[-1] for at in asked):
             return
@@ -144,5 +148,5 @@ def test_two_workers_share_the_budget_through_the_store(
     assert sum(sum(r["jobs"].values()) for r in reports) == 8
     assert all(sum(r["jobs"].values()) for r in reports), "one worker did all the work"
     times = cm_times(sandbox)
-    assert busiest_window(times, 1.0 - JITTER) <= PER_SECOND
+    assert busiest_window(times, WINDOW) <= PER_SECOND
     assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
