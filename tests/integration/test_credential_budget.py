@@ -6,14 +6,13 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from collections.abc import Callable
 
 import pytest
 
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, prima_executable
 from tests.integration.credential_support import busiest_window, cm_times, connect_many
+from tests.reliability.lifecycle import wait_until
 
 #: the budget under test, and the slack of a loaded machine's clocks on a request's time
 RATE, PER_SECOND, JITTER = "5/s", 5, 0.1
@@ -51,7 +50,7 @@ def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandb
         sync = subprocess.Popen([*base, "platforms", "sync", "--days", "1", "--concurrency",
                                  "4", "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                 text=True)  # fmt: skip
-        wait_for(lambda: len(cm_times(sandbox)) >= 1, "the sync's first request")
+        wait_until(lambda: len(cm_times(sandbox)) >= 1, what="the sync's first request")
         asks = [subprocess.Popen([*base, "bookings", "availability", slug, "--date", "+3d",
                                   "--party", "2", "--json"], stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
@@ -70,13 +69,6 @@ def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandb
         if any(synced[0] < at < synced[-1] for at in asked):
             return
     pytest.fail("in three rounds the availability commands never overlapped the sync")
-
-
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.02)
 
 
 def test_a_429_pauses_every_task_of_the_credential(migrated: CLI, sandbox: Sandbox) -> None:
@@ -138,12 +130,12 @@ def test_two_workers_share_the_budget_through_the_store(
     sandbox.clear_requests_log()
     workers = [start_worker(postgres_url, "--concurrency", "4") for _ in range(2)]
     # both listening before the window opens, so that both take a share of its jobs
-    wait_for(lambda: scalar(postgres_url, "SELECT count(*) FROM procrastinate_workers") == 2,
-             "two live workers")  # fmt: skip
+    wait_until(lambda: scalar(postgres_url, "SELECT count(*) FROM procrastinate_workers") == 2,
+               what="two live workers")  # fmt: skip
     window = enqueue(postgres_url)
     assert len(window["queued"]) == 8
-    wait_for(lambda: len(cm_times(sandbox)) >= 2 * 8, "every connection's two requests",
-             timeout=120)  # fmt: skip
+    wait_until(lambda: len(cm_times(sandbox)) >= 2 * 8, seconds=120,
+               what="every connection's two requests")  # fmt: skip
     reports = [stop_worker(proc) for proc in workers]
     assert sum(sum(r["jobs"].values()) for r in reports) == 8
     assert all(sum(r["jobs"].values()) for r in reports), "one worker did all the work"
