@@ -73,6 +73,10 @@ def test_a_newer_engine_is_refused_by_workers_until_migrate_applies_its_scripts(
         assert refused.exit_code == 78, (args, refused.stderr)
         assert f"procrastinate {INSTALLED}, older than the installed 3.99.0" in refused.stderr
         assert "run `prima db migrate`" in refused.stderr
+    doctor = cli("doctor", "--json")
+    assert doctor.exit_code == 78
+    [engine] = [c for c in doctor.json()["checks"] if c["name"] == "job engine"]
+    assert engine["ok"] is False and "2 migration script(s)" in engine["detail"]
     done = cli.ok("db", "migrate", "--json").json()
     assert done["notes"] == [f"upgraded the job engine's schema from procrastinate {INSTALLED} "
                              f"to 3.99.0 ({', '.join(names)})"]  # fmt: skip
@@ -80,6 +84,9 @@ def test_a_newer_engine_is_refused_by_workers_until_migrate_applies_its_scripts(
     assert _recorded(postgres_url) == "3.99.0"
     assert cli.ok("db", "migrate", "--json").json()["notes"] == []  # applied once
     assert cli("worker", "status", "--json").exit_code == 0
+    [engine] = [c for c in cli.ok("doctor", "--json").json()["checks"]
+                if c["name"] == "job engine"]  # fmt: skip
+    assert (engine["ok"], engine["detail"]) == (True, "tables of procrastinate 3.99.0")
 
 
 def test_a_failing_engine_script_leaves_the_store_as_it_was(
