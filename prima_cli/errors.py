@@ -183,6 +183,13 @@ class SchemaNotMigrated(ConfigError):
     fails_over = False
 
 
+class CommandInterrupted(PrimaError):
+    """Ctrl-C (SIGINT): how it reads where errors are JSON lines or log records."""
+
+    exit_code = ExitCode.INTERRUPTED
+    type = "interrupted"
+
+
 class PartialFailure(PrimaError):
     exit_code = ExitCode.PARTIAL
     type = "partial_failure"

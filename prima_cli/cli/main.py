@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
 from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
-from prima_cli.errors import ExitCode, InvalidInput, PrimaError
+from prima_cli.errors import CommandInterrupted, ExitCode, InvalidInput, PrimaError
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
 
@@ -81,7 +81,10 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
                 state.output.info(f"hint: {hint}")
         return int(exc.exit_code)  # type: ignore[attr-defined]
     except (KeyboardInterrupt, Interrupted):
-        terminal.stderr.write("interrupted\n")
+        if state.output.json_mode or state.output.structured:  # every stderr line parses
+            state.output.error(CommandInterrupted("interrupted"))
+        else:
+            terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
         _silence_stdout()
