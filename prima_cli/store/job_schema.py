@@ -116,6 +116,17 @@ def _script_version(script: Path) -> Version:
         return (0, 0, 0)  # not a migration script: never pending
 
 
+def outstanding(conn: Connection) -> list[str]:
+    """What `prima db migrate` would apply of the engine's schema here, for `prima db
+    status`: its tables, or its migration scripts since the recorded release (nothing
+    outside PostgreSQL or without the engine)."""
+    if conn.dialect.name != "postgresql" or not engine_installed():
+        return []
+    if not applied(conn):
+        return [f"procrastinate {shown(installed_version())} (the job engine's tables)"]
+    return [f"procrastinate {script.stem}" for script in state(conn).pending]
+
+
 def ready(conn: Connection) -> bool:
     """Whether workers can run here: the schema applied and matching the installed engine."""
     return applied(conn) and state(conn).current

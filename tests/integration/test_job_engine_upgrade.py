@@ -103,3 +103,29 @@ def test_a_failing_engine_script_leaves_the_store_as_it_was(
     # one transaction: the "pre" script's table is gone with it, the record unchanged
     assert scalar(postgres_url, "SELECT to_regclass('prima_marker')") is None
     assert _recorded(postgres_url) == INSTALLED
+
+
+def test_db_status_counts_the_engine_scripts_still_to_apply(
+    postgres_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A deploy that runs `prima db migrate` only when `db status` says so must not leave the
+    workers refusing a schema `db status` called up to date."""
+    cli = CLI(postgres_url)
+    cli.ok("db", "migrate")
+    assert cli.ok("db", "status", "--json").json()["up_to_date"] is True
+    names = _stage_release(monkeypatch, tmp_path, "CREATE TABLE prima_marker (step text);",
+                           "INSERT INTO prima_marker (step) VALUES ('post');")  # fmt: skip
+    behind = cli.ok("db", "status", "--json").json()
+    assert behind["up_to_date"] is False
+    assert behind["pending"] == [f"procrastinate {name}" for name in names]
+    assert behind["current"] == behind["head"]  # the store's own schema is current
+    cli.ok("db", "migrate")
+    assert cli.ok("db", "status", "--json").json()["up_to_date"] is True
+    # the engine's tables themselves, on a store migrated before the workers extra was there
+    engine = sa.create_engine(normalise(postgres_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"DROP TABLE {job_schema.JOBS_TABLE} CASCADE"))
+    engine.dispose()
+    missing = cli.ok("db", "status", "--json").json()
+    assert missing["up_to_date"] is False
+    assert missing["pending"] == ["procrastinate 3.99.0 (the job engine's tables)"]
