@@ -108,3 +108,51 @@ def test_a_transaction_the_database_gives_up_on_after_the_platform_booked_is_8(
     (held,) = sandbox.state.reservations()
     booking = store.ok("bookings", "show", reference, "--json").json()
     assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
+
+
+@pytest.mark.parametrize("how", ["refuse", "busy"])
+def test_a_database_failing_between_the_intent_and_the_platform_call_is_8(
+    how: str, store: CLI, sandbox: Sandbox, postgres_url: str, postgres_admin_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """The booking is recorded and the next sync places it: a create run again (a script
+    reading "retryable") would book the guest a second time."""
+    name = sa.make_url(normalise(postgres_url)).database
+    admin = _admin(postgres_admin_url)
+    engine = sa.create_engine(normalise(postgres_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '100ms'"))
+    holder = engine.connect()
+
+    def fail() -> None:  # the availability check: the intent is committed, nothing sent
+        if how == "busy":
+            holder.execute(sa.text("SELECT id FROM bookings FOR UPDATE"))
+            return
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false'))
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                                 "WHERE datname = :n AND pid <> pg_backend_pid()"),
+                         {"n": name})  # fmt: skip
+
+    fired = when_called(monkeypatch, sandbox.state, "free_covers", fail)
+    try:
+        result = store(*create_args(), "--json")
+    finally:
+        holder.rollback()
+        holder.close()
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true'))
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" RESET lock_timeout'))
+        admin.dispose()
+        engine.dispose()
+    assert fired and sandbox.state.reservations() == []
+    assert result.exit_code == ExitCode.OUTCOME_UNKNOWN, result.stderr
+    assert_no_sql(result.stderr)
+    error = json.loads(result.stderr)["error"]
+    assert error["retryable"] is False and "do not create it again" in error["hint"]
+    reference = error["booking"]
+    monkeypatch.undo()
+    store.ok("platforms", "sync", "--days", "1")  # its outbox places the recorded booking
+    (held,) = sandbox.state.reservations()
+    booking = store.ok("bookings", "show", reference, "--json").json()
+    assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
