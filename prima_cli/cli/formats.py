@@ -5,10 +5,18 @@ Every format but ``table`` is written from the JSON document of the command (the
 ``prima help json``): ``jsonl`` one item per line, ``csv``/``tsv`` one row per item under a
 header of its keys. ``--fields`` names keys of those items, ``--jq`` filters the document with
 jq itself (the ``jq`` package: libjq's own language, not an imitation).
+
+CSV and TSV cells are guarded against formula injection (OWASP "CSV Injection"): a text cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``,
+so a guest named ``=HYPERLINK(...)`` stays text in a spreadsheet. Numbers, and text made of
+digits, spaces, ``( ) . -`` with one leading ``+`` or ``-`` (``-5``, ``+34 600 123 456``), keep
+their value: without a letter, a quote or a ``|`` such a cell can call no function and name no
+cell, so a spreadsheet can at most compute it. JSON and JSONL carry every value exactly.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -111,12 +119,34 @@ def flat(value: Any) -> str:
     return text[1:-1] if text.startswith('"') else text
 
 
+#: the first characters that make a spreadsheet read a cell as a formula (OWASP)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: a signed number or phone number: no letter, quote, ``|`` or ``!``, so no function or cell
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9 ().-]*[0-9][0-9 ().-]*")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a CSV/TSV cell a spreadsheet shows as text: a leading ``'`` when it would
+    start a formula, unless it is a plain number or phone number (see the module)."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _cell(value: Any) -> str:
+    """One data cell: a number as written, anything else flattened and formula-safe."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return flat(value)
+    return spreadsheet_safe(flat(value))
+
+
 def delimited(rows: Iterable[Any], fmt: Format, fields: Sequence[str]) -> Iterator[str]:
     """CSV (RFC 4180) or TSV lines: a header of the keys, then one line per row.
 
     The header is ``fields``, or the first row's keys (no row, no header); TSV cells have
     tabs and line breaks replaced by spaces, and control characters are escaped in both, so
-    each line stays one record.
+    each line stays one record. A data cell that would start a spreadsheet formula starts
+    with ``'`` (:func:`spreadsheet_safe`).
     """
     import csv
     import io
@@ -129,7 +159,7 @@ def delimited(rows: Iterable[Any], fmt: Format, fields: Sequence[str]) -> Iterat
         if header is None:
             header = list(record)
             yield _line(header, fmt, csv, io)
-        yield _line([flat(record.get(key)) for key in header], fmt, csv, io)
+        yield _line([_cell(record.get(key)) for key in header], fmt, csv, io)
 
 
 def _line(cells: list[str], fmt: Format, csv: Any, io: Any) -> str:

@@ -122,6 +122,45 @@ def test_csv_tsv_fields_and_jq(madrid: CLI, booked: list[str]) -> None:
     assert "reference" in table.stdout and booked[0] in table.stdout
 
 
+#: what a guest typed online, as prima stores it: each would be a live formula in a spreadsheet
+HOSTILE = {
+    '=HYPERLINK("http://evil.example","x")': '\'=HYPERLINK("http://evil.example","x")',
+    "@SUM(1+1)*cmd|' /C calc'!A0": "'@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|x": "'+1+cmd|x",
+    "-2+3 extra chips": "'-2+3 extra chips",
+}
+#: numbers, phones and dates keep their value
+PLAIN = ["-5", "+34 600 123 456", "-12.50", "2026-12-07", "+1 (555) 010-9999"]
+
+
+def test_csv_and_tsv_cells_never_start_a_formula(madrid: CLI, sandbox: Sandbox) -> None:
+    """OWASP's rule through the entry point: a text cell starting with = + - @ gets a leading
+    quote in csv and tsv; plain numbers and phone numbers do not; JSON keeps every value."""
+    for index, notes in enumerate([*HOSTILE, *PLAIN]):
+        made = book(madrid, "--notes", notes, time=f"{13 + index // 4}:{index % 4 * 15:02d}")
+        assert made.exit_code == 0, made.stderr
+    for index, name in enumerate([*HOSTILE, *PLAIN]):
+        madrid.ok("venues", "add", "--slug", f"hostile-{index}", "--", name)
+    expected = {**HOSTILE, **{p: p for p in PLAIN}}
+    exact = [b["notes"] for b in madrid.ok("bookings", "list", "--json").json()]
+    assert exact == [*HOSTILE, *PLAIN]  # JSON: as the guest typed it
+    csv_out = madrid("bookings", "list", "--format", "csv", "--fields", "notes,party_size")
+    assert csv_out.exit_code == 0 and csv_out.stderr == ""
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert [r["notes"] for r in rows] == [expected[n] for n in exact]
+    assert {r["party_size"] for r in rows} == {"2"}
+    tsv_out = madrid.ok("bookings", "list", "--format", "tsv", "--fields", "notes,starts_at")
+    tsv = [line.split("\t") for line in tsv_out.stdout.splitlines()[1:]]
+    assert [cells[0] for cells in tsv] == [expected[n] for n in exact]
+    assert all(cells[1][:1].isdigit() for cells in tsv)  # dates as written
+    listed = madrid.ok("venues", "list", "--format", "csv").stdout
+    names = {v["name"] for v in csv.DictReader(io.StringIO(listed))}
+    assert names == {"Madrid", "Lisboa", *expected.values()}
+    # the installed executable writes the same bytes, and exits 0 with nothing on stderr
+    piped = run_prima(["bookings", "list", "--format", "csv", "--fields", "notes,party_size"])
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, csv_out.stdout, "")
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
