@@ -16,6 +16,7 @@ cell, so a spreadsheet can at most compute it. JSON and JSONL carry every value 
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -173,16 +174,55 @@ def _line(cells: list[str], fmt: Format, csv: Any, io: Any) -> str:
     return str(buffer.getvalue())
 
 
-def jq_outputs(expression: str, document_json: str) -> list[Any]:
-    """Every value ``expression`` yields for the document (a bad expression: exit 2)."""
+#: what marks jq's ``halt_error`` in the error the program below raises
+_HALTED = "prima:jq:halt_error:"
+#: ``halt_error`` ends a program the way ``halt`` does for the jq package (it sees no error),
+#: so programs run with it redefined as an error that carries its exit status and message;
+#: unlike jq's own, ``try`` and ``?`` catch it
+_HALT_ERROR = (
+    f'def halt_error($code): error("{_HALTED}\\($code):"'
+    ' + (if type == "string" then . else tojson end)); '
+    "def halt_error: halt_error(5); "
+)
+
+
+@dataclass(frozen=True)
+class JqRun:
+    """What a ``--jq`` filter printed, and the message of a ``halt_error(0)`` (stderr)."""
+
+    outputs: list[Any]
+    halt_message: str | None = None
+
+
+def jq_outputs(expression: str, document_json: str) -> JqRun:
+    """Every value ``expression`` yields for the document.
+
+    A bad expression, an ``error(...)`` and a ``halt_error`` are usage errors (exit 2, the
+    message on stderr, nothing on stdout); ``halt`` ends the output with exit 0, as does
+    ``halt_error(0)``, whose message is then for stderr.
+    """
     import jq
 
     try:
         program = jq.compile(expression)
     except ValueError as err:
         raise InvalidInput(f"--jq: {err}") from None
+    # a program the definitions cannot precede (an `import` comes first) keeps jq's own
+    with contextlib.suppress(ValueError):
+        program = jq.compile(_HALT_ERROR + expression)
+    outputs: list[Any] = []
     try:
-        outputs: list[Any] = program.input_text(document_json).all()
+        for value in program.input_text(document_json):
+            outputs.append(value)
     except ValueError as err:
-        raise InvalidInput(f"--jq: {err}") from None
-    return outputs
+        message = str(err)
+        if not message.startswith(_HALTED):
+            raise InvalidInput(f"--jq: {message}") from None
+        code, _, text = message.removeprefix(_HALTED).partition(":")
+        text = text.rstrip("\n")
+        if code == "0":
+            return JqRun(outputs, text)
+        raise InvalidInput(
+            f"--jq: {text or 'halted'}", hint=f"the filter called halt_error({code})"
+        ) from None
+    return JqRun(outputs)

@@ -179,6 +179,48 @@ def test_bad_output_options_are_usage_errors(
     assert needle in result.stderr and result.stdout == ""
 
 
+@pytest.mark.parametrize(
+    ("program", "message", "hint"),
+    [
+        ('"no venue in Paris\\n" | halt_error', "--jq: no venue in Paris", "halt_error(5)"),
+        (".[0].slug, (.[0] | {slug} | halt_error(1))", '--jq: {"slug":"lisboa"}', "halt_error(1)"),
+        ('.[] | select(.slug == "madrid") | halt_error', '--jq: {"id":', "halt_error(5)"),
+        ('error("stop here")', "--jq: stop here", None),
+        ('.[0].slug, error({"why": "stop"})', "--jq: {", None),
+    ],
+)
+def test_a_jq_filter_that_errors_or_halts_with_an_error_exits_2(
+    venues: CLI, program: str, message: str, hint: str | None
+) -> None:
+    """error(...) and halt_error are the filter failing: exit 2, the message on stderr (one
+    JSON line for scripts), nothing on stdout; jq's own halt_error would exit 0 here."""
+    result = venues("venues", "list", "--jq", program)
+    assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+    error = result.error()
+    assert error["type"] == "invalid_input" and error["message"].startswith(message)
+    assert error["exit_code"] == 2 and error["retryable"] is False
+    assert error["hint"] is None if hint is None else hint in error["hint"]
+    people = venues("venues", "list", "--jq", program, tty=True, no_color=True)
+    assert people.exit_code == 2 and message in people.stderr and people.stdout == ""
+
+
+def test_jq_halt_ends_the_output_with_success(venues: CLI) -> None:
+    stopped = venues("venues", "list", "--jq", ".[].slug, halt, 2")
+    assert (stopped.exit_code, stopped.stdout, stopped.stderr) == (0, "lisboa\nmadrid\n", "")
+    # halt_error(0) asks for success too: the output so far, then its message on stderr
+    said = venues("venues", "list", "--jq", '.[0].slug, ("done\\n" | halt_error(0))')
+    assert (said.exit_code, said.stdout, said.stderr) == (0, "lisboa\n", "done\n")
+    # a filter that catches its own error is not one that failed
+    caught = venues("venues", "list", "--jq", 'try error("x") catch "caught"')
+    assert (caught.exit_code, caught.stdout) == (0, "caught\n")
+
+
+def test_the_executable_exits_2_on_halt_error(venues: CLI) -> None:
+    halted = run_prima(["venues", "list", "--jq", '"stop\\n" | halt_error'])
+    assert (halted.returncode, halted.stdout) == (2, "")
+    assert json.loads(halted.stderr)["error"]["message"] == "--jq: stop"
+
+
 def test_every_listing_takes_every_format(madrid: CLI, sandbox: Sandbox) -> None:
     madrid.ok("platforms", "sync", "--days", "1")
     listings = [["venues", "list"], ["platforms", "list"], ["platforms", "types"],
