@@ -95,7 +95,7 @@ class ExitCode(IntEnum):
             "not exist"
         ),
     )
-    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+    INTERRUPTED = 130, "interrupted (Ctrl-C, or SIGTERM)"
 
 
 #: What a command asked to reach a state that already holds does (README, `prima help
@@ -184,7 +184,7 @@ class SchemaNotMigrated(ConfigError):
 
 
 class CommandInterrupted(PrimaError):
-    """Ctrl-C (SIGINT): how it reads where errors are JSON lines or log records."""
+    """Ctrl-C (SIGINT) or SIGTERM: how it reads where errors are JSON lines or log records."""
 
     exit_code = ExitCode.INTERRUPTED
     type = "interrupted"

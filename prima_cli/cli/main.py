@@ -217,6 +217,22 @@ def traceback_text(exc: BaseException) -> str:
     return "".join(parts)
 
 
+def _terminated(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm_as_on_ctrl_c() -> None:
+    """SIGTERM (systemd stopping a unit or ending one past its timeout, `kill`) ends a
+    command as Ctrl-C does: the sync records its run as interrupted and lets go of its
+    lock, monitoring is told, and stderr says so (exit 130), where the default killed the
+    process silently. Commands with their own handling (`worker run`, `sandbox serve`)
+    install theirs over this one; a SIGTERM the parent ignores stays ignored."""
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
+
+
 def run() -> None:
     """Console script ``prima``."""
     if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
@@ -224,6 +240,7 @@ def run() -> None:
 
         sys.stdout.write(VERSION_LINE + "\n")
         sys.exit(0)
+    _stop_on_sigterm_as_on_ctrl_c()
     code = main()
     # At shutdown the collector makes a last full pass over every object the imports and the
     # command left, all of it spent after the output was written. Nothing of prima relies

@@ -390,3 +390,24 @@ def test_ctrl_c_in_a_structured_log_format_is_a_record_too(
     records = [json.loads(line) for line in err.splitlines()]
     assert records[-1]["level"] == "error" and records[-1]["message"] == "interrupted"
     assert records[-1]["exit_code"] == 130
+
+
+@pytest.mark.slow
+def test_a_sync_stopped_with_sigterm_ends_as_with_ctrl_c(
+    venues: CLI, slow_sandbox: Sandbox
+) -> None:
+    """systemd stops a unit (and its timeouts end one) with SIGTERM: the run says so and
+    is recorded as interrupted, as with Ctrl-C, instead of dying silently (exit 143, nothing
+    on stderr, the run left "running" for the next one to find)."""
+    import signal
+
+    connect_both(venues, slow_sandbox)
+    proc = subprocess.Popen([*prima_executable(), "platforms", "sync", "--days", "2", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    inside_a_hanging_call(slow_sandbox, proc, seconds=30)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert json.loads(err)["error"]["type"] == "interrupted"
+    (run,) = venues.ok("platforms", "history", "--json").json()
+    assert run["status"] == "interrupted"
