@@ -28,6 +28,27 @@ def listen(listener: Listener | None) -> Listener | None:
     return previous
 
 
+#: a wait that says more than "attempt N" is under way (the budget's): watched leaves it shown
+_waiting = False
+
+
+async def waiting(seconds: float, label: str) -> None:
+    """Sleep ``seconds`` (a wait inside a call, before anything is sent), showing ``label``
+    instead of the call's own line while it lasts."""
+    global _waiting
+    listener = _listener
+    if listener is None:
+        await asyncio.sleep(seconds)
+        return
+    _waiting = True
+    listener(label)
+    try:
+        await asyncio.sleep(seconds)
+    finally:
+        _waiting = False
+        listener(None)
+
+
 async def watched(call: Awaitable[T], label: str) -> T:
     """Await ``call``; past ``SLOW_AFTER`` seconds, show ``label`` until it ends."""
     listener = _listener
@@ -38,7 +59,8 @@ async def watched(call: Awaitable[T], label: str) -> T:
         done, _pending = await asyncio.wait({task}, timeout=SLOW_AFTER)
         if task in done:
             return task.result()
-        listener(label)
+        if not _waiting:
+            listener(label)
         try:
             return await task
         finally:

@@ -261,3 +261,77 @@ def test_clients_share_one_tls_context() -> None:
     finally:
         asyncio.run(first.aclose())
         asyncio.run(second.aclose())
+
+
+# --- the budget's wait: a write never queues long, a read waits and says so -------------
+
+
+def test_a_write_refuses_a_slot_further_away_than_a_write_waits(mock: respx.MockRouter) -> None:
+    """The key is paused for 100 s (a Retry-After another task or process received): a
+    create is refused at once, nothing sent, a rate limit the breaker does not count (the
+    platform was not asked), so its connections are not cut off by local refusals."""
+    from prima_cli.platforms.credential import credential_of
+    from prima_cli.platforms.http import breaker, budget
+
+    route = mock.post(f"{CM_BASE}/reserv/reserv").respond(
+        json={"resp": 1, "id_reserv": "SGwzEu", "status": "3"}
+    )
+    connection = cm_connection()
+    key = credential_of(CoverManagerAdapter, connection)
+
+    async def go() -> list[PlatformRateLimited]:
+        refused = []
+        async with http.build_client() as client:
+            budget.pause(key, 100)
+            for _ in range(breaker.THRESHOLD + 1):
+                with pytest.raises(PlatformRateLimited) as caught:
+                    await CoverManagerAdapter(client).create_reservation(connection, booking())
+                refused.append(caught.value)
+            assert breaker.view_of(key).failures == 0
+        return refused
+
+    refused = asyncio.run(go())
+    assert route.call_count == 0
+    first = refused[0]
+    assert first.exit_code == 75 and first.retryable and first.fails_over
+    assert first.retry_after is not None and 99 <= first.retry_after <= 100
+    assert "nothing was sent" in first.message and key.key in first.message
+    assert first.hint == "try again in 100 s"
+
+
+def test_a_read_waits_for_its_slot_and_the_terminal_line_says_why(
+    mock: respx.MockRouter,
+) -> None:
+    """A read waits out the pause, then is sent; past a second, the status line of a
+    terminal names the key and the wait instead of "attempt 1 of 4"."""
+    import time
+
+    from prima_cli import call_status
+    from prima_cli.platforms.credential import credential_of
+    from prima_cli.platforms.http import budget
+
+    route = mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").respond(
+        json={"resp": 1, "restaurants": [{"restaurant": "prima-test", "name": "T"}]}
+    )
+    connection = cm_connection()
+    key = credential_of(CoverManagerAdapter, connection)
+    shown: list[str | None] = []
+    previous = call_status.listen(shown.append)
+
+    async def go() -> float:
+        async with http.build_client() as client:
+            budget.pause(key, 1.5)
+            started = time.monotonic()
+            await CoverManagerAdapter(client).check_auth(connection)
+            return time.monotonic() - started
+
+    try:
+        waited = asyncio.run(go())
+    finally:
+        call_status.listen(previous)
+    assert waited >= 1.4 and route.call_count == 1
+    labels = [s for s in shown if s]
+    assert labels and labels[0].startswith(f"{key.key}: waiting ")
+    assert "for the key's request budget" in labels[0]
+    assert not [s for s in labels if "attempt" in s]  # the generic line did not replace it
+    assert shown[-1] is None  # and the line is erased once the request is sent

@@ -29,6 +29,7 @@ from prima_cli.errors import (
     PlatformUnavailable,
 )
 from prima_cli.platforms.credential import Credential, current
+from prima_cli.platforms.http.budget import BudgetWaitTooLong
 from prima_cli.platforms.http.ledger import (
     BreakerState,
     BreakerView,
@@ -162,6 +163,8 @@ async def guard() -> AsyncIterator[None]:
         try:
             yield
         except COUNTED as err:
+            if isinstance(err, BudgetWaitTooLong):  # refused here: the platform was not asked
+                raise
             view = _call("failed", credential, probe=probe, threshold=THRESHOLD, pauses=PAUSES,
                          error=err.message[:200])  # fmt: skip
             _remember(credential, view)  # type: ignore[arg-type]

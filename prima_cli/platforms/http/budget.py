@@ -25,6 +25,8 @@ from typing import TYPE_CHECKING
 import httpx
 from aiolimiter import AsyncLimiter
 
+from prima_cli.call_status import SLOW_AFTER, waiting
+from prima_cli.errors import PlatformRateLimited
 from prima_cli.platforms.credential import current
 from prima_cli.platforms.http.ledger import Ledger, current_ledger, unshared_reason
 from prima_cli.platforms.http.responses import retry_after_seconds
@@ -39,6 +41,12 @@ log = logging.getLogger("prima.http")
 DEFAULT_PAUSE = 1.0
 #: a Retry-After longer than this pauses only this long (a later request asks again)
 MAX_PAUSE = 900.0
+#: a write's slot further away than this is not waited for (as a Retry-After would not be:
+#: ``retry.RetryPolicy.max_retry_after``)
+WRITE_MAX_WAIT = 30.0
+#: the request extension that marks a write (``retry.send`` sets it on non-idempotent
+#: requests); other requests wait for their slot however far it is
+WRITE_EXTENSION = "prima.write"
 #: slots reserved from the ledger at a time cover this many seconds of the budget
 RESERVE_SECONDS = 0.25
 MAX_RESERVED = 50
@@ -99,23 +107,49 @@ def _stricter(new: RateLimit, old: RateLimit) -> bool:
     return (new.per_second, new.burst) < (old.per_second, old.burst)
 
 
-async def _until(moment: float) -> None:
+async def _until(moment: float, credential: Credential, max_wait: float | None) -> None:
     wait = moment - time.monotonic()
-    if wait > 0:
+    if wait <= 0:
+        return
+    if max_wait is not None and wait > max_wait:
+        raise BudgetWaitTooLong(credential, wait, max_wait)
+    if wait <= SLOW_AFTER:
         await asyncio.sleep(wait)
+        return
+    # a long wait is never silent: the operator's terminal (and -v) say what prima waits for
+    what = f"{credential.key}: waiting {wait:.0f} s for the key's request budget"
+    log.info("%s (paced, or paused by the platform's Retry-After)", what)
+    await waiting(wait, what + " ...")
 
 
-async def acquire(credential: Credential) -> None:
-    """Wait for a slot of ``credential``'s budget (and the end of any pause)."""
+async def acquire(credential: Credential, *, max_wait: float | None = None) -> None:
+    """Wait for a slot of ``credential``'s budget (and the end of any pause); with
+    ``max_wait``, raise :class:`BudgetWaitTooLong` instead of waiting longer for it."""
     budget = budget_of(credential)
     while True:
-        await _until(budget.paused_until)
+        await _until(budget.paused_until, credential, max_wait)
         await budget.limiter.acquire()
         ledger = current_ledger()
         if ledger is not None:
-            await _until(await budget.slot(ledger, credential))
+            await _until(await budget.slot(ledger, credential), credential, max_wait)
         if budget.paused_until <= time.monotonic():
             return
+
+
+class BudgetWaitTooLong(PlatformRateLimited):
+    """A write whose slot of the key's budget is further away than a write waits: nothing
+    was sent. A rate limit (exit 75, the booking fails over) that the circuit breaker does
+    not count: the platform was not asked."""
+
+    def __init__(self, credential: Credential, wait: float, max_wait: float) -> None:
+        super().__init__(
+            f"the request budget of {credential.key} has no slot for {wait:.0f} s (the "
+            f"platform asked for a pause, or the key's budget is spent), longer than a write "
+            f"waits ({max_wait:.0f} s): nothing was sent",
+            retry_after=wait,
+            platform=credential.platform_type,
+            hint=f"try again in {wait:.0f} s",
+        )
 
 
 def pause(credential: Credential, seconds: float) -> None:
@@ -142,7 +176,10 @@ class PacedTransport(httpx.AsyncBaseTransport):
         credential = current.get()
         if credential is None:
             return await self.inner.handle_async_request(request)
-        await acquire(credential)
+        # a write (a create, a cancel) does not sit in a long queue: it would stay "in flight"
+        # for other hosts' reconciles meanwhile; a read waits its turn
+        limit = WRITE_MAX_WAIT if request.extensions.get(WRITE_EXTENSION) else None
+        await acquire(credential, max_wait=limit)
         response = await self.inner.handle_async_request(request)
         if response.status_code == 429:
             wait = retry_after_seconds(response)

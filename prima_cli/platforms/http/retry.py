@@ -32,6 +32,7 @@ from prima_cli.errors import (
     PlatformUnavailable,
 )
 from prima_cli.platforms.http import breaker
+from prima_cli.platforms.http.budget import WRITE_EXTENSION
 from prima_cli.platforms.http.responses import (
     PlatformLike,
     error_message,
@@ -122,7 +123,10 @@ async def send(
     for a URL that cannot be requested.
     """
     try:
-        request = client.build_request(method, url, headers=headers, json=json, params=params)
+        request = client.build_request(
+            method, url, headers=headers, json=json, params=params,
+            extensions={WRITE_EXTENSION: True} if not idempotent else None,
+        )  # fmt: skip
     except httpx.InvalidURL as exc:
         raise _bad_url(platform, url, exc) from None
     except UnicodeEncodeError:  # a header value outside ASCII (the error quotes no value)
