@@ -231,17 +231,17 @@ def events_of(session: Session, booking_id: int) -> list[EventInfo]:
             for e in rows]  # fmt: skip
 
 
-def live_count(
+def live_references(
     session: Session, *, venue_id: int | None = None, connection_id: int | None = None
-) -> int:
-    """Bookings not cancelled, not rejected and not past, on a venue or a connection."""
-    from sqlalchemy import func
+) -> list[str]:
+    """Bookings not cancelled, not rejected and not past, on a venue or a connection: their
+    references, soonest first."""
     from sqlmodel import col, select
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
     from prima_cli.store.types import utcnow
 
-    query = select(func.count(func.distinct(Booking.id))).where(
+    query = select(Booking.reference, Booking.starts_at).where(
         col(Booking.status).in_(LIVE_STATUSES), Booking.starts_at >= utcnow()
     )
     if venue_id is not None:
@@ -255,4 +255,14 @@ def live_count(
                 (AttemptState.PENDING, AttemptState.CONFIRMED, AttemptState.UNKNOWN)
             ),
         )
-    return int(session.exec(query).one())
+    rows = session.exec(query.distinct().order_by(col(Booking.starts_at))).all()
+    return [reference for reference, _starts in rows]
+
+
+def left_on_platform(references: list[str], *, shown: int = 10) -> str:
+    """The warning of a forced removal: the live bookings prima no longer tracks."""
+    listed = ", ".join(references[:shown])
+    more = f" and {len(references) - shown} more" if len(references) > shown else ""
+    return (f"{len(references)} live booking(s) removed from prima may still hold tables "
+            f"on the platform: {listed}{more}; cancel them there by hand (prima can no "
+            "longer)")  # fmt: skip

@@ -480,16 +480,17 @@ def remove(
 ) -> OperationResult[ConnectionInfo]:
     """Delete a connection; refused while it holds live reservations, unless forced (their
     history stays, but they can then only be cancelled on the platform by hand)."""
-    from prima_cli.core.booking_records import live_count
+    from prima_cli.core.booking_records import left_on_platform, live_references
 
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
-        live = live_count(session, connection_id=row.id)
-        if live and not force:
+        references = live_references(session, connection_id=row.id)
+        if references and not force:
             raise Conflict(
-                f"the {platform_type} connection of {venue.slug} holds {live} live booking(s)",
+                f"the {platform_type} connection of {venue.slug} holds {len(references)} "
+                "live booking(s)",
                 hint="cancel them first, or disable the connection instead; --force removes it",
             )
         info = _info(row, venue)
         session.delete(row)
-        return OperationResult.ok(info)
+        return OperationResult.ok(info, [left_on_platform(references)] if references else [])

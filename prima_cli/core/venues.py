@@ -276,16 +276,16 @@ def remove(store: Store, ref: str, *, force: bool = False) -> OperationResult[Ve
 
     Refused while live bookings (not cancelled, not rejected, not past) exist, unless forced.
     """
-    from prima_cli.core.booking_records import live_count
+    from prima_cli.core.booking_records import left_on_platform, live_references
 
     with store.session() as session:
         venue = find(session, ref)
-        live = live_count(session, venue_id=venue.id)
-        if live and not force:
+        references = live_references(session, venue_id=venue.id)
+        if references and not force:
             raise Conflict(
-                f"venue {venue.slug} has {live} live booking(s)",
+                f"venue {venue.slug} has {len(references)} live booking(s)",
                 hint="cancel them first, or pass --force to remove the venue and its bookings",
             )
         info = _info(session, venue)
         session.delete(venue)
-        return OperationResult.ok(info)
+        return OperationResult.ok(info, [left_on_platform(references)] if references else [])

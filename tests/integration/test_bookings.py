@@ -383,13 +383,22 @@ def test_live_bookings_guard_removals(madrid: CLI) -> None:
     assert venue.exit_code == 4 and "1 live booking" in venue.stderr
     conn = madrid("platforms", "remove", "madrid", "covermanager", "--yes")
     assert conn.exit_code == 4
-    madrid.ok("platforms", "remove", "madrid", "restoo", "--yes")  # holds nothing
-    madrid.ok("platforms", "remove", "madrid", "covermanager", "--yes", "--force")
+    quiet = madrid.ok("platforms", "remove", "madrid", "restoo", "--yes")  # holds nothing
+    assert "warning" not in quiet.stderr
+    forced = madrid.ok("platforms", "remove", "madrid", "covermanager", "--yes", "--force")
+    # what the platform still holds is named: prima cannot cancel it any more
+    assert (
+        f"1 live booking(s) removed from prima may still hold tables on the platform: "
+        f"{booking['reference']}; cancel them there by hand" in forced.stderr
+    )
     shown = madrid.ok("bookings", "show", booking["reference"], "--json").json()
     assert shown["attempts"][0]["connection_id"] is None  # history kept
     cancel = madrid("bookings", "cancel", booking["reference"])
     assert cancel.exit_code == 4 and "removed" in cancel.stderr
-    madrid.ok("venues", "remove", "madrid", "--yes", "--force")
+    gone = madrid.ok("venues", "remove", "madrid", "--yes", "--force", "--json")
+    assert gone.json()["removed"]["slug"] == "madrid"
+    assert gone.stderr.startswith("warning: 1 live booking(s) removed from prima")
+    assert booking["reference"] in gone.stderr  # --json too: warnings go to stderr
     assert madrid.ok("bookings", "list", "--json").json() == []
 
 
