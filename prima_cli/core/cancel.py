@@ -31,7 +31,9 @@ from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import (
+    ConfigError,
     Conflict,
+    DatabaseBusy,
     DatabaseUnavailable,
     InvalidInput,
     PlatformAmbiguousOutcome,
@@ -268,6 +270,7 @@ def finish(store: Store, booking_id: int, reference: str, seen: int, outcomes: l
     recorded on the version it left.
     """
     failure = next((o for _, o in outcomes if isinstance(o, PrimaError)), None)
+    busy: DatabaseBusy | None = None
     for _ in range(5):
         try:
             with transition(store, booking_id, seen, "cancel_failed" if failure else "cancelled"
@@ -279,9 +282,15 @@ def finish(store: Store, booking_id: int, reference: str, seen: int, outcomes: l
             break
         except Lost:
             seen = rec.version_of(store, booking_id)
-        except DatabaseUnavailable as err:
+        except DatabaseBusy as err:  # rolled back, nothing written: try the same again
+            busy = err
+        except (DatabaseUnavailable, ConfigError) as err:
+            # the platform was asked: say so, whatever the database said, never "nothing
+            # of it was saved" nor "fix the configuration"
             raise _unrecorded(err, reference, bool(outcomes)) from err
     else:
+        if busy is not None:
+            raise _unrecorded(busy, reference, bool(outcomes)) from busy
         raise changed(reference, "recording its cancel")
     with store.session() as session:
         info = rec.info(session, rec.load_booking(session, booking_id))
@@ -356,11 +365,13 @@ def _failure_hint(failure: PrimaError, reference: str) -> str:
             "or the next `prima platforms sync` tries again")  # fmt: skip
 
 
-def _unrecorded(err: DatabaseUnavailable, reference: str, called: bool) -> DatabaseUnavailable:
+def _unrecorded(err: PrimaError, reference: str, called: bool) -> DatabaseUnavailable:
+    from prima_cli.store.engine import database_said
+
     done = "the platform was asked to cancel it" if called else "nothing was sent to a platform"
     lost = DatabaseUnavailable(
         f"booking {reference}: {done}, but the database failed before the cancel was "
-        f"recorded ({err.message})",
+        f"recorded ({database_said(err)})",
         hint=f"once the database is back, rerun `prima bookings cancel {reference}`",
     )
     lost.details = {"booking": reference}

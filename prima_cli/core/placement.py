@@ -259,9 +259,11 @@ def _record_outcome(session: Session, booking: Booking, row: Any, target: target
 
 def _unrecorded(err: PrimaError, reference: str, platform: str) -> DatabaseUnavailable:
     """The database failed after ``platform`` was asked to create the booking."""
+    from prima_cli.store.engine import database_said
+
     lost = DatabaseUnavailable(
         f"booking {reference} was sent to {platform}, but the database failed before its "
-        f"answer was recorded ({err.message})",
+        f"answer was recorded ({database_said(err)})",
         hint=f"do not create it again: once the database is back, run `prima bookings "
         f"reconcile {reference}`",
     )

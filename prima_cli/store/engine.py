@@ -233,11 +233,21 @@ def connect_error(url: str, exc: SQLAlchemyError) -> PrimaError:
     )
 
 
+#: how a database error says that its transaction left nothing behind
+NOTHING_SAVED = "; nothing of it was saved"
+
+
+def database_said(err: PrimaError) -> str:
+    """A database error's message for another error that says itself what was saved: a
+    platform call made before the database failed is not "nothing"."""
+    return err.message.removesuffix(NOTHING_SAVED)
+
+
 def busy_error(exc: SQLAlchemyError) -> DatabaseBusy:
     """The DatabaseBusy (exit 75) for a transaction the database gave up on (see is_busy)."""
     return DatabaseBusy(
         f"the database gave up on a transaction because of other writers "
-        f"({driver_message(exc)}); nothing of it was saved",
+        f"({driver_message(exc)}){NOTHING_SAVED}",
         hint="run the command again",
     )
 

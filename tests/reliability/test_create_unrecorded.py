@@ -156,3 +156,38 @@ def test_a_database_failing_between_the_intent_and_the_platform_call_is_8(
     (held,) = sandbox.state.reservations()
     booking = store.ok("bookings", "show", reference, "--json").json()
     assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
+
+
+def test_a_cancel_the_platform_applied_but_the_database_gave_up_on_says_so(
+    store: CLI, sandbox: Sandbox, postgres_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The platform cancelled; the transaction recording it gave up (a lock held too long):
+    the error says the platform was asked and to rerun the cancel (safe: a cancel is
+    idempotent), never "nothing of it was saved"; the rerun records it."""
+    reference = store.ok(*create_args(), "--json").json()["reference"]
+    name = sa.make_url(normalise(postgres_url)).database
+    engine = sa.create_engine(normalise(postgres_url))
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER DATABASE \"{name}\" SET lock_timeout = '100ms'"))
+    holder = engine.connect()
+
+    def hold_the_booking() -> None:
+        holder.execute(sa.text("SELECT id FROM bookings FOR UPDATE"))
+
+    fired = when_called(monkeypatch, sandbox.state, "set_status", hold_the_booking)
+    try:
+        result = store("bookings", "cancel", reference, "--json")
+    finally:
+        holder.rollback()
+        holder.close()
+        engine.dispose()
+    assert fired and [r.active for r in sandbox.state.reservations()] == [False]
+    assert result.exit_code == ExitCode.TEMPFAIL, result.stderr
+    assert_no_sql(result.stderr)
+    error = json.loads(result.stderr)["error"]
+    assert error["booking"] == reference and "nothing of it was saved" not in error["message"]
+    assert "the platform was asked to cancel it" in error["message"]
+    assert f"rerun `prima bookings cancel {reference}`" in error["hint"]
+    monkeypatch.undo()
+    store.ok("bookings", "cancel", reference)
+    assert store.ok("bookings", "show", reference, "--json").json()["status"] == "cancelled"
