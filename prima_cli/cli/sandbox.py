@@ -3,6 +3,7 @@ background) and hand its settings to a shell."""
 
 from __future__ import annotations
 
+import secrets
 import signal
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -78,6 +79,8 @@ def serve(
         switches=switches,
         state_path=state_file,
         log_requests=log_requests,
+        # without a state file, ids start again at each start: a salt keeps them new
+        id_salt="" if state_file else secrets.token_hex(4),
     )
     if detach:
         argv = ["--host", host, "--port", str(port), "--seed", str(seed),

@@ -147,3 +147,7 @@ class SandboxConfig:
     default_hang_seconds: float = 30.0  # a ``hang`` fault without seconds=
     clock: Callable[[], datetime] | None = None  # returns an aware "now"; default: real time
     log_requests: bool = False  # print one line per request to stderr (foreground use)
+    #: mixed into reservation ids: `prima sandbox serve` without --state draws one per start,
+    #: so a restarted simulator never hands out the ids a store already holds; empty (tests),
+    #: the same seed gives the same ids
+    id_salt: str = ""

@@ -87,6 +87,7 @@ class Sandbox:
             window_days=self.config.booking_window_days,
             clock=self.config.clock,
             path=self.config.state_path,
+            id_salt=self.config.id_salt,
         )
         self._app = SandboxApp(self.config, self.state)
         self._server: SandboxHTTPServer | None = None

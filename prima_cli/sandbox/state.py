@@ -98,8 +98,10 @@ class SandboxState:
         window_days: int = 180,
         clock: Callable[[], dt.datetime] | None = None,
         path: str | Path | None = None,
+        id_salt: str = "",
     ) -> None:
         self.seed = seed
+        self._id_salt = f"{id_salt}:" if id_salt else ""
         self.window_days = window_days
         self._clock = clock
         self._path = Path(path) if path is not None else None
@@ -267,7 +269,9 @@ class SandboxState:
     def _new_id(self, platform: str) -> str:
         while True:
             self._counters[platform] += 1
-            rng = random.Random(f"{self.seed.seed}:{platform}:{self._counters[platform]}")
+            rng = random.Random(
+                f"{self.seed.seed}:{self._id_salt}{platform}:{self._counters[platform]}"
+            )
             if platform == COVERMANAGER:
                 new = "".join(rng.choices(string.ascii_letters + string.digits, k=6))
             else:

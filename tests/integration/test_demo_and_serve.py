@@ -8,11 +8,13 @@ import signal
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from tests.conftest import prima_executable, run_prima
+from tests.reliability.support import create_args
 
 
 @pytest.mark.slow
@@ -54,30 +56,34 @@ def test_demo_on_an_explicit_store_twice(tmp_path: Path) -> None:
     assert all(c["configuration"]["api_key"].startswith("****") for c in conns)
 
 
-def test_sandbox_serve_prints_credentials_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+def _serve(data_dir: Path, *args: str) -> tuple[subprocess.Popen[str], dict[str, Any]]:
+    """`prima sandbox serve --json` in the foreground: the process and what it printed."""
     proc = subprocess.Popen(
-        [*prima_executable(), "sandbox", "serve", "--port", "0", "--json", "--seed", "3"],
+        [*prima_executable(), "sandbox", "serve", "--port", "0", "--json", *args],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PRIMA_DATA_DIR": str(tmp_path)},
+        env={**os.environ, "PRIMA_DATA_DIR": str(data_dir)},
     )
+    assert proc.stdout is not None
+    text = ""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        line = proc.stdout.readline()
+        if not line:
+            break
+        text += line
+        try:
+            return proc, json.loads(text)
+        except json.JSONDecodeError:
+            continue
+    proc.kill()
+    raise AssertionError(f"no settings printed: {text!r}")
+
+
+def test_sandbox_serve_prints_credentials_and_stops_on_ctrl_c(tmp_path: Path) -> None:
+    proc, info = _serve(tmp_path, "--seed", "3")
     try:
-        assert proc.stdout is not None
-        text = ""
-        deadline = time.monotonic() + 30
-        info = None
-        while time.monotonic() < deadline:
-            line = proc.stdout.readline()
-            if not line:
-                break
-            text += line
-            try:
-                info = json.loads(text)
-                break
-            except json.JSONDecodeError:
-                continue
-        assert info is not None, text
         cm = info["covermanager"]
         response = httpx.get(f"{cm['base_url']}/restaurant/list/{cm['api_key']}/")
         assert response.json()["resp"] == 1
@@ -87,6 +93,36 @@ def test_sandbox_serve_prints_credentials_and_stops_on_ctrl_c(tmp_path: Path) ->
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_a_restarted_sandbox_never_hands_out_an_id_a_store_already_holds(tmp_path: Path) -> None:
+    """Without --state each start is a fresh platform: same keys and venues (the seed), but
+    reservation ids a store synced with an earlier run does not hold already."""
+    store = ["--db", str(tmp_path / "store.db")]
+    assert run_prima([*store, "db", "migrate"]).returncode == 0
+    assert run_prima([*store, "venues", "add", "Madrid", "--slug", "madrid", "--timezone",
+                      "Europe/Madrid", "--country", "ES"]).returncode == 0  # fmt: skip
+    ids, keys = [], []
+    for attempt in range(2):
+        proc, info = _serve(tmp_path / f"run{attempt}")
+        try:
+            cm = info["covermanager"]
+            keys.append(cm["api_key"])
+            connect = "add" if attempt == 0 else "edit"
+            settings = ["--set", f"base_url={cm['base_url']}"]
+            if attempt == 0:
+                settings += ["--set", "restaurant_id=prima-sbx-madrid", "--set",
+                             f"api_key=literal:{cm['api_key']}"]  # fmt: skip
+            done = run_prima([*store, "platforms", connect, "madrid", "covermanager", *settings])
+            assert done.returncode == 0, done.stderr
+            made = run_prima([*store, *create_args(time=f"2{attempt}:00"), "--json"])
+            assert made.returncode == 0, made.stderr
+            ids.append(json.loads(made.stdout)["external_id"])
+        finally:
+            proc.send_signal(signal.SIGINT)
+            proc.wait(timeout=15)
+    assert keys[0] == keys[1]  # the seed's: the store's connection still works
+    assert ids[0] != ids[1]
 
 
 def test_sandbox_serve_rejects_bad_faults_and_switches() -> None:
