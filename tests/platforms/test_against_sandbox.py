@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import gc
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -110,6 +111,29 @@ def test_spoiled_answer_after_booking_is_ambiguous_and_reconcilable(
     assert len(creates) == 1  # never retried blindly
     listed = run(lambda cm: cm.list_reservations(conn, day, day), CoverManagerAdapter)
     assert [r.reference for r in listed] == ["P-77"]  # the booking exists: reconcile finds it
+
+
+def test_answered_requests_leave_nothing_for_the_garbage_collector(sb: Sandbox) -> None:
+    """Reads of a sync over real HTTP are freed by reference counting: httpx's response and
+    stream, httpcore's exchange and the retry machinery form no reference cycle per request
+    (each one cost the collector about 90 objects, and a sync's RSS 50 MB per 1,000)."""
+    conn, day = cm_conn(sb), future_day()
+
+    async def reads(cm: CoverManagerAdapter) -> int:
+        await cm.check_auth(conn)  # the kept-alive connection and the caches, made once
+        gc.collect()
+        gc.disable()
+        try:
+            for _ in range(20):
+                await cm.check_auth(conn)
+                await cm.availability_calendar(conn, day, day + dt.timedelta(days=6))
+                await cm.list_reservations(conn, day, day)
+            return gc.collect()
+        finally:
+            gc.enable()
+
+    assert run(reads, CoverManagerAdapter) == 0
+    assert len(sb.requests_log) == 61
 
 
 @pytest.mark.parametrize(
