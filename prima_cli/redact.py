@@ -3,13 +3,21 @@
 Every secret value prima resolves is registered here; ``scrub`` replaces any
 registered value in a text (URL paths included: CoverManager puts its key there) and
 the output layer and the HTTP trace logger pass everything they write through it.
+
+Outputs are scrubbed after they are encoded (a JSON document, a CSV line, a URL, a
+``repr`` in a message), and encoding changes a secret holding ``"``, ``\\``, ``/`` or
+non-ASCII text; so each secret is registered in every such encoded form, each replaced by
+``****`` and the same encoding of the characters the mask shows (the replacement stays valid
+where it lands: the stars need no escaping in any of them).
 """
 
 from __future__ import annotations
 
+import json
 import re
 import threading
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from urllib.parse import quote, quote_plus
 
 MASK = "****"
 #: how a password inside a URL is shown (database URLs, a platform's base_url)
@@ -32,7 +40,10 @@ _PASSWORD_PARAMETER = re.compile(r"((?<![A-Za-z0-9_])(?:password|passwd|pwd)=)[^
 _PASSWORD_NAME_END = re.compile(r"(?:wd|rd)=", re.I)
 
 _lock = threading.Lock()
-_secrets: set[str] = set()
+#: every registered form of every secret -> what replaces it
+_secrets: dict[str, str] = {}
+#: longest first, so a secret holding another is replaced whole; rebuilt on register
+_ordered: tuple[tuple[str, str], ...] = ()
 
 
 def mask(value: str | None) -> str:
@@ -48,28 +59,57 @@ def mask(value: str | None) -> str:
     return MASK + value[-4:]
 
 
+def _json_string(value: str, *, ascii_only: bool) -> str:
+    return json.dumps(value, ensure_ascii=ascii_only)[1:-1]
+
+
+#: the encodings a secret passes through before an output is scrubbed
+_ENCODINGS: tuple[Callable[[str], str], ...] = (
+    lambda v: v,
+    lambda v: _json_string(v, ascii_only=False),  # JSON documents, JSON log lines
+    lambda v: _json_string(v, ascii_only=True),
+    lambda v: v.replace('"', '""'),  # a quoted CSV cell
+    lambda v: repr(v)[1:-1],  # a message quoting it with !r
+    lambda v: quote(v, safe=""),  # a URL path segment (CoverManager's key)
+    lambda v: quote(v),
+    lambda v: quote_plus(v),  # a query or form value
+)
+
+
 def register(*values: str | None) -> None:
     """Remember secret values so that ``scrub`` removes them from any text.
 
     The stripped form too: a key read from a file with CRLF line endings arrives as
-    ``KEY\r``, and the adapters send (and errors then quote) the key without it.
+    ``KEY\r``, and the adapters send (and errors then quote) the key without it. Each
+    form is remembered encoded as JSON, CSV, ``repr`` and URLs encode it.
     """
+    global _ordered
     with _lock:
+        known = len(_secrets)
         for value in values:
-            for form in (value, value.strip()) if value else ():
-                if len(form) >= _MIN_SCRUB_LENGTH:
-                    _secrets.add(form)
+            for form in {value, value.strip()} if value else ():
+                # adapters register a key on every request: a known one costs one lookup
+                if len(form) < _MIN_SCRUB_LENGTH or form in _secrets:
+                    continue
+                shown = mask(form)[len(MASK) :]  # the last 4 characters, if any are shown
+                for encode in _ENCODINGS:
+                    _secrets.setdefault(encode(form), MASK + encode(shown))
+        if len(_secrets) != known:
+            _ordered = tuple(sorted(_secrets.items(), key=lambda item: len(item[0]), reverse=True))
 
 
 def registered() -> frozenset[str]:
+    """Every registered form of every secret."""
     with _lock:
         return frozenset(_secrets)
 
 
 def forget_all() -> None:
     """Drop every registered secret (tests)."""
+    global _ordered
     with _lock:
         _secrets.clear()
+        _ordered = ()
 
 
 def mask_url_passwords(text: str) -> str:
@@ -89,11 +129,9 @@ def scrub(text: str) -> str:
     passwords of the URLs it quotes."""
     if not text:
         return text
-    with _lock:
-        secrets = sorted(_secrets, key=len, reverse=True)
-    for secret in secrets:
+    for secret, masked in _ordered:  # a tuple swapped whole by register: no lock needed
         if secret in text:
-            text = text.replace(secret, mask(secret))
+            text = text.replace(secret, masked)
     return mask_url_passwords(text)
 
 

@@ -104,12 +104,16 @@ def _sentinel(path: Path) -> bytes:
 
 
 @pytest.mark.parametrize("form", ["url", "path"])
-def test_demo_never_touches_the_configured_store(tmp_path: Path, form: str) -> None:
+def test_demo_never_touches_the_configured_store(
+    tmp_path: Path, tmp_path_factory: pytest.TempPathFactory, form: str
+) -> None:
     sentinel = tmp_path / "production.db"
     before = _sentinel(sentinel)
     configured = f"sqlite:///{sentinel}" if form == "url" else str(sentinel)
     data = tmp_path / "data"
-    env = {"PRIMA_DATABASE_URL": configured, "PRIMA_DATA_DIR": str(data)}
+    # TMPDIR: the demo's report is a new file there each run, not one more in the system's
+    temp = str(tmp_path_factory.mktemp("demo-report"))
+    env = {"PRIMA_DATABASE_URL": configured, "PRIMA_DATA_DIR": str(data), "TMPDIR": temp}
     done = run_prima(["demo", "--json"], env=env)
     assert done.returncode == 0, done.stderr
     assert sentinel.read_bytes() == before
@@ -119,7 +123,8 @@ def test_demo_never_touches_the_configured_store(tmp_path: Path, form: str) -> N
 
 def test_demo_with_an_explicit_db_keeps_its_store(tmp_path: Path) -> None:
     kept = tmp_path / "demo.db"
-    done = run_prima(["--db", str(kept), "demo"], env={"PRIMA_DATA_DIR": str(tmp_path / "d")})
+    env = {"PRIMA_DATA_DIR": str(tmp_path / "d"), "TMPDIR": str(tmp_path)}
+    done = run_prima(["--db", str(kept), "demo"], env=env)
     assert done.returncode == 0, done.stderr
     listed = run_prima(["--db", str(kept), "venues", "list"])
     assert "prima-demo-madrid" in listed.stdout

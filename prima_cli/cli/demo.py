@@ -35,8 +35,9 @@ def demo(
         None,
         "--report",
         metavar="FILE",
-        help="Where the demo's HTML report goes (default: prima-demo-report.html in the "
-        "system's temporary folder).",
+        help="Where the demo's HTML report goes (default: a new "
+        "prima-demo-report-XXXXXXXX.html in the system's temporary folder, readable by you "
+        "only).",
     ),
 ) -> int:
     """Run the whole flow against the built-in simulator on a throwaway store (no network).
@@ -60,11 +61,14 @@ def demo(
         store = app_.store(require_schema=False, create=True)
         run = core.run(store, app_.http_options(), lambda: Sandbox(SandboxConfig(seed=seed)),
                        _printer(out))  # fmt: skip
-        report_file = report_file or Path(tempfile.gettempdir()) / "prima-demo-report.html"
         if run.value.report is not None:
-            from prima_cli.cli.views.report_html import write
+            from prima_cli.cli.views import report_html
 
-            write(report_file, run.value.report)
+            if report_file is None:
+                # a fixed name in a shared folder is another user's to take first
+                report_file = report_html.write_new(run.value.report, prefix="prima-demo-report-")
+            else:
+                report_html.write(report_file, run.value.report)
         return app_.render(run, view.finished(report_file, throwaway=scratch is not None),
                            json=json)  # fmt: skip
     finally:

@@ -5,10 +5,19 @@ Every format but ``table`` is written from the JSON document of the command (the
 ``prima help json``): ``jsonl`` one item per line, ``csv``/``tsv`` one row per item under a
 header of its keys. ``--fields`` names keys of those items, ``--jq`` filters the document with
 jq itself (the ``jq`` package: libjq's own language, not an imitation).
+
+CSV and TSV cells are guarded against formula injection (OWASP "CSV Injection"): a text cell
+that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``,
+so a guest named ``=HYPERLINK(...)`` stays text in a spreadsheet. Numbers, and text made of
+digits, spaces, ``( ) . -`` with one leading ``+`` or ``-`` (``-5``, ``+34 600 123 456``), keep
+their value: without a letter, a quote or a ``|`` such a cell can call no function and name no
+cell, so a spreadsheet can at most compute it. JSON and JSONL carry every value exactly.
 """
 
 from __future__ import annotations
 
+import contextlib
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -111,12 +120,34 @@ def flat(value: Any) -> str:
     return text[1:-1] if text.startswith('"') else text
 
 
+#: the first characters that make a spreadsheet read a cell as a formula (OWASP)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+#: a signed number or phone number: no letter, quote, ``|`` or ``!``, so no function or cell
+_PLAIN_NUMBER = re.compile(r"[+-]?[0-9 ().-]*[0-9][0-9 ().-]*")
+
+
+def spreadsheet_safe(text: str) -> str:
+    """``text`` as a CSV/TSV cell a spreadsheet shows as text: a leading ``'`` when it would
+    start a formula, unless it is a plain number or phone number (see the module)."""
+    if text.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(text):
+        return "'" + text
+    return text
+
+
+def _cell(value: Any) -> str:
+    """One data cell: a number as written, anything else flattened and formula-safe."""
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return flat(value)
+    return spreadsheet_safe(flat(value))
+
+
 def delimited(rows: Iterable[Any], fmt: Format, fields: Sequence[str]) -> Iterator[str]:
     """CSV (RFC 4180) or TSV lines: a header of the keys, then one line per row.
 
     The header is ``fields``, or the first row's keys (no row, no header); TSV cells have
     tabs and line breaks replaced by spaces, and control characters are escaped in both, so
-    each line stays one record.
+    each line stays one record. A data cell that would start a spreadsheet formula starts
+    with ``'`` (:func:`spreadsheet_safe`).
     """
     import csv
     import io
@@ -129,7 +160,7 @@ def delimited(rows: Iterable[Any], fmt: Format, fields: Sequence[str]) -> Iterat
         if header is None:
             header = list(record)
             yield _line(header, fmt, csv, io)
-        yield _line([flat(record.get(key)) for key in header], fmt, csv, io)
+        yield _line([_cell(record.get(key)) for key in header], fmt, csv, io)
 
 
 def _line(cells: list[str], fmt: Format, csv: Any, io: Any) -> str:
@@ -143,16 +174,55 @@ def _line(cells: list[str], fmt: Format, csv: Any, io: Any) -> str:
     return str(buffer.getvalue())
 
 
-def jq_outputs(expression: str, document_json: str) -> list[Any]:
-    """Every value ``expression`` yields for the document (a bad expression: exit 2)."""
+#: what marks jq's ``halt_error`` in the error the program below raises
+_HALTED = "prima:jq:halt_error:"
+#: ``halt_error`` ends a program the way ``halt`` does for the jq package (it sees no error),
+#: so programs run with it redefined as an error that carries its exit status and message;
+#: unlike jq's own, ``try`` and ``?`` catch it
+_HALT_ERROR = (
+    f'def halt_error($code): error("{_HALTED}\\($code):"'
+    ' + (if type == "string" then . else tojson end)); '
+    "def halt_error: halt_error(5); "
+)
+
+
+@dataclass(frozen=True)
+class JqRun:
+    """What a ``--jq`` filter printed, and the message of a ``halt_error(0)`` (stderr)."""
+
+    outputs: list[Any]
+    halt_message: str | None = None
+
+
+def jq_outputs(expression: str, document_json: str) -> JqRun:
+    """Every value ``expression`` yields for the document.
+
+    A bad expression, an ``error(...)`` and a ``halt_error`` are usage errors (exit 2, the
+    message on stderr, nothing on stdout); ``halt`` ends the output with exit 0, as does
+    ``halt_error(0)``, whose message is then for stderr.
+    """
     import jq
 
     try:
         program = jq.compile(expression)
     except ValueError as err:
         raise InvalidInput(f"--jq: {err}") from None
+    # a program the definitions cannot precede (an `import` comes first) keeps jq's own
+    with contextlib.suppress(ValueError):
+        program = jq.compile(_HALT_ERROR + expression)
+    outputs: list[Any] = []
     try:
-        outputs: list[Any] = program.input_text(document_json).all()
+        for value in program.input_text(document_json):
+            outputs.append(value)
     except ValueError as err:
-        raise InvalidInput(f"--jq: {err}") from None
-    return outputs
+        message = str(err)
+        if not message.startswith(_HALTED):
+            raise InvalidInput(f"--jq: {message}") from None
+        code, _, text = message.removeprefix(_HALTED).partition(":")
+        text = text.rstrip("\n")
+        if code == "0":
+            return JqRun(outputs, text)
+        raise InvalidInput(
+            f"--jq: {text or 'halted'}", hint=f"the filter called halt_error({code})"
+        ) from None
+    return JqRun(outputs)

@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 #: the version of every command's JSON document (README "Output", `prima help json`)
-VERSION = 5
+VERSION = 6
 
 #: ISO 8601 date-times as prima writes them: always with an offset
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")
@@ -113,7 +113,11 @@ def overview() -> str:
         "the venue object itself is what the venues commands print.\n\n"
         "Listings also take --format jsonl|csv|tsv (csv/tsv with a header row), --fields a,b\n"
         "(keys of each item, in that order) and --jq EXPR (a jq filter over the JSON document;\n"
-        "strings print raw). A list cut by --limit says so on stderr:\n"
+        "strings print raw; error(...) and halt_error in it are exit 2, halt is exit 0).\n"
+        "A csv/tsv text cell that starts with = + - @, a tab or a carriage return gets a\n"
+        "leading ' (no spreadsheet formula), unless it is a plain number or phone number\n"
+        "such as -5 or +34 600 123 456; json and jsonl keep every value exactly.\n\n"
+        "A list cut by --limit says so on stderr:\n"
         '  "50 of 53 shown; next page: --offset 50"\n'
         "and --offset N skips N rows; scripts page until fewer than --limit rows come back.\n\n"
         "Errors: one line on stderr when stderr is not a terminal,\n"

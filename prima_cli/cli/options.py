@@ -16,7 +16,10 @@ FORMAT = typer.Option(
     None,
     "--format",
     metavar="FORMAT",
-    help="table (default), json, jsonl, csv or tsv (csv/tsv with a header row).",
+    help=(
+        "table (default), json, jsonl, csv or tsv (csv/tsv with a header row; a text cell that "
+        "would start a spreadsheet formula gets a leading ')."
+    ),
     autocompletion=completers.formats,
 )
 FIELDS = typer.Option(

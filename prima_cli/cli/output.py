@@ -117,11 +117,14 @@ class Output:
         """What the jq ``expression`` yields for ``document``: strings raw, the rest JSON."""
         from prima_cli.cli.formats import jq_outputs
 
-        for value in jq_outputs(expression, to_json(document, pretty=False)):
+        run = jq_outputs(expression, to_json(document, pretty=False))
+        for value in run.outputs:
             if isinstance(value, str):
                 self.text(value)
             else:
                 self.json(value)
+        if run.halt_message:
+            self.notice(run.halt_message)
 
     def json_stream(self, items: Iterable[Any]) -> None:
         """A JSON array written item by item: memory stays flat however many rows come."""

@@ -73,9 +73,10 @@ def add(
     from prima_cli.core import checks, connections
 
     app_ = application(ctx)
-    tester = None if no_test else checks.credential_tester(app_.http_options())
+    store = app_.store()
+    tester = None if no_test else checks.credential_tester(app_.http_options(), store)
     result = connections.add(
-        app_.store(),
+        store,
         venue,
         platform_type,
         values,

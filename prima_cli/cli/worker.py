@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from prima_cli.cli.application import application
-from prima_cli.cli.options import JSON, group
+from prima_cli.cli.options import JSON, group, listing
 from prima_cli.cli.views import worker as view
 
 app = group("Run and inspect background jobs (sync, outbox) on a PostgreSQL store.")
@@ -77,6 +77,7 @@ def status(
 
 
 @app.command("jobs")
+@listing
 def jobs(
     ctx: typer.Context,
     status: str | None = typer.Option(
@@ -84,15 +85,12 @@ def jobs(
     ),
     queue: str | None = typer.Option(None, "--queue", help="Only this queue."),
     limit: int = typer.Option(50, "--limit", help="How many jobs, newest first."),
-    json: bool = JSON,
 ) -> int:
     """List jobs, newest first."""
     from prima_cli.core.jobs.status import jobs as core
 
     app_ = application(ctx)
-    return app_.render(
-        core(app_.store(), status=status, queue=queue, limit=limit), view.JOBS, json=json
-    )
+    return app_.render(core(app_.store(), status=status, queue=queue, limit=limit), view.JOBS)
 
 
 @app.command("retry")

@@ -50,13 +50,15 @@ class TestReport:
 
 
 def credential_tester(
-    http: HttpOptions,
+    http: HttpOptions, store: Store
 ) -> Callable[[type[PlatformAdapter], Connection], str]:
-    """A check for `platforms add`: returns what was verified, or raises the typed error."""
+    """A check for `platforms add`: returns what was verified, or raises the typed error.
+    Its request draws from the credential's budget on ``store`` like every other (the key
+    may already serve other venues' syncs), and an open breaker refuses it."""
 
     def test(adapter: type[PlatformAdapter], connection: Connection) -> str:
         async def go() -> str:
-            async with open_client(http) as client:
+            async with open_client(http, store) as client:
                 return (await adapter(client).check_auth(connection)).detail
 
         return run(go())

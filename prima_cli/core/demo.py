@@ -215,7 +215,7 @@ def run_demo(
         lines.append(f"replaced {len(removed)} venue(s) from an earlier demo run")
     done(DemoStep("Venues", lines, {"created": created, "replaced": removed}))
 
-    tester = checks.credential_tester(http)
+    tester = checks.credential_tester(http, store)
     lines, added = [], []
     for demo in DEMO_VENUES:
         for priority, (ptype, ident) in enumerate(demo.platforms, start=1):

@@ -1,4 +1,5 @@
-"""Health report: versions, paths, database, schema, platform types, unresolved secrets."""
+"""Health report: versions, paths, database, schema, platform types, unresolved secrets,
+this host's clock against a database server's, the job engine's tables."""
 
 from __future__ import annotations
 
@@ -118,6 +119,8 @@ def diagnose(
                 )
             )
             checks.append(Check("circuit breakers", *breaker_summary(store)))
+            checks += _clock(store)
+            checks += _job_engine(store)
             checks += _health(store, max_sync_age, max_attention)
         else:
             checks.append(
@@ -152,6 +155,58 @@ def diagnose(
         checks=checks,
         literal_secrets=literal,
     )
+
+
+#: how far this host's clock may be from the database server's: another host's in-flight
+#: create is judged by comparing its host's clock with this one's
+#: (``booking_state.IN_FLIGHT_SECONDS``), and hosts each this close to the server are at
+#: most twice this far apart, well inside that window
+CLOCK_TOLERANCE_SECONDS = 10.0
+
+
+def _clock(store: Any) -> list[Check]:
+    """On a database server, this host's clock against the server's (SQLite's clock is this
+    host's). A host whose clock is off judges other hosts' in-flight creates wrongly: one
+    behind keeps them alive too long, one ahead can take a live create for an abandoned one."""
+    import time
+
+    from prima_cli.core.credential_ledger import clock_now
+
+    if store.engine.dialect.name == "sqlite":
+        return []
+    with store.engine.connect() as conn:
+        before = time.time()
+        server = clock_now(conn)
+        after = time.time()
+    # the server read its clock somewhere between the two local readings
+    skew = server - (before + after) / 2
+    uncertainty = (after - before) / 2
+    ok = abs(skew) - uncertainty <= CLOCK_TOLERANCE_SECONDS
+    side = "behind" if skew > 0 else "ahead of"
+    detail = f"this host is {abs(skew):.1f} s {side} the database server's clock"
+    if not ok:
+        detail += (f" (more than {CLOCK_TOLERANCE_SECONDS:.0f} s): synchronise both with NTP "
+                   "(timedatectl, chrony) before running prima here")  # fmt: skip
+    return [Check("clock", ok, detail)]
+
+
+def _job_engine(store: Any) -> list[Check]:
+    """On PostgreSQL with the ``workers`` extra: the engine's tables, as new as the engine."""
+    from prima_cli.store import job_schema
+
+    if store.engine.dialect.name != "postgresql" or not job_schema.engine_installed():
+        return []
+    with store.engine.connect() as conn:
+        found = job_schema.state(conn) if job_schema.applied(conn) else None
+    installed = job_schema.shown(job_schema.installed_version())
+    if found is None:
+        return [Check("job engine", False, f"procrastinate {installed} is installed but its "
+                      "tables are not in this database: run `prima db migrate`")]  # fmt: skip
+    if not found.current:
+        return [Check("job engine", False, f"{len(found.pending)} migration script(s) of "
+                      f"procrastinate {installed} to apply: stop every worker, run `prima db "
+                      "migrate`, start them again")]  # fmt: skip
+    return [Check("job engine", True, f"tables of procrastinate {installed}")]
 
 
 def _health(

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -43,7 +43,7 @@ class HttpPlatformAdapter(PlatformAdapter):
         for name in self.secret_fields():
             value = connection.config.get(name)
             if value:
-                _register(value)
+                redact.register(value)
 
     def setting(self, connection: Connection, name: str) -> str:
         """A configuration value with the declared default; required and empty is an error.
@@ -61,7 +61,7 @@ class HttpPlatformAdapter(PlatformAdapter):
                 hint=f"set it with `prima platforms edit {connection.venue_slug} {self.name}`",
             )
         if declared is not None and declared.secret:
-            _register(connection.config.get(name) or value)
+            redact.register(connection.config.get(name) or value)
         return value
 
     def base_url(self, connection: Connection) -> str:
@@ -139,9 +139,3 @@ class HttpPlatformAdapter(PlatformAdapter):
             excerpt=cut,
             platform=self.name,
         )
-
-
-def _register(value: str) -> None:
-    # the URL-encoded forms too: they are what appears in a URL path, of the value as given
-    # and of the stripped value, which is what ``setting`` returns
-    redact.register(value, quote(value, safe=""), quote(value.strip(), safe=""))

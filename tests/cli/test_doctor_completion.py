@@ -67,6 +67,35 @@ def test_doctor_masks_the_database_password() -> None:
     assert result.json()["database"]["url"] == "postgresql+psycopg://prima:***@127.0.0.1:1/x"
 
 
+@pytest.mark.parametrize("backend", ["postgres", "mysql"])
+def test_doctor_compares_this_hosts_clock_with_the_database_servers(
+    backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On a database server the clock check runs against the server's real clock; a server
+    a minute ahead (its clock reading replaced) fails it with what to do (exit 78)."""
+    from prima_cli.core import credential_ledger
+
+    url = request.getfixturevalue(f"{backend}_url")
+    cli = CLI(url)
+    cli.ok("db", "migrate")
+    [clock] = [c for c in cli.ok("doctor", "--json").json()["checks"] if c["name"] == "clock"]
+    assert clock["ok"] is True and "the database server's clock" in clock["detail"]
+    real = credential_ledger.clock_now
+    monkeypatch.setattr(credential_ledger, "clock_now", lambda conn: real(conn) + 60)
+    skewed = cli("doctor", "--json")
+    assert skewed.exit_code == 78
+    [clock] = [c for c in skewed.json()["checks"] if c["name"] == "clock"]
+    assert clock["ok"] is False
+    assert "this host is 60." in clock["detail"] and "behind" in clock["detail"]
+    assert "NTP" in clock["detail"]
+
+
+def test_doctor_has_no_clock_check_on_sqlite(migrated: CLI) -> None:
+    """SQLite's clock is this host's: nothing to compare."""
+    names = [c["name"] for c in migrated.ok("doctor", "--json").json()["checks"]]
+    assert "clock" not in names and "database" in names
+
+
 @pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
 def test_completion_prints_the_shipped_script(cli: CLI, shell: str) -> None:
     out = cli.ok("completion", shell).stdout

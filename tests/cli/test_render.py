@@ -72,3 +72,41 @@ def test_the_outcome_is_the_exit_code_and_the_error_follows_the_value() -> None:
 )
 def test_json_safe_escapes_del_and_c1_controls_only(document: str, safe: str) -> None:
     assert json_safe(document) == safe
+
+
+@pytest.mark.parametrize(
+    ("cell", "written"),
+    [
+        ('=HYPERLINK("http://evil","x")', '\'=HYPERLINK("http://evil","x")'),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+        ("-2+3", "'-2+3"),
+        ("\t=1", "'\t=1"),
+        ("\r=1", "'\r=1"),
+        ("-", "'-"),
+        ("-1e5", "'-1e5"),  # a letter: text, never exempt
+        # plain numbers and phone numbers keep their value
+        ("-5", "-5"),
+        ("-12.50", "-12.50"),
+        ("+34 600 123 456", "+34 600 123 456"),
+        ("+34600123456", "+34600123456"),
+        ("+1 (555) 010-9999", "+1 (555) 010-9999"),
+        ("2026-12-07", "2026-12-07"),
+        ("Lucía", "Lucía"),
+        ("", ""),
+    ],
+)
+def test_a_cell_that_would_start_a_formula_starts_with_a_quote(cell: str, written: str) -> None:
+    from prima_cli.cli.formats import spreadsheet_safe
+
+    assert spreadsheet_safe(cell) == written
+
+
+def test_numbers_and_nested_values_are_not_quoted_in_csv() -> None:
+    from prima_cli.cli.formats import Format, delimited
+
+    row = {"n": -5, "f": -1e-05, "b": True, "none": None, "guest": {"first_name": "=x"},
+           "text": "=x"}  # fmt: skip
+    header, line = delimited([row], Format.CSV, ())
+    assert header == "n,f,b,none,guest,text"
+    assert line == '-5,-1e-05,true,,"{""first_name"":""=x""}",\'=x'

@@ -17,6 +17,7 @@ import stamina
 from prima_cli.errors import ExitCode
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, run_prima
+from tests.integration.conftest import cm_settings
 from tests.integration.credential_support import connect_many
 
 #: every CoverManager read of a sync except the key's restaurant list
@@ -93,6 +94,12 @@ def test_breaker_opens_skips_probes_and_closes(
     assert [(c["credential"], c["breaker"], c["connections"]) for c in
             tested.json()["credentials"]] == [(key, "open", 8)]  # fmt: skip
     assert sandbox.requests_log == []
+    # connecting one more venue on that key tests it on the same breaker: refused, unsaved
+    cli.ok("venues", "add", "Late", "--slug", "late", "--timezone", "Europe/Madrid")
+    added = cli("platforms", "add", "late", "covermanager", *cm_settings(sandbox), "--json")
+    assert added.exit_code == ExitCode.CIRCUIT_OPEN, added.stderr
+    assert sandbox.requests_log == []
+    assert cli.ok("platforms", "list", "--venue", "late", "--json").json() == []
 
     # 3. the pause is over but the platform still fails: the one probe reopens it for longer
     sandbox.inject("500:covermanager:restaurant/list")

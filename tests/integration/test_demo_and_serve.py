@@ -19,7 +19,9 @@ from tests.conftest import prima_executable, run_prima
 def test_demo_on_an_explicit_store_twice(tmp_path: Path) -> None:
     data = tmp_path / "fresh"
     db = str(tmp_path / "kept.db")
-    env = {**os.environ, "PRIMA_DATA_DIR": str(data), "PRIMA_DATABASE_URL": db}
+    # TMPDIR: each run's report is a new file there, not left behind in the system's
+    env = {**os.environ, "PRIMA_DATA_DIR": str(data), "PRIMA_DATABASE_URL": db,
+           "TMPDIR": str(tmp_path)}  # fmt: skip
     throwaway = run_prima(["demo"], env=env, timeout=120)  # neither the default nor the env's
     assert throwaway.returncode == 0, throwaway.stderr
     assert not data.exists() and not (tmp_path / "kept.db").exists()

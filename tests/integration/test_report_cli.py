@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import re
+import stat
 from pathlib import Path
 
 import pytest
@@ -133,15 +134,32 @@ def test_demo_ends_with_its_report(tmp_path: Path, sandbox: Sandbox) -> None:
     assert doc["status"]["all"]["cancelled"] > 0
 
 
-def test_plain_demo_writes_its_report_outside_the_data_directory(tmp_path: Path) -> None:
+def test_plain_demo_writes_its_report_to_a_new_private_file(tmp_path: Path) -> None:
+    """Outside the data directory, in a file of its own: a name nobody can guess, readable by
+    its owner only; a file or a symlink planted at the old fixed name is left alone."""
     data, temp = tmp_path / "data", tmp_path / "tmp"
     temp.mkdir()
-    proc = run_prima(["demo"], env={"PRIMA_DATA_DIR": str(data), "TMPDIR": str(temp)},
-                     timeout=180)  # fmt: skip
+    victim = tmp_path / "victim.txt"
+    victim.write_text("not yours")
+    (temp / "prima-demo-report.html").symlink_to(victim)
+    env = {"PRIMA_DATA_DIR": str(data), "TMPDIR": str(temp)}
+    proc = run_prima(["demo"], env=env, timeout=180)
     assert proc.returncode == 0, proc.stderr
-    report = temp / "prima-demo-report.html"
-    assert f"written to {report}" in proc.stderr and report.stat().st_size > 10_000
+    said = re.search(r"written to (\S+) \(open it", proc.stderr)
+    assert said, proc.stderr
+    report = Path(said.group(1))
+    assert report.parent == temp and re.fullmatch(r"prima-demo-report-\w{8}\.html", report.name)
+    assert report.stat().st_size > 10_000 and "Demo Madrid" in report.read_text()
+    assert stat.S_IMODE(report.stat().st_mode) == 0o600
+    assert victim.read_text() == "not yours"
+    assert (temp / "prima-demo-report.html").is_symlink()
     assert not data.exists()
+    # a script reads the path from the JSON (the line above is silent with --json)
+    again = run_prima(["demo", "--json"], env=env, timeout=180)
+    assert again.returncode == 0, again.stderr
+    second = Path(json.loads(again.stdout)["report"])
+    assert second.parent == temp and second != report and second.stat().st_size > 10_000
+    assert stat.S_IMODE(second.stat().st_mode) == 0o600
 
 
 def _stable(doc: dict[str, object]) -> str:

@@ -122,6 +122,45 @@ def test_csv_tsv_fields_and_jq(madrid: CLI, booked: list[str]) -> None:
     assert "reference" in table.stdout and booked[0] in table.stdout
 
 
+#: what a guest typed online, as prima stores it: each would be a live formula in a spreadsheet
+HOSTILE = {
+    '=HYPERLINK("http://evil.example","x")': '\'=HYPERLINK("http://evil.example","x")',
+    "@SUM(1+1)*cmd|' /C calc'!A0": "'@SUM(1+1)*cmd|' /C calc'!A0",
+    "+1+cmd|x": "'+1+cmd|x",
+    "-2+3 extra chips": "'-2+3 extra chips",
+}
+#: numbers, phones and dates keep their value
+PLAIN = ["-5", "+34 600 123 456", "-12.50", "2026-12-07", "+1 (555) 010-9999"]
+
+
+def test_csv_and_tsv_cells_never_start_a_formula(madrid: CLI, sandbox: Sandbox) -> None:
+    """OWASP's rule through the entry point: a text cell starting with = + - @ gets a leading
+    quote in csv and tsv; plain numbers and phone numbers do not; JSON keeps every value."""
+    for index, notes in enumerate([*HOSTILE, *PLAIN]):
+        made = book(madrid, "--notes", notes, time=f"{13 + index // 4}:{index % 4 * 15:02d}")
+        assert made.exit_code == 0, made.stderr
+    for index, name in enumerate([*HOSTILE, *PLAIN]):
+        madrid.ok("venues", "add", "--slug", f"hostile-{index}", "--", name)
+    expected = {**HOSTILE, **{p: p for p in PLAIN}}
+    exact = [b["notes"] for b in madrid.ok("bookings", "list", "--json").json()]
+    assert exact == [*HOSTILE, *PLAIN]  # JSON: as the guest typed it
+    csv_out = madrid("bookings", "list", "--format", "csv", "--fields", "notes,party_size")
+    assert csv_out.exit_code == 0 and csv_out.stderr == ""
+    rows = list(csv.DictReader(io.StringIO(csv_out.stdout)))
+    assert [r["notes"] for r in rows] == [expected[n] for n in exact]
+    assert {r["party_size"] for r in rows} == {"2"}
+    tsv_out = madrid.ok("bookings", "list", "--format", "tsv", "--fields", "notes,starts_at")
+    tsv = [line.split("\t") for line in tsv_out.stdout.splitlines()[1:]]
+    assert [cells[0] for cells in tsv] == [expected[n] for n in exact]
+    assert all(cells[1][:1].isdigit() for cells in tsv)  # dates as written
+    listed = madrid.ok("venues", "list", "--format", "csv").stdout
+    names = {v["name"] for v in csv.DictReader(io.StringIO(listed))}
+    assert names == {"Madrid", "Lisboa", *expected.values()}
+    # the installed executable writes the same bytes, and exits 0 with nothing on stderr
+    piped = run_prima(["bookings", "list", "--format", "csv", "--fields", "notes,party_size"])
+    assert (piped.returncode, piped.stdout, piped.stderr) == (0, csv_out.stdout, "")
+
+
 @pytest.mark.parametrize(
     ("args", "needle"),
     [
@@ -138,6 +177,48 @@ def test_bad_output_options_are_usage_errors(
     result = madrid("bookings", "list", *args)
     assert result.exit_code == 2, result.stderr
     assert needle in result.stderr and result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("program", "message", "hint"),
+    [
+        ('"no venue in Paris\\n" | halt_error', "--jq: no venue in Paris", "halt_error(5)"),
+        (".[0].slug, (.[0] | {slug} | halt_error(1))", '--jq: {"slug":"lisboa"}', "halt_error(1)"),
+        ('.[] | select(.slug == "madrid") | halt_error', '--jq: {"id":', "halt_error(5)"),
+        ('error("stop here")', "--jq: stop here", None),
+        ('.[0].slug, error({"why": "stop"})', "--jq: {", None),
+    ],
+)
+def test_a_jq_filter_that_errors_or_halts_with_an_error_exits_2(
+    venues: CLI, program: str, message: str, hint: str | None
+) -> None:
+    """error(...) and halt_error are the filter failing: exit 2, the message on stderr (one
+    JSON line for scripts), nothing on stdout; jq's own halt_error would exit 0 here."""
+    result = venues("venues", "list", "--jq", program)
+    assert (result.exit_code, result.stdout) == (2, ""), result.stderr
+    error = result.error()
+    assert error["type"] == "invalid_input" and error["message"].startswith(message)
+    assert error["exit_code"] == 2 and error["retryable"] is False
+    assert error["hint"] is None if hint is None else hint in error["hint"]
+    people = venues("venues", "list", "--jq", program, tty=True, no_color=True)
+    assert people.exit_code == 2 and message in people.stderr and people.stdout == ""
+
+
+def test_jq_halt_ends_the_output_with_success(venues: CLI) -> None:
+    stopped = venues("venues", "list", "--jq", ".[].slug, halt, 2")
+    assert (stopped.exit_code, stopped.stdout, stopped.stderr) == (0, "lisboa\nmadrid\n", "")
+    # halt_error(0) asks for success too: the output so far, then its message on stderr
+    said = venues("venues", "list", "--jq", '.[0].slug, ("done\\n" | halt_error(0))')
+    assert (said.exit_code, said.stdout, said.stderr) == (0, "lisboa\n", "done\n")
+    # a filter that catches its own error is not one that failed
+    caught = venues("venues", "list", "--jq", 'try error("x") catch "caught"')
+    assert (caught.exit_code, caught.stdout) == (0, "caught\n")
+
+
+def test_the_executable_exits_2_on_halt_error(venues: CLI) -> None:
+    halted = run_prima(["venues", "list", "--jq", '"stop\\n" | halt_error'])
+    assert (halted.returncode, halted.stdout) == (2, "")
+    assert json.loads(halted.stderr)["error"]["message"] == "--jq: stop"
 
 
 def test_every_listing_takes_every_format(madrid: CLI, sandbox: Sandbox) -> None:

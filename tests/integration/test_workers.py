@@ -3,6 +3,8 @@ PostgreSQL (procrastinate), through the real entry point against the simulator."
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import signal
 from collections.abc import Iterator
@@ -88,6 +90,19 @@ def test_a_window_syncs_every_connection_through_a_one_shot_worker(
     assert cli.ok("worker", "status", "--json").json()["healthy"] is True
     listed = cli.ok("worker", "jobs", "--json").json()
     assert {j["status"] for j in listed} == {"succeeded"} and len(listed) == 2
+    # worker jobs is a listing like the others: every format, --fields and --jq
+    table = cli.ok("worker", "jobs", "--format", "csv").stdout
+    rows = list(csv.DictReader(io.StringIO(table)))
+    assert [r["id"] for r in rows] == [str(j["id"]) for j in listed]
+    assert list(rows[0]) == list(listed[0]) and json.loads(rows[0]["args"]) == listed[0]["args"]
+    lines = cli.ok("worker", "jobs", "--format", "jsonl").stdout.splitlines()
+    assert [json.loads(line) for line in lines] == listed
+    tsv = cli.ok("worker", "jobs", "--format", "tsv", "--fields", "id,status").stdout
+    assert tsv.splitlines() == ["id\tstatus", *(f"{j['id']}\tsucceeded" for j in listed)]
+    tasks = cli.ok("worker", "jobs", "--jq", ".[].task").stdout.splitlines()
+    assert tasks == [SYNC, SYNC]
+    refused = cli("worker", "jobs", "--format", "csv", "--json")
+    assert refused.exit_code == 2 and "--json is --format json" in refused.stderr
 
 
 def _per_connection(url: str, run_id: int) -> dict[int, int]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import httpx
 import pytest
@@ -145,6 +146,23 @@ def test_key_with_url_special_characters_is_quoted_and_masked(mock: respx.MockRo
     )
     assert "ab%2Fcd" not in caught.value.message
     assert "****et99" in caught.value.message
+
+
+def test_a_key_echoed_in_an_unexpected_answer_is_masked_as_quoted(
+    mock: respx.MockRouter,
+) -> None:
+    """An answer prima cannot read is quoted in the error as it was decoded (a Python
+    ``repr`` doubles a backslash) and the raw JSON body too (JSON escapes `"`): a key
+    holding them is masked in each form, in the message and in the error's JSON."""
+    key = 'ab"cd\\ef/Secret99'
+    mock.get(url__startswith=f"{CM_BASE}/restaurant/list/").respond(
+        200, json={"resp": 1, "restaurants": f"for key {key}"}
+    )
+    with pytest.raises(PlatformMalformedResponse) as caught:
+        call(CM, "check_auth", cm_connection(api_key=key))
+    shown = caught.value.message + json.dumps(caught.value.to_dict())
+    assert "****et99" in shown  # the answer was quoted, so the check looks at it
+    assert "cd\\\\ef" not in shown and "cd\\ef" not in shown
 
 
 def test_missing_api_key_is_a_config_error_before_any_request(mock: respx.MockRouter) -> None:

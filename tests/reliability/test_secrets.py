@@ -4,9 +4,11 @@ and on stdin, and on the error paths (a wrong key, HTTP 500 with the verbose tra
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from urllib.parse import quote, quote_plus
 
 import pytest
 
@@ -181,3 +183,36 @@ def test_a_key_with_surrounding_whitespace_is_masked_as_sent(
     shown = "".join(r.stdout + r.stderr for r in outputs)
     assert "/restaurant/list/" in shown  # the path was quoted, so the check looks at it
     assert not leaked(cm_key, shown)
+
+
+def test_a_key_with_quotes_backslashes_and_url_characters_is_masked_in_every_format(
+    madrid: CLI, sandbox: Sandbox
+) -> None:
+    """Outputs are scrubbed after they are encoded: a key holding `"`, `\\`, `/`, `%` or
+    a space is written as JSON, CSV, a `repr` and a URL encode it, and each of those forms
+    is masked too (a wrong key: the platform refuses it, and errors quote it)."""
+    hostile = 'cm"k\\ey/2%41 &x=Z9xq'  # printable ASCII: prima refuses other keys
+    cm = sandbox.credentials().covermanager
+    madrid.ok("platforms", "add", "madrid", "covermanager", "--set",
+              "restaurant_id=prima-sbx-madrid", "--set", f"api_key=literal:{hostile}",
+              "--set", f"base_url={cm.base_url}", "--no-test")  # fmt: skip
+    outputs = [
+        madrid("--verbose", "platforms", "test", "madrid", "covermanager", "--json"),
+        madrid("--verbose", "--log-format", "json", "platforms", "sync", "--days", "1"),
+        madrid("--log-format", "logfmt", "--verbose", "platforms", "sync", "--json"),
+        madrid("platforms", "show", "madrid", "covermanager", "--json"),
+        madrid("platforms", "list", "--format", "csv"),
+        madrid("platforms", "list", "--format", "tsv"),
+        madrid("platforms", "history", "1", "--json"),
+    ]
+    assert outputs[0].exit_code == 5, outputs[0].stderr  # refused: the key was sent
+    shown = "".join(r.stdout + r.stderr for r in outputs)
+    assert "prima.http" in shown  # the verbose trace (URLs, headers) was written
+    hidden = hostile[:-4]  # the mask shows the last 4 characters
+    forms = {hidden, json.dumps(hidden)[1:-1], json.dumps(hidden, ensure_ascii=False)[1:-1],
+             hidden.replace('"', '""'), repr(hidden)[1:-1], quote(hidden, safe=""),
+             quote(hidden), quote_plus(hidden)}  # fmt: skip
+    found = [form[i : i + 8] for form in forms for i in range(len(form) - 7)
+             if form[i : i + 8] in shown]  # fmt: skip
+    assert found == []
+    json.loads(outputs[3].stdout)  # masking kept the document valid

@@ -38,9 +38,9 @@ THROWAWAY_DEMO: View[DemoRun] = View(
 )
 
 
-def finished(report_file: Path, *, throwaway: bool) -> View[DemoRun]:
+def finished(report_file: Path | None, *, throwaway: bool) -> View[DemoRun]:
     """The end of `prima demo`: the line of :data:`DEMO` or :data:`THROWAWAY_DEMO`, then
-    where its HTML report went, with its key figures."""
+    where its HTML report went, with its key figures (in the JSON: ``report``, its path)."""
     base = THROWAWAY_DEMO if throwaway else DEMO
     again = ("prima --db demo.db demo && prima --db demo.db report" if throwaway
              else "prima report --venue prima-demo-madrid")  # fmt: skip
@@ -55,7 +55,12 @@ def finished(report_file: Path, *, throwaway: bool) -> View[DemoRun]:
                 f"covers, {a.count} needing attention; written to {report_file} (open it in a "
                 f"browser; in the terminal: {again})")  # fmt: skip
 
-    return View(json=_demo, message=line)
+    def document(r: DemoRun) -> dict[str, Any]:
+        # with --json the line above is silent: the report's path is in the document
+        shown = report_file if r.report is not None and report_file is not None else None
+        return {**_demo(r), "report": str(shown) if shown is not None else None}
+
+    return View(json=document, message=line)
 
 
 def _serving(sandbox: Sandbox) -> dict[str, Any]:

@@ -337,10 +337,7 @@ def write(path: Path, r: Report) -> None:
     try:
         fd, tmp = tempfile.mkstemp(prefix=".prima-report-", suffix=".html", dir=folder)
     except OSError as exc:
-        raise ConfigError(
-            f"cannot write {target}: {exc.strerror}",
-            hint="give --html a file in a folder you can write",
-        ) from None
+        raise _unwritable(target, exc) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as out:
             out.write(page(r))
@@ -348,7 +345,34 @@ def write(path: Path, r: Report) -> None:
         os.replace(tmp, target)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise ConfigError(
-            f"cannot write {target}: {exc.strerror}",
-            hint="give --html a file in a folder you can write",
-        ) from None
+        raise _unwritable(target, exc) from None
+
+
+def write_new(r: Report, *, prefix: str) -> Path:
+    """Write the page to a new file of the system's temporary folder; its path.
+
+    The name is unpredictable and the file is created, readable by its owner only, by this
+    call (``mkstemp``): on a shared machine nobody can have put a file or a symlink there
+    before, nor read the report after.
+    """
+    folder = Path(tempfile.gettempdir())
+    try:
+        fd, name = tempfile.mkstemp(prefix=prefix, suffix=".html", dir=folder)
+    except OSError as exc:
+        raise _unwritable(folder / f"{prefix}*.html", exc, _TMPDIR) from None
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            out.write(page(r))
+    except OSError as exc:
+        Path(name).unlink(missing_ok=True)
+        raise _unwritable(Path(name), exc, _TMPDIR) from None
+    return Path(name)
+
+
+_TMPDIR = "set TMPDIR to a folder you can write"
+
+
+def _unwritable(
+    target: Path, exc: OSError, hint: str = "give --html a file in a folder you can write"
+) -> ConfigError:
+    return ConfigError(f"cannot write {target}: {exc.strerror}", hint=hint)

@@ -19,7 +19,7 @@ if TYPE_CHECKING:
 
 def require_workers(store: Store) -> None:
     """Fail (exit 78) unless this store can run workers: PostgreSQL, the engine installed,
-    its schema applied by `prima db migrate`."""
+    its schema applied by `prima db migrate` and as new as the installed engine."""
     from prima_cli.store import job_schema
 
     dialect = store.engine.dialect.name
@@ -35,11 +35,19 @@ def require_workers(store: Store) -> None:
             hint="pip install 'prima-cli[workers]', then run `prima db migrate`",
         )
     with store.engine.connect() as conn:
-        ready = job_schema.applied(conn)
-    if not ready:
+        found = job_schema.state(conn) if job_schema.applied(conn) else None
+    if found is None:
         raise ConfigError(
             "the job engine's tables are not in this database",
             hint="run `prima db migrate` (it applies them on PostgreSQL)",
+        )
+    if not found.current:
+        since = job_schema.shown(found.recorded or job_schema.BASELINE)
+        raise ConfigError(
+            f"the job engine's tables are those of procrastinate {since}, older than the "
+            f"installed {job_schema.shown(found.installed)} ({len(found.pending)} of its "
+            "migration scripts to apply)",
+            hint="stop every worker, run `prima db migrate`, then start them again",
         )
 
 

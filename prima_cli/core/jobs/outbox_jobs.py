@@ -122,7 +122,7 @@ def hand_to_workers(store: Store, booking_id: int) -> str | None:
     if info.status != BookingStatus.REJECTED or last_error(info).exit_code not in PASSING:
         return None
     with store.engine.connect() as conn:
-        if not job_schema.applied(conn):
+        if not job_schema.ready(conn):  # no workers can run here yet: the sync pushes it
             return None
     from prima_cli.core.jobs.engine import build_app
 
