@@ -95,7 +95,7 @@ class ExitCode(IntEnum):
             "not exist"
         ),
     )
-    INTERRUPTED = 130, "interrupted (Ctrl-C)"
+    INTERRUPTED = 130, "interrupted (Ctrl-C, or SIGTERM)"
 
 
 #: What a command asked to reach a state that already holds does (README, `prima help
@@ -181,6 +181,13 @@ class ConfigError(PrimaError):
 class SchemaNotMigrated(ConfigError):
     type = "schema_not_migrated"
     fails_over = False
+
+
+class CommandInterrupted(PrimaError):
+    """Ctrl-C (SIGINT) or SIGTERM: how it reads where errors are JSON lines or log records."""
+
+    exit_code = ExitCode.INTERRUPTED
+    type = "interrupted"
 
 
 class PartialFailure(PrimaError):

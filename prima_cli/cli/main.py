@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
 from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
-from prima_cli.errors import ExitCode, InvalidInput, PrimaError
+from prima_cli.errors import CommandInterrupted, ExitCode, InvalidInput, PrimaError
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
 
@@ -81,7 +81,10 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
                 state.output.info(f"hint: {hint}")
         return int(exc.exit_code)  # type: ignore[attr-defined]
     except (KeyboardInterrupt, Interrupted):
-        terminal.stderr.write("interrupted\n")
+        if state.output.json_mode or state.output.structured:  # every stderr line parses
+            state.output.error(CommandInterrupted("interrupted"))
+        else:
+            terminal.stderr.write("interrupted\n")
         return int(ExitCode.INTERRUPTED)
     except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
         _silence_stdout()
@@ -227,6 +230,22 @@ def skip_httpx_cli() -> None:
         sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 
+def _terminated(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _stop_on_sigterm_as_on_ctrl_c() -> None:
+    """SIGTERM (systemd stopping a unit or ending one past its timeout, `kill`) ends a
+    command as Ctrl-C does: the sync records its run as interrupted and lets go of its
+    lock, monitoring is told, and stderr says so (exit 130), where the default killed the
+    process silently. Commands with their own handling (`worker run`, `sandbox serve`)
+    install theirs over this one; a SIGTERM the parent ignores stays ignored."""
+    import signal
+
+    if signal.getsignal(signal.SIGTERM) is signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _terminated)
+
+
 def run() -> None:
     """Console script ``prima``."""
     if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
@@ -235,6 +254,7 @@ def run() -> None:
         sys.stdout.write(VERSION_LINE + "\n")
         sys.exit(0)
     skip_httpx_cli()
+    _stop_on_sigterm_as_on_ctrl_c()
     code = main()
     # At shutdown the collector makes a last full pass over every object the imports and the
     # command left, all of it spent after the output was written. Nothing of prima relies

@@ -35,8 +35,11 @@ from prima_cli.errors import (
     BookingNotPlaced,
     BookingOutcomeUnknown,
     BookingWaitlisted,
+    ConfigError,
     Conflict,
+    DatabaseBusy,
     DatabaseUnavailable,
+    ExitCode,
     PrimaError,
     TryAgainLater,
 )
@@ -198,8 +201,8 @@ def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, se
         run(go())
     except Lost:
         raise changed(reference, "placing it") from None
-    except DatabaseUnavailable as err:
-        if err.details.get("booking"):
+    except (DatabaseUnavailable, DatabaseBusy, ConfigError) as err:
+        if err.details.get("booking") or not _from_database(err):
             raise
         lost = DatabaseUnavailable(
             f"booking {reference} is recorded, but the database failed before it was placed "
@@ -207,8 +210,21 @@ def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, se
             hint=f"do not create it again: the next `prima platforms sync` places it once the "
             f"database is back (see `prima bookings show {reference}`)",
         )
+        # the intent is committed and the sync's outbox places it: the create must not be
+        # run again, which "try again later" (75, retryable) would have invited
+        lost.exit_code = ExitCode.OUTCOME_UNKNOWN
+        lost.retryable = False
         lost.details = {"booking": reference}
         raise lost from err
+
+
+def _from_database(err: PrimaError) -> bool:
+    """Whether ``err`` is the database's (connect_error's), not a connection's setting."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(err, (DatabaseUnavailable, DatabaseBusy)) or isinstance(
+        err.__cause__, SQLAlchemyError
+    )
 
 
 def _by_key(key: str) -> Any:

@@ -32,6 +32,8 @@ from prima_cli.core.booking_state import (
     transition,
 )
 from prima_cli.errors import (
+    ConfigError,
+    DatabaseBusy,
     DatabaseUnavailable,
     ExitCode,
     PlatformAmbiguousOutcome,
@@ -178,6 +180,7 @@ def _settle(store: Store, booking_id: int, version: int, row_id: int, reference:
     from prima_cli.store.booking_tables import PlatformReservation
 
     stop = _stops(outcome, plan) or last
+    busy: DatabaseBusy | None = None
     for _ in range(5):
         try:
             with transition(store, booking_id, version, "outcome") as step:
@@ -193,8 +196,14 @@ def _settle(store: Store, booking_id: int, version: int, row_id: int, reference:
             return stop, step.version
         except Lost:
             version = rec.version_of(store, booking_id)
-        except DatabaseUnavailable as err:
+        except DatabaseBusy as err:  # rolled back, nothing written: try the same again
+            busy = err
+        except (DatabaseUnavailable, ConfigError) as err:
+            # the platform was called: whatever the database says, the caller must not
+            # read "nothing was saved" nor "fix the configuration" and create it again
             raise _unrecorded(err, reference, target.platform_type) from err
+    if busy is not None:
+        raise _unrecorded(busy, reference, target.platform_type) from busy
     raise changed(reference, "recording the platform's answer")
 
 
@@ -248,7 +257,7 @@ def _record_outcome(session: Session, booking: Booking, row: Any, target: target
     att.refresh_status(session, booking, outcome.message)
 
 
-def _unrecorded(err: DatabaseUnavailable, reference: str, platform: str) -> DatabaseUnavailable:
+def _unrecorded(err: PrimaError, reference: str, platform: str) -> DatabaseUnavailable:
     """The database failed after ``platform`` was asked to create the booking."""
     lost = DatabaseUnavailable(
         f"booking {reference} was sent to {platform}, but the database failed before its "

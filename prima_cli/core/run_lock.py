@@ -1,6 +1,7 @@
-"""One sync at a time per store: an advisory lock on PostgreSQL, GET_LOCK on MariaDB/MySQL,
-a lock file beside the database on SQLite. Held for the whole run; released by the
-database or the OS if the process dies, so a killed run never blocks the next one."""
+"""One sync (or one `prima db migrate`) at a time per store: an advisory lock on PostgreSQL,
+GET_LOCK on MariaDB/MySQL, a lock file beside the database on SQLite. Held for the whole
+run; released by the database or the OS if the process dies, so a killed run never blocks
+the next one."""
 
 from __future__ import annotations
 
@@ -22,11 +23,18 @@ if TYPE_CHECKING:
 POLL_SECONDS = 0.2
 
 
+#: the command each lock stands for, as its message names it
+_COMMANDS = {"migrate": "prima db migrate"}
+
+
 def _locked(name: str, wait: float) -> TryAgainLater:
     waited = f" after waiting {wait:g} s" if wait else ""
+    command = _COMMANDS.get(name, f"prima platforms {name}")
     return TryAgainLater(
-        f"another `prima platforms {name}` is running on this store{waited}",
-        hint="let it finish, or pass --wait SECONDS to wait for it",
+        f"another `{command}` is running on this store{waited}",
+        hint="let it finish, then run it again"
+        if name in _COMMANDS
+        else "let it finish, or pass --wait SECONDS to wait for it",
     )
 
 

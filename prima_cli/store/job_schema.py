@@ -29,7 +29,8 @@ JOBS_TABLE = "procrastinate_jobs"
 #: prima's one-row record of the engine release the schema matches
 VERSION_TABLE = "prima_job_engine"
 #: the oldest engine release prima ever required (``workers`` extra): a schema applied
-#: before prima kept the record is at least this one
+#: before prima kept the record is at least this one (its own scripts, named 03.05.00 and
+#: after, are the ones it lacks)
 BASELINE = (3, 5, 0)
 
 Version = tuple[int, int, int]
@@ -97,14 +98,16 @@ def recorded_version(conn: Connection) -> Version | None:
 
 
 def state(conn: Connection) -> SchemaState:
-    """Where an applied schema stands: the scripts after the recorded release up to the
-    installed one (a script's prefix is the release that brought it)."""
+    """Where an applied schema stands: the scripts from the recorded release up to, not
+    including, the installed one. The engine names a script after its latest release when
+    the script is written (procrastinate's CONTRIBUTING.md), so a later release ships it:
+    ``03.10.00_01_pre_add_lock_mode.sql`` upgrades a 3.10.0 schema and is not in 3.10.0."""
     recorded, installed = recorded_version(conn), installed_version()
     since = recorded or BASELINE
     pending = tuple(
         script
         for script in sorted(migrations_dir().glob("*.sql"), key=lambda p: p.name)
-        if since < _script_version(script) <= installed
+        if since <= _script_version(script) < installed
     )
     return SchemaState(recorded, installed, pending)
 
@@ -114,6 +117,17 @@ def _script_version(script: Path) -> Version:
         return parse_version(script.name)
     except ValueError:
         return (0, 0, 0)  # not a migration script: never pending
+
+
+def outstanding(conn: Connection) -> list[str]:
+    """What `prima db migrate` would apply of the engine's schema here, for `prima db
+    status`: its tables, or its migration scripts since the recorded release (nothing
+    outside PostgreSQL or without the engine)."""
+    if conn.dialect.name != "postgresql" or not engine_installed():
+        return []
+    if not applied(conn):
+        return [f"procrastinate {shown(installed_version())} (the job engine's tables)"]
+    return [f"procrastinate {script.stem}" for script in state(conn).pending]
 
 
 def ready(conn: Connection) -> bool:

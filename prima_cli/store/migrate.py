@@ -22,6 +22,12 @@ from prima_cli.store.engine import connect_error
 from prima_cli.store.store import Store
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+#: the store-wide lock one migration holds (``core/run_lock.py``)
+LOCK_NAME = "migrate"
+#: how long a migration waits for another one on the same store (a deploy running `prima db
+#: migrate` on every host at once) before exit 75; the one that waited then finds the schema
+#: at head and has nothing to do
+WAIT_SECONDS = 300.0
 LEGACY_COLUMNS = frozenset(
     {
         "id",
@@ -121,14 +127,30 @@ def status(store: Store) -> SchemaStatus:
         with store.engine.connect() as conn:
             current = schema.current_revision(conn)
             adoptable = current is None and _legacy_state(conn)
+            # `db migrate` upgrades the job engine's tables too: "up to date" says both (a
+            # store behind head gets them with its revisions, 0012_job_engine)
+            engine = job_schema.outstanding(conn) if current == schema.HEAD else []
     except SQLAlchemyError as exc:
         raise connect_error(store.url, exc) from exc
-    pending = _pending(schema.LEGACY if adoptable else current)
+    pending = _pending(schema.LEGACY if adoptable else current) + engine
     return SchemaStatus(current, script_head(), pending, adoptable, store.display_url)
 
 
 def upgrade(store: Store) -> MigrateResult:
-    """Upgrade to head (idempotent), stamping a legacy export at the legacy revision first."""
+    """Upgrade to head (idempotent), stamping a legacy export at the legacy revision first.
+    One migration at a time per store: another one waits for it (TryAgainLater, exit 75,
+    after WAIT_SECONDS), since a migration reading a schema half made by another one took
+    it for a broken or legacy database (and MariaDB's DDL is not undone by a rollback)."""
+    from prima_cli.core import run_lock
+    from prima_cli.store.url import sqlite_path
+
+    if store.engine.dialect.name == "sqlite" and sqlite_path(store.url) is None:
+        return _upgrade(store)  # in memory: no other process sees it
+    with run_lock.exclusive(store, LOCK_NAME, wait=WAIT_SECONDS):
+        return _upgrade(store)
+
+
+def _upgrade(store: Store) -> MigrateResult:
     notes: list[str] = []
     try:
         with store.engine.begin() as conn:

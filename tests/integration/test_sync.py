@@ -356,9 +356,58 @@ def test_a_sync_stopped_with_ctrl_c_is_recorded_as_interrupted(
     _out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert "Traceback" not in err
+    # --json: the error is one JSON line on stderr, as every other (it was a bare word)
+    assert json.loads(err)["error"] == {
+        "type": "interrupted",
+        "message": "interrupted",
+        "hint": None,
+        "exit_code": 130,
+        "retryable": False,
+    }
     (run,) = venues.ok("platforms", "history", "--json").json()
     assert run["status"] == "interrupted"
     again = run_prima(["platforms", "sync", "--days", "1", "--json"])  # the lock was let go
     assert again.returncode == 0, again.stderr
     assert [r["status"] for r in venues.ok("platforms", "history", "--json").json()] == [
         "ok", "interrupted"]  # fmt: skip
+
+
+@pytest.mark.slow
+def test_ctrl_c_in_a_structured_log_format_is_a_record_too(
+    venues: CLI, slow_sandbox: Sandbox
+) -> None:
+    """--log-format json: every stderr line parses, the interruption's included."""
+    import signal
+
+    connect_both(venues, slow_sandbox)
+    proc = subprocess.Popen([*prima_executable(), "--log-format", "json", "platforms", "sync",
+                             "--days", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    inside_a_hanging_call(slow_sandbox, proc, seconds=30)
+    proc.send_signal(signal.SIGINT)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    records = [json.loads(line) for line in err.splitlines()]
+    assert records[-1]["level"] == "error" and records[-1]["message"] == "interrupted"
+    assert records[-1]["exit_code"] == 130
+
+
+@pytest.mark.slow
+def test_a_sync_stopped_with_sigterm_ends_as_with_ctrl_c(
+    venues: CLI, slow_sandbox: Sandbox
+) -> None:
+    """systemd stops a unit (and its timeouts end one) with SIGTERM: the run says so and
+    is recorded as interrupted, as with Ctrl-C, instead of dying silently (exit 143, nothing
+    on stderr, the run left "running" for the next one to find)."""
+    import signal
+
+    connect_both(venues, slow_sandbox)
+    proc = subprocess.Popen([*prima_executable(), "platforms", "sync", "--days", "2", "--json"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    inside_a_hanging_call(slow_sandbox, proc, seconds=30)
+    proc.send_signal(signal.SIGTERM)
+    _out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert json.loads(err)["error"]["type"] == "interrupted"
+    (run,) = venues.ok("platforms", "history", "--json").json()
+    assert run["status"] == "interrupted"
