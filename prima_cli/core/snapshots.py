@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from prima_cli.errors import PlatformMalformedResponse
@@ -16,14 +15,30 @@ if TYPE_CHECKING:
     from prima_cli.platforms.contract import DayAvailability
 
 
-@lru_cache(maxsize=2048)
+#: ``HH:MM`` of the times seen so far: a sync encodes a few dozen distinct times over a
+#: million times, and a dict's own lookup (mapped in C) is cheaper than a cached function's
+_HHMM: dict[dt.time, str] = {}
+
+
 def _hhmm(time: dt.time) -> str:
-    return time.strftime("%H:%M")
+    text = _HHMM.get(time)
+    if text is None:
+        text = time.strftime("%H:%M")
+        if len(_HHMM) < 4096:  # bounded, whatever a platform sends
+            _HHMM[time] = text
+    return text
+
+
+def _encode_times(times: list[dt.time]) -> list[str]:
+    try:
+        return list(map(_HHMM.__getitem__, times))
+    except KeyError:
+        return list(map(_hhmm, times))
 
 
 def encode(day: DayAvailability) -> dict[str, list[str]]:
     """Party size (as a string) -> sorted bookable ``HH:MM`` times (the stored form)."""
-    return {str(size): list(map(_hhmm, times)) for size, times in sorted(day.items())}
+    return {str(size): _encode_times(times) for size, times in sorted(day.items())}
 
 
 def check_complete(

@@ -143,3 +143,28 @@ def test_a_large_json_output_arrives_whole_through_a_pipe(tmp_path) -> None:
     assert [v["slug"] for v in json.loads(proc.stdout)] == [f"venue-{i:04d}" for i in range(2000)]
     again = run_prima(["venues", "show", "venue-1999", "--json"], env=env)
     assert again.returncode == 0 and json.loads(again.stdout)["slug"] == "venue-1999"
+
+
+def test_commands_that_call_platforms_leave_httpx_cli_unimported(tmp_path) -> None:
+    """httpx imports its command-line tool (click, pygments, rich.syntax: 45 ms of start-up)
+    where click is installed, as it is here; the console script keeps it out."""
+    import importlib.util
+    import os
+
+    code = (
+        "import atexit, json, sys\n"
+        "atexit.register(lambda: sys.stderr.write(json.dumps(\n"
+        "    sorted(k for k, v in sys.modules.items() if v is not None))))\n"
+        "sys.argv = ['prima', 'platforms', 'sync', '--json']\n"
+        "from prima_cli.cli.main import run\n"
+        "run()\n"
+    )
+    env = {**os.environ, "PRIMA_DATA_DIR": str(tmp_path)}
+    assert run_prima(["db", "migrate"], env=env).returncode == 0
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    modules = set(json.loads(proc.stderr.strip().splitlines()[-1]))
+    assert "httpx" in modules  # the sync did import its HTTP stack
+    # without click installed httpx skips its CLI by itself, and this test could not fail
+    assert importlib.util.find_spec("click") is not None
+    assert not {m for m in modules if m.startswith(("httpx._main", "pygments", "rich.syntax"))}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import logging
+import time
 
 import httpx
 import pytest
@@ -97,6 +98,40 @@ def test_backoff_is_exponential_without_retry_after(
         side_effect=[httpx.Response(502), httpx.Response(500), httpx.Response(200)]
     )
     assert send_post("https://x.test/a").status_code == 200
+    assert real_waits == [0.5, 1.0]
+
+
+def test_first_attempt_counts_against_the_retry_time(mock: respx.MockRouter) -> None:
+    """The first attempt runs outside stamina's retry context, yet its time is part of the
+    policy's total: past it, a retryable answer is not tried again."""
+    stamina.set_testing(False)
+    policy = http.RetryPolicy(attempts=3, timeout=0.01, wait_initial=0, wait_jitter=0)
+
+    def slow(request: httpx.Request) -> httpx.Response:
+        time.sleep(0.02)  # an answer slower than the whole retry budget
+        return httpx.Response(503)
+
+    route = mock.get("https://x.test/a").mock(side_effect=slow)
+
+    async def go() -> httpx.Response:
+        async with http.build_client() as client:
+            return await http.send(
+                client, CoverManagerAdapter, "GET", "https://x.test/a", idempotent=True,
+                policy=policy,
+            )  # fmt: skip
+
+    with pytest.raises(PlatformUnavailable, match="HTTP 503 after 1 attempt"):
+        asyncio.run(go())
+    assert route.call_count == 1
+
+
+def test_first_attempt_failure_is_retried_as_stamina_counts(
+    mock: respx.MockRouter, real_waits: Sleeps
+) -> None:
+    route = mock.post("https://x.test/a").respond(502)
+    with pytest.raises(PlatformUnavailable, match="HTTP 502 after 3 attempts"):
+        send_post("https://x.test/a")
+    assert route.call_count == 3
     assert real_waits == [0.5, 1.0]
 
 

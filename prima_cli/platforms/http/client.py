@@ -5,10 +5,12 @@ from __future__ import annotations
 import ssl
 from functools import cache
 
+import httpcore
 import httpx
 
 from prima_cli import __version__
 from prima_cli.platforms.http.budget import PacedTransport
+from prima_cli.platforms.http.network import AsyncioBackend
 from prima_cli.platforms.http.trace import enable_verbose_logging, route_retry_logs
 
 USER_AGENT = f"prima/{__version__}"
@@ -42,7 +44,7 @@ def build_client(
         max_keepalive_connections=max_keepalive_connections,
         keepalive_expiry=30.0,
     )
-    network = transport or httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
+    network = transport or _network(limits)
     return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,
@@ -51,6 +53,17 @@ def build_client(
         follow_redirects=False,
         verify=_tls_context(),
     )
+
+
+def _network(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
+    """httpx's transport, its connections on asyncio's transports (:mod:`.network`)."""
+    network = httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
+    pool = network._pool
+    # httpx takes no network backend, so its pool gets ours; a pool of another type (a
+    # future httpx) keeps its own, as tests/platforms/test_network.py makes loud
+    if isinstance(pool, httpcore.AsyncConnectionPool):
+        pool._network_backend = AsyncioBackend()
+    return network
 
 
 @cache

@@ -75,6 +75,10 @@ class _RetryableStatus(Exception):
         self.retry_after = retry_after_seconds(response)
 
 
+#: a retry context's timeout once the first attempt used the policy's whole total: stamina
+#: then stops after that attempt (a zero would mean "no retries" with a warning)
+_NO_TIME_LEFT = 1e-6
+
 _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.ProxyError)
 #: raised before anything was sent and not worth retrying (bad URL, local bug)
 _LOCAL_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
@@ -147,21 +151,37 @@ async def _with_retries(
     idempotent: bool,
     policy: RetryPolicy,
 ) -> httpx.Response:
+    # The first attempt runs outside stamina: nearly every request succeeds at once, and a
+    # retry context per request costs its setup and about fifty objects in reference cycles
+    # (tenacity's state) left for the garbage collector. A first attempt that raises is
+    # raised again as the first attempt of the retry context below, so stamina decides on
+    # it, waits and counts attempts exactly as if it had run it (its testing mode too).
+    started = time.monotonic()
+    try:
+        return await watched(
+            _attempt(client, platform, request, idempotent, 1), _label(platform, 1, policy)
+        )
+    except Exception as exc:
+        first: Exception | None = exc
     attempts = 0
     try:
         async for attempt in stamina.retry_context(
             on=_decide(idempotent, policy),
             attempts=policy.attempts,
-            timeout=policy.timeout,
+            # the first attempt's time counts against the policy's total, as it would inside
+            timeout=max(policy.timeout - (time.monotonic() - started), _NO_TIME_LEFT),
             wait_initial=policy.wait_initial,
             wait_max=policy.wait_max,
             wait_jitter=policy.wait_jitter,
         ):
             with attempt:
                 attempts += 1
-                label = f"{platform.display_name}, attempt {attempts} of {policy.attempts} ..."
+                if first is not None:
+                    failed, first = first, None
+                    raise failed
                 return await watched(
-                    _attempt(client, platform, request, idempotent, attempts), label
+                    _attempt(client, platform, request, idempotent, attempts),
+                    _label(platform, attempts, policy),
                 )
     except _RetryableStatus as exc:
         raise _status_exhausted(platform, exc, attempts) from None
@@ -170,6 +190,10 @@ async def _with_retries(
     except httpx.TransportError as exc:
         raise _transport_exhausted(platform, request, exc, attempts) from None
     raise AssertionError("unreachable: stamina either returns or raises")
+
+
+def _label(platform: PlatformLike, number: int, policy: RetryPolicy) -> str:
+    return f"{platform.display_name}, attempt {number} of {policy.attempts} ..."
 
 
 async def _attempt(
@@ -194,6 +218,11 @@ async def _attempt(
         raise PlatformMalformedResponse(
             f"{platform.display_name} sent an undecodable answer: {exc}", platform=platform.name
         ) from exc
+    # httpx leaves a read response in a reference cycle with its stream (Response.stream ->
+    # BoundAsyncStream -> Response), which keeps it, its request and httpcore's objects of
+    # the exchange for the garbage collector; the body is read by now, so a plain stream of
+    # it lets reference counting free them
+    response.stream = httpx.ByteStream(response.content)
     trace(request, number, _ms_since(started), response=response)
     status = response.status_code
     if status in (RETRY_STATUSES_READ if idempotent else RETRY_STATUSES_WRITE):

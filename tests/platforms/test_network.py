@@ -1,0 +1,255 @@
+"""The network backend under httpcore (prima_cli/platforms/http/network.py), over real sockets:
+what each failure becomes, so that a write that may have arrived is never taken as unsent."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import ssl
+import threading
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import httpcore
+import httpx
+import pytest
+
+from prima_cli.errors import PlatformAmbiguousOutcome, PlatformUnavailable
+from prima_cli.platforms import http
+from prima_cli.platforms.covermanager import CoverManagerAdapter
+from prima_cli.platforms.http.network import AsyncioBackend
+from prima_cli.sandbox import Sandbox, SandboxConfig
+from tests.reliability.lifecycle import wait_until
+
+
+@pytest.fixture
+def sb() -> Iterator[Sandbox]:
+    with Sandbox(SandboxConfig()) as sandbox:
+        yield sandbox
+
+
+def cm_url(sb: Sandbox, path: str) -> str:
+    return f"{sb.credentials().covermanager.base_url}/{path}"
+
+
+def send(url: str, *, idempotent: bool, read_timeout: float = 15.0) -> httpx.Response:
+    async def go() -> httpx.Response:
+        async with http.build_client(read_timeout=read_timeout) as client:
+            return await http.send(
+                client, CoverManagerAdapter, "POST", url, idempotent=idempotent, json={"a": 1}
+            )
+
+    return asyncio.run(go())
+
+
+def test_clients_run_their_connections_on_the_asyncio_backend() -> None:
+    """build_client sets httpx's pool to this backend through an httpx internal: an httpx
+    that changes it fails here rather than silently losing the backend."""
+    client = http.build_client()
+    try:
+        pool = client._transport.inner._pool  # type: ignore[attr-defined]
+        assert isinstance(pool, httpcore.AsyncConnectionPool)
+        assert isinstance(pool._network_backend, AsyncioBackend)
+    finally:
+        asyncio.run(client.aclose())
+
+
+def test_answers_and_kept_alive_connections(sb: Sandbox) -> None:
+    async def go() -> list[int]:
+        statuses = []
+        async with http.build_client(max_connections=1) as client:
+            for _ in range(5):
+                url = cm_url(sb, "reserv/availability")
+                answer = await http.send(client, CoverManagerAdapter, "POST", url,
+                                         idempotent=True, json={"restaurant": "x"})  # fmt: skip
+                statuses.append(answer.status_code)
+        return statuses
+
+    assert asyncio.run(go()) == [401] * 5  # the simulator's answer without a key
+    assert len(sb.requests_log) == 5
+
+
+def test_reset_after_a_write_was_sent_is_ambiguous_and_not_resent(sb: Sandbox) -> None:
+    sb.inject("reset:covermanager:reserv/reserv:times=1")  # handled, then the connection reset
+    with pytest.raises(PlatformAmbiguousOutcome):
+        send(cm_url(sb, "reserv/reserv"), idempotent=False)
+    assert [r.fault for r in sb.requests_log] == ["reset"]  # sent once, never again
+
+
+def test_reset_of_a_read_is_retried(sb: Sandbox) -> None:
+    sb.inject("reset:covermanager:reserv/availability:times=1")
+    answer = send(cm_url(sb, "reserv/availability"), idempotent=True)  # no key: 401
+    assert [(r.fault, r.status) for r in sb.requests_log] == [("reset", None), (None, 401)]
+    assert answer.status_code == 401
+
+
+def test_no_answer_in_time_is_ambiguous_for_a_write(sb: Sandbox) -> None:
+    sb.inject("hang:covermanager:reserv/reserv:seconds=5:times=1")
+    with pytest.raises(PlatformAmbiguousOutcome, match="timed out"):
+        send(cm_url(sb, "reserv/reserv"), idempotent=False, read_timeout=0.3)
+
+
+def test_refused_connection_is_not_sent_so_a_write_is_retried() -> None:
+    with socket_closed_port() as port, pytest.raises(PlatformUnavailable) as caught:
+        send(f"http://127.0.0.1:{port}/api/reserv/reserv", idempotent=False)
+    assert "3 attempts" in caught.value.message  # connect errors: nothing sent, so retried
+
+
+class socket_closed_port:
+    """A loopback port with nothing listening (bound, then closed)."""
+
+    def __enter__(self) -> int:
+        import socket
+
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            return int(sock.getsockname()[1])
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+class _OneAnswerPerConnection(BaseHTTPRequestHandler):
+    """Answers one request per connection, then closes it without saying so beforehand, as a
+    server ending an idle kept-alive connection does."""
+
+    protocol_version = "HTTP/1.1"
+    closed = 0
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = b'{"resp": 1}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        self.close_connection = True
+
+    def finish(self) -> None:
+        super().finish()
+        type(self).closed += 1
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+def closed(count: int) -> Callable[[], bool]:
+    return lambda: _OneAnswerPerConnection.closed >= count
+
+
+def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
+    """The pool sees the end of an idle connection and opens a new one, so a write is
+    not sent into a closed connection (which would make it ambiguous for nothing)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OneAnswerPerConnection)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/reserv/reserv"
+
+    async def go() -> list[int]:
+        statuses = []
+        async with http.build_client(max_connections=1) as client:
+            for number in range(1, 4):
+                answer = await http.send(client, CoverManagerAdapter, "POST", url,
+                                         idempotent=False, json={"n": number})  # fmt: skip
+                statuses.append(answer.status_code)
+                await asyncio.to_thread(wait_until, closed(number), seconds=10,
+                                        what="the server closed the connection")  # fmt: skip
+                await asyncio.sleep(0)  # the event loop reads the end of the stream
+        return statuses
+
+    try:
+        assert asyncio.run(go()) == [200, 200, 200]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+# --- TLS --------------------------------------------------------------------------------
+
+
+def self_signed(tmp_path: Path) -> tuple[Path, Path]:
+    """A certificate for ``localhost`` (and its key), signed by itself."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")])
+    now = dt.datetime.now(dt.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - dt.timedelta(days=1))
+        .not_valid_after(now + dt.timedelta(days=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+class _Hello(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def do_GET(self) -> None:
+        body = b'{"resp": 1}'
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@pytest.fixture
+def tls_server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    cert_file, key_file = self_signed(tmp_path)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Hello)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"https://localhost:{server.server_address[1]}/", cert_file
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def tls_get(url: str, trusted: Path | None) -> list[int]:
+    context = ssl.create_default_context(cafile=str(trusted) if trusted else None)
+
+    async def go() -> list[int]:
+        async with httpcore.AsyncConnectionPool(
+            ssl_context=context, network_backend=AsyncioBackend()
+        ) as pool:
+            return [(await pool.request("GET", url)).status for _ in range(3)]
+
+    return asyncio.run(go())
+
+
+def test_tls_answers_over_a_verified_connection(tls_server: tuple[str, Path]) -> None:
+    url, cert = tls_server
+    assert tls_get(url, cert) == [200, 200, 200]
+
+
+def test_untrusted_certificate_fails_to_connect(tls_server: tuple[str, Path]) -> None:
+    """Refused in the handshake, before any request byte: a connect error, never ambiguous."""
+    url, _cert = tls_server
+    with pytest.raises(httpcore.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
+        tls_get(url, None)
