@@ -28,6 +28,10 @@ ENVIRONMENT: dict[str, str] = {
     "PRIMA_FORCE_TTY": "Behave as on a terminal (tests, screenshots).",
     "PRIMA_SANDBOX_PORT": "The port of `prima sandbox serve` when `--port` is not given (0 picks "
     "a free one).",
+    "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY": "An HTTP proxy for platform requests of that scheme "
+    "(`http://[user:password@]host:port`); proxied requests draw from the same budgets.",
+    "NO_PROXY": "Hosts reached without the proxy (comma-separated, as curl reads it).",
+    "SSL_CERT_FILE, SSL_CERT_DIR": "The CA certificates that platform TLS is checked against.",
     "NO_COLOR": "No colours or styles.",
     "COVERMANAGER_API_KEY": "The key that connections migrated from the legacy CoverManager "
     "columns refer to (`env:COVERMANAGER_API_KEY`).",

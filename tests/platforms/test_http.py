@@ -39,8 +39,8 @@ def test_build_client_timeouts_limits_and_user_agent() -> None:
         assert client.timeout.read == 9.0
         assert client.headers["User-Agent"] == "prima/0.1.0"
         assert client.follow_redirects is False
-        pool = client._transport.inner._pool  # type: ignore[attr-defined]
-        assert pool._max_connections == 20
+        network = client._transport.inner  # type: ignore[attr-defined]
+        assert network.limits.max_connections == 20
     finally:
         asyncio.run(client.aclose())
 
@@ -291,7 +291,7 @@ def test_decode_json_refuses_empty_and_non_json_bodies(content: bytes, fragment:
 def test_clients_share_one_tls_context() -> None:
     first, second = http.build_client(), http.build_client()
     try:
-        contexts = [c._transport.inner._pool._ssl_context for c in (first, second)]  # type: ignore[attr-defined]
+        contexts = [c._transport.inner.ssl_context for c in (first, second)]  # type: ignore[attr-defined]
         assert contexts[0] is contexts[1] is not None
     finally:
         asyncio.run(first.aclose())

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import Any, ClassVar
 
 import httpcore
 import httpx
@@ -43,16 +44,27 @@ def send(url: str, *, idempotent: bool, read_timeout: float = 15.0) -> httpx.Res
     return asyncio.run(go())
 
 
-def test_clients_run_their_connections_on_the_asyncio_backend() -> None:
-    """build_client sets httpx's pool to this backend through an httpx internal: an httpx
-    that changes it fails here rather than silently losing the backend."""
-    client = http.build_client()
-    try:
-        pool = client._transport.inner._pool  # type: ignore[attr-defined]
-        assert isinstance(pool, httpcore.AsyncConnectionPool)
-        assert isinstance(pool._network_backend, AsyncioBackend)
-    finally:
-        asyncio.run(client.aclose())
+def test_clients_run_their_connections_on_the_asyncio_backend(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every connection a client opens is this backend's (counted where it connects)."""
+    opened: list[int] = []
+    connect = AsyncioBackend.connect_tcp
+
+    async def counted(self: AsyncioBackend, host: str, port: int, **kw: Any) -> Any:
+        opened.append(port)
+        return await connect(self, host, port, **kw)
+
+    monkeypatch.setattr(AsyncioBackend, "connect_tcp", counted)
+    cm = sb.credentials().covermanager
+
+    async def go() -> int:
+        async with http.build_client() as client:
+            answer = await client.get(f"{cm.base_url}/restaurant/list/{cm.api_key}/")
+            return answer.status_code
+
+    assert asyncio.run(go()) == 200
+    assert opened == [httpx.URL(cm.base_url).port]
 
 
 def test_answers_and_kept_alive_connections(sb: Sandbox) -> None:
@@ -253,3 +265,104 @@ def test_untrusted_certificate_fails_to_connect(tls_server: tuple[str, Path]) ->
     url, _cert = tls_server
     with pytest.raises(httpcore.ConnectError, match="CERTIFICATE_VERIFY_FAILED"):
         tls_get(url, None)
+
+
+class _ForwardProxy(BaseHTTPRequestHandler):
+    """A plain HTTP forward proxy: it relays each absolute-URI request and counts it."""
+
+    seen: ClassVar[list[str]] = []
+
+    def _relay(self) -> None:
+        type(self).seen.append(f"{self.command} {self.path}")
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else None
+        headers = {
+            k: v for k, v in self.headers.items() if k.lower() not in ("host", "proxy-connection")
+        }
+        with httpx.Client(trust_env=False) as relay:  # HTTP_PROXY names this very proxy
+            answer = relay.request(self.command, self.path, headers=headers, content=body)
+        self.send_response(answer.status_code)
+        for name, value in answer.headers.items():
+            if name.lower() not in ("transfer-encoding", "connection", "content-length"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(answer.content)))
+        self.end_headers()
+        self.wfile.write(answer.content)
+
+    do_GET = do_POST = _relay
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
+    """HTTP_PROXY names a forward proxy on loopback; what it relayed."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _ForwardProxy)
+    _ForwardProxy.seen = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    for name in ("NO_PROXY", "no_proxy", "HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTP_PROXY", f"http://127.0.0.1:{server.server_address[1]}")
+    try:
+        yield _ForwardProxy.seen
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def _check_auth_after_a_pause(sb: Sandbox, pause: float) -> float:
+    """CoverManager's key check with the key paused ``pause`` s first: how long it took."""
+    import time
+
+    from prima_cli.platforms.credential import credential_of
+    from prima_cli.platforms.http import budget
+    from tests.platforms.adapter_support import cm_connection
+
+    cm = sb.credentials().covermanager
+    connection = cm_connection(api_key=cm.api_key, base_url=cm.base_url,
+                               restaurant_id="prima-sbx-madrid")  # fmt: skip
+
+    async def go() -> float:
+        async with http.build_client() as client:
+            budget.pause(credential_of(CoverManagerAdapter, connection), pause)
+            started = time.monotonic()
+            await CoverManagerAdapter(client).check_auth(connection)
+            return time.monotonic() - started
+
+    return asyncio.run(go())
+
+
+def test_a_proxied_request_goes_through_the_proxy_and_the_budget(
+    sb: Sandbox, proxy: list[str]
+) -> None:
+    """The environment's proxy is routed by prima's transport, under the budget (the 1.5 s
+    pause is waited for): a client given its own transport ignored it and went direct."""
+    took = _check_auth_after_a_pause(sb, 1.5)
+    assert [line.split(" ")[0] for line in proxy] == ["GET"]
+    assert "/restaurant/list/" in proxy[0] and took >= 1.4
+    assert len(sb.requests_log) == 1  # relayed to the platform once
+
+
+def test_no_proxy_hosts_are_reached_directly(
+    sb: Sandbox, proxy: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    _check_auth_after_a_pause(sb, 0)
+    assert proxy == [] and len(sb.requests_log) == 1
+
+
+def test_a_proxy_that_is_not_http_is_a_configuration_error(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from prima_cli.errors import ConfigError
+
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", "socks5://user:s3cret@127.0.0.1:1080")
+    with pytest.raises(ConfigError) as caught:
+        _check_auth_after_a_pause(sb, 0)
+    assert "is not an HTTP proxy" in caught.value.message
+    assert "s3cret" not in caught.value.message
+    assert sb.requests_log == []

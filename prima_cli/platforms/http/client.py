@@ -5,13 +5,12 @@ from __future__ import annotations
 import ssl
 from functools import cache
 
-import httpcore
 import httpx
 
 from prima_cli import __version__
 from prima_cli.platforms.http.budget import PacedTransport
-from prima_cli.platforms.http.network import AsyncioBackend
 from prima_cli.platforms.http.trace import enable_verbose_logging, route_retry_logs
+from prima_cli.platforms.http.transport import NetworkTransport
 
 USER_AGENT = f"prima/{__version__}"
 
@@ -52,18 +51,13 @@ def build_client(
         transport=PacedTransport(network),
         follow_redirects=False,
         verify=_tls_context(),
+        # the environment's proxies are the network transport's to route (NetworkTransport)
+        trust_env=False,
     )
 
 
-def _network(limits: httpx.Limits) -> httpx.AsyncHTTPTransport:
-    """httpx's transport, its connections on asyncio's transports (:mod:`.network`)."""
-    network = httpx.AsyncHTTPTransport(verify=_tls_context(), limits=limits)
-    pool = network._pool
-    # httpx takes no network backend, so its pool gets ours; a pool of another type (a
-    # future httpx) keeps its own, as tests/platforms/test_network.py makes loud
-    if isinstance(pool, httpcore.AsyncConnectionPool):
-        pool._network_backend = AsyncioBackend()
-    return network
+def _network(limits: httpx.Limits) -> NetworkTransport:
+    return NetworkTransport(_tls_context(), limits)
 
 
 @cache

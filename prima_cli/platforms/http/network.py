@@ -19,14 +19,28 @@ head and the body of a POST separately, and one write is one system call fewer.
 from __future__ import annotations
 
 import asyncio
+import select
+import socket
 import ssl
 import typing
 
 import httpcore
-from httpcore._utils import is_socket_readable
 
 #: buffered request bytes beyond this are written at once rather than at the first read
 _FLUSH_AT = 64 * 1024
+
+
+def _socket_readable(sock: socket.socket) -> bool:
+    """Whether ``sock`` holds something to read now (data or its end), without waiting: the
+    event loop may not have read it yet."""
+    if sock.fileno() == -1:
+        return True
+    if not hasattr(select, "poll"):  # select() only takes descriptors below FD_SETSIZE
+        readable, _, _ = select.select([sock], [], [], 0)
+        return bool(readable)
+    poller = select.poll()
+    poller.register(sock, select.POLLIN)
+    return bool(poller.poll(0))
 
 
 class _Protocol(asyncio.Protocol):
@@ -136,7 +150,7 @@ class _Stream(httpcore.AsyncNetworkStream):
             return (
                 bool(self._protocol.received)
                 or self._protocol.ended
-                or (sock is not None and is_socket_readable(sock))
+                or (sock is not None and _socket_readable(sock))
             )
         names = {"ssl_object": "ssl_object", "client_addr": "sockname",
                  "server_addr": "peername", "socket": "socket"}  # fmt: skip
