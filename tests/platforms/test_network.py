@@ -366,3 +366,24 @@ def test_a_proxy_that_is_not_http_is_a_configuration_error(
     assert "is not an HTTP proxy" in caught.value.message
     assert "s3cret" not in caught.value.message
     assert sb.requests_log == []
+
+
+@pytest.mark.parametrize(
+    "proxy",
+    ["http://user:s3cret@127.0.0.1:99999", "http://user:s3cret@127.0.0.1:port", "user:s3cret@[::1"],
+)
+def test_a_malformed_proxy_is_a_configuration_error(
+    sb: Sandbox, monkeypatch: pytest.MonkeyPatch, proxy: str
+) -> None:
+    """A proxy address that does not parse is exit 78, its password masked, nothing sent: it
+    was an internal error (ValueError, InvalidURL) that left a create's booking pending for
+    the next sync's outbox without naming it, so a rerun booked the guest twice."""
+    from prima_cli.errors import ConfigError
+
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    monkeypatch.setenv("HTTP_PROXY", proxy)
+    with pytest.raises(ConfigError) as caught:
+        _check_auth_after_a_pause(sb, 0)
+    assert "s3cret" not in caught.value.message and "HTTP_PROXY" in caught.value.hint
+    assert sb.requests_log == []

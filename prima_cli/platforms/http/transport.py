@@ -147,14 +147,22 @@ class NetworkTransport(httpx.AsyncBaseTransport):
 
 def _proxy(address: str) -> httpcore.Proxy:
     """An httpcore proxy for ``address``; its userinfo becomes the proxy's credentials."""
-    url = httpx.URL(address)
-    if url.scheme not in _PROXY_SCHEMES:
-        raise ConfigError(
-            f"the proxy {mask_url_passwords(address)} named by the environment is not an "
-            "HTTP proxy",
-            hint="give HTTPS_PROXY / HTTP_PROXY an http:// or https:// proxy, or leave them "
-            "unset (NO_PROXY lists hosts reached directly)",
-        )
-    auth = (url.username, url.password) if url.username else None
-    bare = httpx.URL(scheme=url.scheme, host=url.host, port=url.port)  # no userinfo
-    return httpcore.Proxy(str(bare), auth=auth)
+    try:
+        url = httpx.URL(address)
+        if url.scheme not in _PROXY_SCHEMES:
+            raise _not_a_proxy(address, "is not an HTTP proxy")
+        auth = (url.username, url.password) if url.username else None
+        bare = httpx.URL(scheme=url.scheme, host=url.host, port=url.port)  # no userinfo
+        return httpcore.Proxy(str(bare), auth=auth)
+    except (httpx.InvalidURL, ValueError):  # a bad port, an unclosed IPv6 bracket
+        # a ConfigError, not an internal error: a create then records the failure instead of
+        # leaving its booking for the next sync while the operator runs it again
+        raise _not_a_proxy(address, "is not a URL") from None
+
+
+def _not_a_proxy(address: str, what: str) -> ConfigError:
+    return ConfigError(
+        f"the proxy {mask_url_passwords(address)} named by the environment {what}",
+        hint="give HTTPS_PROXY / HTTP_PROXY an http:// or https:// proxy, or leave them "
+        "unset (NO_PROXY lists hosts reached directly)",
+    )
