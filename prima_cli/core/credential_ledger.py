@@ -169,6 +169,15 @@ class StoreLedger:
         self._change(credential, claim)
         return claimed[0]
 
+    def release_probe(self, credential: Credential) -> None:
+        def release(row: Row, now: float) -> Row:
+            if BreakerState(row["breaker_state"]) is not BreakerState.HALF_OPEN:
+                return {}
+            return {"breaker_state": BreakerState.OPEN.value, "probe_at": None,
+                    "open_until": now}  # fmt: skip
+
+        self._change(credential, release)
+
     def failed(
         self,
         credential: Credential,

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import logging
 import time
+from pathlib import Path
 
 import httpx
 import pytest
@@ -370,3 +371,67 @@ def test_a_read_waits_for_its_slot_and_the_terminal_line_says_why(
     assert "for the key's request budget" in labels[0]
     assert not [s for s in labels if "attempt" in s]  # the generic line did not replace it
     assert shown[-1] is None  # and the line is erased once the request is sent
+
+
+@pytest.mark.parametrize("shared", [False, True], ids=["memory", "store"])
+def test_a_probe_the_budget_refuses_hands_the_probe_to_the_next_request(
+    mock: respx.MockRouter, tmp_path: Path, shared: bool
+) -> None:
+    """The breaker's pause is over and a create gets the probe, but the key's budget refuses
+    it (nothing sent): the next request is the probe. It kept the breaker half-open with a
+    probe that never reported, so every request of the key, in every process on the store,
+    was refused 'until a probe request succeeds' for PROBE_STALE (120 s)."""
+    from prima_cli.errors import PlatformCircuitOpen
+    from prima_cli.platforms.credential import credential_of
+    from prima_cli.platforms.http import breaker, budget
+    from prima_cli.platforms.http.ledger import BreakerState, reset_ledger, use_ledger
+    from prima_cli.platforms.http.memory_ledger import MemoryLedger
+
+    ledger: object = MemoryLedger()
+    if shared:
+        import sqlalchemy as sa
+
+        from prima_cli.core.credential_ledger import StoreLedger
+        from prima_cli.store.store import Store
+        from tests.conftest import CLI
+
+        url = f"sqlite:///{tmp_path / 'ledger.db'}"
+        CLI(url).ok("db", "migrate")
+        store = Store(url)
+        ledger = StoreLedger(store)
+    mock.post(f"{CM_BASE}/reserv/reserv").respond(
+        json={"resp": 1, "id_reserv": "SGwzEu", "status": "3"}
+    )
+    listed = mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").respond(
+        json={"resp": 1, "restaurants": [{"restaurant": "prima-test", "name": "T"}]}
+    )
+    connection = cm_connection()
+    key = credential_of(CoverManagerAdapter, connection)
+
+    async def go() -> BreakerState:
+        token = use_ledger(ledger)  # type: ignore[arg-type]
+        try:
+            async with http.build_client() as client:
+                for _ in range(breaker.THRESHOLD):
+                    breaker._call("failed", key, probe=False, threshold=breaker.THRESHOLD,
+                                  pauses=(0.0, 0.0), error="HTTP 500")  # fmt: skip
+                assert breaker.view_of(key).state is BreakerState.OPEN
+                budget.pause(key, 100)  # a Retry-After another process received
+                with pytest.raises(PlatformRateLimited) as refused:
+                    await CoverManagerAdapter(client).create_reservation(connection, booking())
+                assert not isinstance(refused.value, PlatformCircuitOpen)
+                assert "nothing was sent" in refused.value.message
+                budget.budget_of(key).paused_until = 0.0  # the key's pause is over
+                if shared:
+                    with store.engine.begin() as conn:
+                        conn.execute(sa.text("UPDATE platform_credentials SET budget_tat = 0"))
+                try:
+                    await CoverManagerAdapter(client).check_auth(connection)
+                except PlatformCircuitOpen as err:
+                    pytest.fail(f"the next request was refused: {err.message}")
+                return breaker.view_of(key).state
+        finally:
+            reset_ledger(token)
+
+    assert asyncio.run(go()) is BreakerState.CLOSED  # the read was the probe, and closed it
+    assert listed.call_count == 1

@@ -164,6 +164,9 @@ async def guard() -> AsyncIterator[None]:
             yield
         except COUNTED as err:
             if isinstance(err, BudgetWaitTooLong):  # refused here: the platform was not asked
+                if probe:  # nor probed: the next request is the probe, not one in 120 s
+                    _call("release_probe", credential)
+                    _here().seen.pop(credential.digest, None)  # read the ledger again
                 raise
             view = _call("failed", credential, probe=probe, threshold=THRESHOLD, pauses=PAUSES,
                          error=err.message[:200])  # fmt: skip

@@ -56,6 +56,10 @@ class Ledger(Protocol):
         """Half-open the open breaker whose pause is over, or take over a probe older than
         ``stale_after`` seconds; True for the one caller that got the probe."""
 
+    def release_probe(self, credential: Credential) -> None:
+        """Give back a probe that asked nothing of the platform: a half-open breaker is open
+        again with its pause over, so the next request is the probe."""
+
     def failed(
         self,
         credential: Credential,

@@ -58,6 +58,11 @@ class MemoryLedger:
             return True
         return False
 
+    def release_probe(self, credential: Credential) -> None:
+        row = self._row(credential)
+        if row.state is BreakerState.HALF_OPEN:
+            row.state, row.probe_at, row.open_until = BreakerState.OPEN, None, time.monotonic()
+
     def failed(
         self,
         credential: Credential,
