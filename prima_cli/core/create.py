@@ -35,6 +35,7 @@ from prima_cli.errors import (
     BookingNotPlaced,
     BookingOutcomeUnknown,
     BookingWaitlisted,
+    CommandInterrupted,
     ConfigError,
     Conflict,
     DatabaseBusy,
@@ -199,6 +200,16 @@ def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, se
 
     try:
         run(go())
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the console script raises it)
+        # the intent is committed and its request may be at the platform: the next sync
+        # settles it, so a bare "interrupted" must not invite the operator to create it again
+        stopped = CommandInterrupted(
+            f"interrupted: booking {reference} is recorded, and the platform may have it",
+            hint=f"do not create it again: the next `prima platforms sync` (or `prima bookings "
+            f"reconcile`) settles it (see `prima bookings show {reference}`)",
+        )
+        stopped.details = {"booking": reference}
+        raise stopped from None
     except Lost:
         raise changed(reference, "placing it") from None
     except (DatabaseUnavailable, DatabaseBusy, ConfigError) as err:
