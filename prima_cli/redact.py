@@ -32,7 +32,10 @@ SENSITIVE_KEYS = frozenset(
 )
 _MIN_SCRUB_LENGTH = 4
 #: the password of a URL's userinfo: ``scheme://user:PASSWORD@host``
-_USERINFO_PASSWORD = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@?#\"']*):[^\s@\"'<>]*@")
+#: (up to the authority's last "@": a password may hold one unencoded; else up to the first)
+_USERINFO_PASSWORD = re.compile(
+    r"([A-Za-z][A-Za-z0-9+.-]*://[^\s/:@?#\"']*):(?:[^\s/\"'<>]*@|[^\s@\"'<>]*@)"
+)
 #: a password given as a query or connection-string parameter (``?password=...``)
 _PASSWORD_PARAMETER = re.compile(r"((?<![A-Za-z0-9_])(?:password|passwd|pwd)=)[^&\s#'\"]*", re.I)
 

@@ -26,6 +26,10 @@ from prima_cli.redact import mask_url_passwords
         ("?PASSWD=s3cret&x=1", "?PASSWD=***&x=1"),
         ("Pwd=s3cret", "Pwd=***"),
         ("PassWord=s3cret", "PassWord=***"),
+        # a password with an "@" left unencoded (HTTP_PROXY=http://u:p@ss@proxy:3128): its
+        # end was shown ("u:***@ss@proxy")
+        ("http://u:p@ss@proxy:3128 is not a URL", "http://u:***@proxy:3128 is not a URL"),
+        ("postgresql://u:a@b@c@db/x", "postgresql://u:***@db/x"),
     ],
 )
 def test_url_passwords_are_masked(text: str, masked: str) -> None:
