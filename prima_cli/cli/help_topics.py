@@ -30,7 +30,8 @@ ENVIRONMENT: dict[str, str] = {
     "a free one).",
     "HTTPS_PROXY, HTTP_PROXY, ALL_PROXY": "An HTTP proxy for platform requests of that scheme "
     "(`http://[user:password@]host:port`); proxied requests draw from the same budgets.",
-    "NO_PROXY": "Hosts reached without the proxy (comma-separated, as curl reads it).",
+    "NO_PROXY": "Hosts reached without the proxy, comma-separated: names and domain suffixes, "
+    "`*` for all (as Python's urllib reads it: no address ranges).",
     "SSL_CERT_FILE, SSL_CERT_DIR": "The CA certificates that platform TLS is checked against.",
     "NO_COLOR": "No colours or styles.",
     "COVERMANAGER_API_KEY": "The key that connections migrated from the legacy CoverManager "

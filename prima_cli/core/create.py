@@ -9,6 +9,7 @@ first; a booking another process is placing is left to it.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -227,6 +228,19 @@ def _run_placement(store: Store, booking_id: int, reference: str, plan: Plan, se
         lost.retryable = False
         lost.details = {"booking": reference}
         raise lost from err
+    except PrimaError:
+        raise
+    except Exception as exc:
+        # a failure prima did not foresee (a bug of ours): the booking is recorded and its
+        # request may be at the platform, so the next sync settles it; "internal error"
+        # alone would invite the operator to create it again
+        logging.getLogger("prima").debug("placing %s failed", reference, exc_info=True)
+        raise BookingOutcomeUnknown(
+            f"booking {reference} is recorded, but prima failed while placing it "
+            f"({type(exc).__name__}: {exc}; a bug: `--verbose` shows where, please report "
+            "it); the platform may have it",
+            booking=reference,
+        ) from exc
 
 
 def _from_database(err: PrimaError) -> bool:

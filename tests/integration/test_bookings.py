@@ -469,3 +469,32 @@ def test_bookings_list_pages_and_attempts_on_every_backend(
     assert [[a.state for a in b.attempts] for b in paged] == [["confirmed"]] * 3 + [
         ["failed", "confirmed"]
     ]
+
+
+def test_a_failure_prima_did_not_foresee_while_placing_is_outcome_unknown(
+    madrid: CLI, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bug (here an adapter raising RuntimeError) after the booking is recorded: exit 8
+    naming the booking, never "internal error" alone, which invited a second create while
+    the next sync pushed the first; the sync then places it once."""
+    from prima_cli.platforms.covermanager import CoverManagerAdapter
+
+    async def broken(*args: object, **kw: object) -> object:
+        raise RuntimeError("adapter bug")
+
+    works = CoverManagerAdapter.create_reservation
+    monkeypatch.setattr(CoverManagerAdapter, "create_reservation", broken)
+    result = book(madrid, "--platform", "covermanager")
+    assert result.exit_code == 8, result.stderr
+    error = result.error()
+    assert error["type"] == "booking_outcome_unknown" and error["retryable"] is False
+    assert "RuntimeError: adapter bug" in error["message"] and "do not create it again" in \
+        error["hint"]  # fmt: skip
+    assert "Traceback" not in result.stderr
+    assert madrid.ok("bookings", "show", error["booking"], "--json").json()["status"] == "pending"
+    monkeypatch.setattr(CoverManagerAdapter, "create_reservation", works)  # fixed
+    madrid("bookings", "reconcile", error["booking"])
+    madrid("platforms", "sync", "--days", "30")
+    assert creates(sandbox, "covermanager") == 1
+    shown = madrid.ok("bookings", "show", error["booking"], "--json").json()
+    assert shown["status"] == "confirmed"
