@@ -197,7 +197,7 @@ def _job_engine(store: Any) -> list[Check]:
     if store.engine.dialect.name != "postgresql" or not job_schema.engine_installed():
         return []
     with store.engine.connect() as conn:
-        found = job_schema.state(conn) if job_schema.applied(conn) else None
+        found = job_schema.applied_state(conn)
     installed = job_schema.shown(job_schema.installed_version())
     if found is None:
         return [Check("job engine", False, f"procrastinate {installed} is installed but its "

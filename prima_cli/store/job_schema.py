@@ -89,6 +89,11 @@ class SchemaState:
     def current(self) -> bool:
         return not self.pending
 
+    @property
+    def since(self) -> Version:
+        """The release the tables are at (a schema from before the record: the baseline)."""
+        return self.recorded or BASELINE
+
 
 def recorded_version(conn: Connection) -> Version | None:
     if conn.execute(sa.text("SELECT to_regclass(:t)"), {"t": VERSION_TABLE}).scalar() is None:
@@ -112,6 +117,11 @@ def state(conn: Connection) -> SchemaState:
     return SchemaState(recorded, installed, pending)
 
 
+def applied_state(conn: Connection) -> SchemaState | None:
+    """:func:`state` of the engine's tables, or None where they are not in the database."""
+    return state(conn) if applied(conn) else None
+
+
 def _script_version(script: Path) -> Version:
     try:
         return parse_version(script.name)
@@ -125,14 +135,16 @@ def outstanding(conn: Connection) -> list[str]:
     outside PostgreSQL or without the engine)."""
     if conn.dialect.name != "postgresql" or not engine_installed():
         return []
-    if not applied(conn):
+    found = applied_state(conn)
+    if found is None:
         return [f"procrastinate {shown(installed_version())} (the job engine's tables)"]
-    return [f"procrastinate {script.stem}" for script in state(conn).pending]
+    return [f"procrastinate {script.stem}" for script in found.pending]
 
 
 def ready(conn: Connection) -> bool:
     """Whether workers can run here: the schema applied and matching the installed engine."""
-    return applied(conn) and state(conn).current
+    found = applied_state(conn)
+    return found is not None and found.current
 
 
 def ensure(conn: Connection, notes: list[str]) -> bool:
@@ -156,7 +168,7 @@ def ensure(conn: Connection, notes: list[str]) -> bool:
     for script in found.pending:
         _run_script(driver, script)
     if found.pending:
-        since = shown(found.recorded or BASELINE)
+        since = shown(found.since)
         names = ", ".join(script.stem for script in found.pending)
         notes.append(f"upgraded the job engine's schema from procrastinate {since} to "
                      f"{shown(installed)} ({names})")  # fmt: skip

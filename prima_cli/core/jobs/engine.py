@@ -35,14 +35,14 @@ def require_workers(store: Store) -> None:
             hint="pip install 'prima-cli[workers]', then run `prima db migrate`",
         )
     with store.engine.connect() as conn:
-        found = job_schema.state(conn) if job_schema.applied(conn) else None
+        found = job_schema.applied_state(conn)
     if found is None:
         raise ConfigError(
             "the job engine's tables are not in this database",
             hint="run `prima db migrate` (it applies them on PostgreSQL)",
         )
     if not found.current:
-        since = job_schema.shown(found.recorded or job_schema.BASELINE)
+        since = job_schema.shown(found.since)
         raise ConfigError(
             f"the job engine's tables are those of procrastinate {since}, older than the "
             f"installed {job_schema.shown(found.installed)} ({len(found.pending)} of its "
