@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 
 import pytest
 
@@ -13,6 +12,7 @@ from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, prima_executable, run_prima
 from tests.integration.conftest import cm_settings
 from tests.integration.test_bookings import GUEST, day
+from tests.reliability.lifecycle import wait_until
 
 pytestmark = pytest.mark.slow  # the default run skips these; .ci/run runs them
 
@@ -20,15 +20,6 @@ pytestmark = pytest.mark.slow  # the default run skips these; .ci/run runs them
 def create_args(reference: str) -> list[str]:
     return ["bookings", "create", "madrid", "--date", day(), "--time", "20:00", "--party", "2",
             *GUEST, "--reference", reference, "--json"]  # fmt: skip
-
-
-def wait_for(predicate, seconds: float = 20.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def pending_attempt(cli: CLI) -> bool:
@@ -40,7 +31,7 @@ def kill_during_create(cli: CLI, reference: str, landed) -> None:  # type: ignor
     proc = subprocess.Popen([*prima_executable(), *create_args(reference)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        wait_for(lambda: pending_attempt(cli) and landed())
+        wait_until(lambda: pending_attempt(cli) and landed(), seconds=20, every=0.05)
     finally:
         proc.kill()
         proc.wait(timeout=10)

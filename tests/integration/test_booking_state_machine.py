@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
-from collections.abc import Callable
 
 import pytest
 
@@ -14,17 +12,9 @@ from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, prima_executable
 from tests.integration.conftest import cm_settings, restoo_settings
 from tests.integration.test_bookings import GUEST, book, creates, day
+from tests.reliability.lifecycle import wait_until
 
 pytestmark = pytest.mark.usefixtures("instant_retries")
-
-
-def wait_for(predicate: Callable[[], bool], seconds: float = 30.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
 
 
 def _create_args(reference: str, time_: str = "20:00") -> list[str]:
@@ -43,7 +33,7 @@ def _kill_while_checking_availability(cli: CLI, sandbox: Sandbox, key: str) -> N
     proc = subprocess.Popen([*prima_executable(), *_create_args(key)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        wait_for(lambda: _intent_without_attempt(cli, key))
+        wait_until(lambda: _intent_without_attempt(cli, key), seconds=30, every=0.05)
     finally:
         proc.kill()
         proc.wait(timeout=10)

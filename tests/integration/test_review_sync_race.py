@@ -23,8 +23,8 @@ from prima_cli.sandbox import Sandbox, SandboxConfig
 from prima_cli.sandbox.config import Switches
 from tests.conftest import CLI, prima_executable
 from tests.integration.conftest import cm_settings, restoo_settings
-from tests.integration.test_booking_state_machine import wait_for
 from tests.integration.test_bookings import GUEST, book, day
+from tests.reliability.lifecycle import wait_until
 
 pytestmark = pytest.mark.usefixtures("instant_retries")
 
@@ -45,7 +45,7 @@ def _orphan(cli: CLI, sandbox: Sandbox, key: str, first: str) -> str:
         return shown.exit_code == 0 and shown.json()["attempts"] == []
 
     try:
-        wait_for(intent_only)
+        wait_until(intent_only, seconds=30, every=0.05)
     finally:
         proc.kill()
         proc.wait(timeout=10)

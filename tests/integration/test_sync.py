@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import pytest
 import respx
@@ -17,6 +17,7 @@ from prima_cli.store.url import normalise
 from tests.conftest import CLI, prima_executable, run_prima
 from tests.integration.conftest import cm_settings, restoo_settings
 from tests.integration.test_bookings import GUEST, day
+from tests.reliability.lifecycle import wait_until
 
 
 @pytest.fixture
@@ -30,19 +31,11 @@ def connect_both(cli: CLI, sb: Sandbox) -> None:
     cli.ok("platforms", "add", "lisboa", "restoo", *restoo_settings(sb), "--no-test")
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 60.0) -> None:
-    """Poll until ``predicate`` holds: the tests wait for what happened, not for time."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, "condition not reached"
-        time.sleep(0.05)
-
-
 def inside_a_hanging_call(sb: Sandbox, proc: subprocess.Popen[str], seconds: int) -> None:
     """Make the next call to the simulator hang for ``seconds`` and return once ``proc``, a
     running sync, is inside it (the one-shot rule retires when a request takes it)."""
     hang = sb.inject(f"hang:restoo::seconds={seconds}:times=1")
-    wait_for(lambda: hang not in sb.faults or proc.poll() is not None)
+    wait_until(lambda: hang not in sb.faults or proc.poll() is not None, every=0.05)
     assert proc.poll() is None, f"the sync ended before its call: {proc.communicate()}"
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import subprocess
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -15,14 +14,13 @@ from prima_cli.sandbox import Sandbox
 from prima_cli.store.types import utcnow
 from prima_cli.store.url import normalise
 from tests.conftest import CLI, prima_executable
+from tests.reliability.lifecycle import wait_until
 
 
 def wait_for(predicate: Callable[[], bool], seconds: float = 90.0, what: str = "") -> None:
-    """Poll until ``predicate`` holds: the tests wait for what happened, not for time."""
-    deadline = time.monotonic() + seconds
-    while not predicate():
-        assert time.monotonic() < deadline, f"condition not reached: {what}"
-        time.sleep(0.1)
+    """Poll until ``predicate`` holds: the tests wait for what happened, not for time. Most
+    predicates here query the database: every 0.1 s."""
+    wait_until(predicate, seconds=seconds, what=what, every=0.1)
 
 
 def rows(url: str, query: str, **params: Any) -> list[Any]:

@@ -39,13 +39,16 @@ COMMAND_DEADLINE_S = 120.0
 # --- waiting ---------------------------------------------------------------------------
 
 
-def wait_until(predicate: Callable[[], bool], *, seconds: float = 60.0, what: str = "") -> None:
-    """Poll `predicate` until it holds; fail after `seconds` (a deadline, not a sleep)."""
+def wait_until(
+    predicate: Callable[[], bool], *, seconds: float = 60.0, what: str = "", every: float = 0.01
+) -> None:
+    """Poll `predicate` every `every` s until it holds; fail after `seconds` (a deadline, not
+    a sleep)."""
     deadline = time.monotonic() + seconds
     while not predicate():
         if time.monotonic() > deadline:
             raise AssertionError(f"not reached within {seconds:.0f} s: {what or predicate}")
-        time.sleep(0.01)
+        time.sleep(every)
 
 
 def consumed(sb: Sandbox, rule: FaultRule) -> Callable[[], bool]:

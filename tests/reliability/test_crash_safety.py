@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import subprocess
-import time
 from collections.abc import Callable, Sequence
 
 import pytest
@@ -19,6 +18,7 @@ import pytest
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, prima_executable, run_prima
 from tests.integration.conftest import cm_settings
+from tests.reliability.lifecycle import wait_until
 from tests.reliability.support import (
     assert_converged,
     assert_nothing_doubled,
@@ -36,21 +36,12 @@ def cm(madrid: CLI, sandbox: Sandbox) -> CLI:
     return madrid
 
 
-def wait_for(predicate: Callable[[], bool], seconds: float = 20.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError("condition not reached")
-
-
 def kill_when(args: Sequence[str], ready: Callable[[], bool]) -> None:
     """Start prima with `args`, SIGKILL it once `ready()` holds."""
     proc = subprocess.Popen([*prima_executable(), *args], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
-        wait_for(lambda: ready() or proc.poll() is not None)
+        wait_until(lambda: ready() or proc.poll() is not None, seconds=20, every=0.05)
         assert proc.poll() is None, f"finished before the kill: {proc.communicate()}"
     finally:
         proc.kill()

@@ -51,6 +51,13 @@ def _outcome_unknown(stderr: str) -> dict[str, Any]:
     return error
 
 
+def _held_once(store: CLI, sandbox: Sandbox, reference: str) -> None:
+    """The platform holds one reservation, and the booking is confirmed as that one."""
+    (held,) = sandbox.state.reservations()
+    booking = store.ok("bookings", "show", reference, "--json").json()
+    assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
+
+
 def test_a_database_refusing_connections_after_the_platform_booked_is_8(
     store: CLI, sandbox: Sandbox, postgres_url: str, postgres_admin_url: str,
     monkeypatch: pytest.MonkeyPatch,
@@ -76,9 +83,7 @@ def test_a_database_refusing_connections_after_the_platform_booked_is_8(
     reference = _outcome_unknown(result.stderr)["booking"]
     monkeypatch.undo()
     store.ok("bookings", "reconcile", reference)
-    (held,) = sandbox.state.reservations()
-    booking = store.ok("bookings", "show", reference, "--json").json()
-    assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
+    _held_once(store, sandbox, reference)
 
 
 def test_a_transaction_the_database_gives_up_on_after_the_platform_booked_is_8(
@@ -105,9 +110,7 @@ def test_a_transaction_the_database_gives_up_on_after_the_platform_booked_is_8(
     reference = _outcome_unknown(result.stderr)["booking"]
     monkeypatch.undo()
     store.ok("bookings", "reconcile", reference)
-    (held,) = sandbox.state.reservations()
-    booking = store.ok("bookings", "show", reference, "--json").json()
-    assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
+    _held_once(store, sandbox, reference)
 
 
 @pytest.mark.parametrize("how", ["refuse", "busy"])
@@ -153,9 +156,7 @@ def test_a_database_failing_between_the_intent_and_the_platform_call_is_8(
     reference = error["booking"]
     monkeypatch.undo()
     store.ok("platforms", "sync", "--days", "1")  # its outbox places the recorded booking
-    (held,) = sandbox.state.reservations()
-    booking = store.ok("bookings", "show", reference, "--json").json()
-    assert (booking["status"], booking["external_id"]) == ("confirmed", held.id)
+    _held_once(store, sandbox, reference)
 
 
 def test_a_cancel_the_platform_applied_but_the_database_gave_up_on_says_so(
