@@ -84,10 +84,10 @@ _CONNECT_ERRORS = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, 
 _LOCAL_ERRORS = (httpx.UnsupportedProtocol, httpx.LocalProtocolError)
 
 
-def _decide(idempotent: bool, policy: RetryPolicy) -> Callable[[Exception], bool | float]:
+def _decide(idempotent: bool, policy: RetryPolicy) -> Callable[[BaseException], bool | float]:
     """The stamina hook: retry or not, and a custom wait for ``Retry-After``."""
 
-    def hook(exc: Exception) -> bool | float:
+    def hook(exc: BaseException) -> bool | float:
         if isinstance(exc, _RetryableStatus):
             if exc.retry_after is None:
                 return True
