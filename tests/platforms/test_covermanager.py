@@ -762,6 +762,24 @@ def test_the_calendar_reads_alike_with_and_without_its_fast_path(body: object) -
     assert fast == _calendar_or_error(body, general_only=True)
 
 
+def test_each_calendar_day_and_size_gets_a_list_of_its_own(mock: respx.MockRouter) -> None:
+    # the sorted times of a set of hours are computed once and copied: a caller that
+    # changes one list must not change another size, day or answer
+    same = {"2": {"20:15": {}, "20:00": {}}, "4": {"20:00": {}, "20:15": {}}}
+    mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(
+        json={
+            "resp": 1,
+            "calendar": {"2026-12-01": {"people": same}, "2026-12-02": {"people": same}},
+        }
+    )
+    week = (dt.date(2026, 12, 1), dt.date(2026, 12, 2))
+    first = call(CM, "availability_calendar", cm_connection(), *week)
+    first[week[0]][2].append(dt.time(23, 0))
+    assert first[week[0]][4] == first[week[1]][2] == [dt.time(20, 0), dt.time(20, 15)]
+    again = call(CM, "availability_calendar", cm_connection(), *week)
+    assert again[week[0]][2] == [dt.time(20, 0), dt.time(20, 15)]
+
+
 def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:
     mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(json={"resp": 1})
     with pytest.raises(PlatformMalformedResponse):

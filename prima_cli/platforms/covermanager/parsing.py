@@ -88,13 +88,29 @@ def sizes(
             continue
         if not isinstance(hours, dict):
             raise adapter.malformed(f"hours for {size} people that are not a map", hours)
+        result[size] = _sorted_times(adapter, tuple(hours))
+    return dict(sorted(result.items()))
+
+
+#: the sorted times of each set of hour keys seen: a week repeats the same hours for most
+#: party sizes and days, and a sync reads a week per connection (bounded, whatever a
+#: platform sends)
+_SORTED_TIMES: dict[tuple[str, ...], tuple[dt.time, ...]] = {}
+
+
+def _sorted_times(adapter: HttpPlatformAdapter, keys: tuple[str, ...]) -> list[dt.time]:
+    """``keys`` as sorted times, in a list of its own (callers may change it)."""
+    found = _SORTED_TIMES.get(keys)
+    if found is None:
         try:
-            times = parse_hours(hours)
+            times = parse_hours(keys)
         except ValueError as bad:
             raise adapter.malformed(f"an hour {bad.args[0]!r} that is not HH:MM") from None
         times.sort()
-        result[size] = times
-    return dict(sorted(result.items()))
+        found = tuple(times)
+        if len(_SORTED_TIMES) < 1024:
+            _SORTED_TIMES[keys] = found
+    return list(found)
 
 
 class _Day(msgspec.Struct):
