@@ -58,6 +58,7 @@ def test_platform_scale_bench_prints_every_figure() -> None:
                  "2", "--latency-ms", "20", "--paced-connections", "3",
                  "--rss-connections", "30")  # fmt: skip
     for row in ("requests per connection (20 connections, one key)", "sync / httpx CPU",
+                "sync start-up CPU (a sync of 1 connection)", "sync CPU beyond start-up",
                 "simulator CPU per request", "wall / bound at 20 ms",
                 "429s with the simulator limiting at 600/min", "wall / (requests / budget)",
                 "max RSS of the sync, 30 connections"):  # fmt: skip

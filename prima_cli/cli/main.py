@@ -7,6 +7,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from prima_cli import collector
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
 from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
@@ -29,8 +30,9 @@ def _silence_stdout() -> None:
         pass
 
 
-#: the collector's thresholds for a prima process (see ``main``; benchmarks reuse them)
-GC_THRESHOLDS = (100_000, 50, 100)
+#: the collector's thresholds for a prima process (see ``prima_cli.collector``; benchmarks
+#: reuse them)
+GC_THRESHOLDS = collector.THRESHOLDS
 
 
 def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) -> int:
@@ -38,7 +40,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     # A short-lived process whose imports (SQLAlchemy, pydantic) leave hundreds of thousands
     # of objects that the default collector rescans every 700 allocations, while syncs and
     # long lists allocate millions: collecting less often saves a large share of their CPU.
-    gc.set_threshold(*GC_THRESHOLDS)
+    collector.use_thresholds()
     import typer
     from typer.main import get_command
 
@@ -253,6 +255,7 @@ def run() -> None:
 
         sys.stdout.write(VERSION_LINE + "\n")
         sys.exit(0)
+    collector.start_up()
     skip_httpx_cli()
     _stop_on_sigterm_as_on_ctrl_c()
     code = main()

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from prima_cli import collector
 from prima_cli.core.http_options import HttpOptions
 
 if TYPE_CHECKING:
@@ -44,4 +45,5 @@ async def open_client(
 
 
 def run(coro: Coroutine[Any, Any, T]) -> T:
+    collector.settle()  # the command's modules are loaded by now
     return asyncio.run(coro)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
+from prima_cli import collector
 from prima_cli.store import engine as engine_mod
 from prima_cli.store import schema
 from prima_cli.store.url import mask_password
@@ -38,6 +39,7 @@ class Store:
     def session(self) -> Iterator[Session]:
         """A transaction: committed when the block ends, rolled back on error."""
         with engine_mod.session_scope(self.engine, self.url) as session:
+            collector.settle()  # the store and the ORM are loaded by now
             yield session
 
     def dispose(self) -> None:

@@ -168,3 +168,29 @@ def test_commands_that_call_platforms_leave_httpx_cli_unimported(tmp_path) -> No
     # without click installed httpx skips its CLI by itself, and this test could not fail
     assert importlib.util.find_spec("click") is not None
     assert not {m for m in modules if m.startswith(("httpx._main", "pygments", "rich.syntax"))}
+
+
+def test_the_console_script_collects_nothing_while_it_starts_a_sync(tmp_path) -> None:
+    """A start-up's long-lived objects are frozen once the command has loaded them, not
+    scanned by a collection midway through its imports (prima_cli/collector.py)."""
+    import os
+
+    code = (
+        "import atexit, gc, json, sys\n"
+        "seen = []\n"
+        "gc.callbacks.append(lambda phase, info: phase == 'start' and seen.append(\n"
+        "    [info['generation'], gc.get_count()[0], gc.get_freeze_count()]))\n"
+        "atexit.register(lambda: sys.stderr.write(json.dumps(seen)))\n"
+        "sys.argv = ['prima', 'platforms', 'sync', '--json']\n"
+        "from prima_cli.cli.main import run\n"
+        "run()\n"
+    )
+    env = {**os.environ, "PRIMA_DATA_DIR": str(tmp_path)}
+    assert run_prima(["db", "migrate"], env=env).returncode == 0
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env)
+    assert proc.returncode == 0, proc.stderr
+    collections = json.loads(proc.stderr.strip().splitlines()[-1])
+    # before the freeze: only the few of Python's own start-up, under the default thresholds
+    # (those the console script runs before it sets its own), none of them large
+    before = [c for c in collections if c[2] == 0]
+    assert all(young < 1_000 for _gen, young, _frozen in before), before

@@ -6,8 +6,11 @@ import datetime as dt
 import json
 
 import httpx
+import orjson
 import pytest
 import respx
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
 
 from prima_cli.errors import (
     ConfigError,
@@ -21,7 +24,7 @@ from prima_cli.errors import (
     PlatformUnavailable,
 )
 from prima_cli.platforms.contract import CancelReason, ReservationStatus, Slot
-from prima_cli.platforms.covermanager import CoverManagerAdapter, status_from_code
+from prima_cli.platforms.covermanager import CoverManagerAdapter, parsing, status_from_code
 from tests.platforms.adapter_support import CM_BASE, CM_KEY, body_of, booking, call, cm_connection
 
 CM = CoverManagerAdapter
@@ -668,6 +671,113 @@ def test_calendar_posts_camel_case_and_parses_days(mock: respx.MockRouter) -> No
         4: [dt.time(20, 0), dt.time(20, 30)],
     }
     assert calendar[dt.date(2026, 12, 2)] == {}
+
+
+def test_a_calendar_of_the_usual_shape_is_read_without_decoding_each_hours_details() -> None:
+    week = {"resp": 1, "calendar": {"2026-12-01": AVAILABILITY["availability"],
+                                    "2026-12-02": [], "2026-12-03": {"people": []}}}  # fmt: skip
+    found = parsing.calendar_people(orjson.dumps(week))
+    assert found is not None
+    assert list(found) == ["2026-12-01", "2026-12-02", "2026-12-03"]
+    assert found["2026-12-02"] == found["2026-12-03"] == {}
+    assert sorted(found["2026-12-01"]["4"]) == ["20:00", "20:30"]
+    assert not isinstance(found["2026-12-01"]["4"]["20:00"], dict)  # left undecoded
+    # anything else is the general path's to read (and to name what is wrong with)
+    for other in ({"resp": 0, "calendar": []}, {"resp": 1}, {"resp": 1, "calendar": [1]},
+                  {"resp": 1, "calendar": {"2026-12-01": {"people": [1]}}},
+                  {"resp": 1, "calendar": {"2026-12-01": None}}, [], "x"):  # fmt: skip
+        assert parsing.calendar_people(orjson.dumps(other)) is None, other
+    assert parsing.calendar_people(b"") is None
+    assert parsing.calendar_people(b"{") is None
+
+
+_JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=3),
+                     lambda inner: st.lists(inner, max_size=2)
+                     | st.dictionaries(st.text(max_size=3), inner, max_size=2),
+                     max_leaves=4)  # fmt: skip
+# mostly what CoverManager sends, each odd shape one choice among them
+_HOUR = st.sampled_from(["20:00", "20:15", "9:30", "21:15:00"])
+_HOURS = st.one_of(st.dictionaries(_HOUR, st.just({"discount": False}), max_size=3),
+                   st.dictionaries(_HOUR, _JSON, min_size=1, max_size=3),
+                   st.dictionaries(st.sampled_from(["8pm", "25:00"]), _JSON, min_size=1,
+                                   max_size=1),
+                   st.just([]), st.lists(_JSON, min_size=1, max_size=2))  # fmt: skip
+_SIZE = st.sampled_from(["2", "4", "6", " 8", "2", "4", "x"])
+_PEOPLE = st.one_of(st.dictionaries(_SIZE, _HOURS, max_size=3),
+                    st.dictionaries(_SIZE, _HOURS, max_size=3), st.just([]),
+                    st.lists(_JSON, min_size=1, max_size=1))  # fmt: skip
+_DAY = st.one_of(st.fixed_dictionaries({"people": _PEOPLE}, optional={"hours": _JSON}),
+                 st.fixed_dictionaries({"people": _PEOPLE}), st.fixed_dictionaries({}),
+                 st.just([]), st.none(), st.lists(_JSON, min_size=1, max_size=1))  # fmt: skip
+_DATE = st.sampled_from(["2026-12-01", "2026-12-02", "2026-11-30", "2026-12-02", "12/01/2026"])
+_CALENDAR_BODY = st.one_of(
+    st.fixed_dictionaries(
+        {"resp": st.sampled_from([1, "1", " OK ", True, 0, "0", None]),
+         "calendar": st.dictionaries(_DATE, _DAY, max_size=3)},
+        optional={"error": _JSON},
+    ),
+    st.fixed_dictionaries({}, optional={"resp": st.sampled_from([1, 0]),
+                                        "calendar": st.just([]) | st.lists(_JSON, max_size=1),
+                                        "error": _JSON}),
+    _JSON,
+)  # fmt: skip
+
+
+def _calendar_or_error(body: object, *, general_only: bool) -> object:
+    with respx.mock(assert_all_called=False) as mock:
+        mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(json=body)
+        original = parsing.calendar_people
+        if general_only:
+            parsing.calendar_people = lambda _content: None  # type: ignore[assignment]
+        try:
+            return call(CM, "availability_calendar", cm_connection(), DAY, DAY + dt.timedelta(1))
+        except Exception as exc:
+            return type(exc), str(exc)
+        finally:
+            parsing.calendar_people = original  # type: ignore[assignment]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(body=_CALENDAR_BODY)
+@example(
+    body={
+        "resp": 1,
+        "calendar": {
+            "2026-12-01": AVAILABILITY["availability"],
+            "2026-12-02": AVAILABILITY["availability"],
+        },
+    }
+)
+@example(
+    body={
+        "resp": "1",
+        "calendar": {
+            "2026-12-01": [],
+            "2026-12-02": {"people": {"4": {"20:00": {"discount": "10"}}, "2": []}},
+        },
+    }
+)
+def test_the_calendar_reads_alike_with_and_without_its_fast_path(body: object) -> None:
+    fast = _calendar_or_error(body, general_only=False)
+    assert fast == _calendar_or_error(body, general_only=True)
+
+
+def test_each_calendar_day_and_size_gets_a_list_of_its_own(mock: respx.MockRouter) -> None:
+    # the sorted times of a set of hours are computed once and copied: a caller that
+    # changes one list must not change another size, day or answer
+    same = {"2": {"20:15": {}, "20:00": {}}, "4": {"20:00": {}, "20:15": {}}}
+    mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(
+        json={
+            "resp": 1,
+            "calendar": {"2026-12-01": {"people": same}, "2026-12-02": {"people": same}},
+        }
+    )
+    week = (dt.date(2026, 12, 1), dt.date(2026, 12, 2))
+    first = call(CM, "availability_calendar", cm_connection(), *week)
+    first[week[0]][2].append(dt.time(23, 0))
+    assert first[week[0]][4] == first[week[1]][2] == [dt.time(20, 0), dt.time(20, 15)]
+    again = call(CM, "availability_calendar", cm_connection(), *week)
+    assert again[week[0]][2] == [dt.time(20, 0), dt.time(20, 15)]
 
 
 def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:

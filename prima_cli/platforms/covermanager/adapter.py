@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from prima_cli import redact
 from prima_cli.errors import (
@@ -47,7 +47,9 @@ from prima_cli.platforms.parsing import (
     split_phone,
 )
 
-_SUCCESS = frozenset({"1", "ok", "true"})
+if TYPE_CHECKING:
+    import httpx
+
 #: a key without the right for an endpoint gets "Action not permited" (sic)
 _PERMISSION = re.compile(r"not permit|permission", re.IGNORECASE)
 #: a key CoverManager does not know at all
@@ -282,7 +284,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         Only dates the platform reported appear; a date inside the range but absent
         from the answer is "unknown", not "no availability".
         """
-        body = await self._post(
+        response = await self._send_post(
             connection,
             "reserv/availability_calendar_total",
             {
@@ -294,18 +296,25 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             },
             idempotent=True,
         )
-        calendar = body.get("calendar")
-        if calendar == []:  # PHP encodes an empty map as a list
-            return {}
-        if not isinstance(calendar, dict):
-            raise self.malformed("no 'calendar' map", body)
+        calendar: Mapping[str, Any] | None = parse.calendar_people(response.content)
+        fast = calendar is not None
+        if calendar is None:  # not the usual shape: read in full, and say what is wrong
+            body = self._envelope(
+                self.decode_json(response), response.status_code, resp_optional=False
+            )
+            calendar = body.get("calendar")
+            if calendar == []:  # PHP encodes an empty map as a list
+                return {}
+            if not isinstance(calendar, dict):
+                raise self.malformed("no 'calendar' map", body)
         result: dict[dt.date, DayAvailability] = {}
         for key, day_body in calendar.items():
             day = parse.date(key)
             if day is None:
                 raise self.malformed(f"a calendar date {key!r} that is not YYYY-MM-DD")
             if date_start <= day <= date_end:
-                result[day] = parse.day(self, day_body, party_size)
+                by_size = day_body if fast else parse.people(self, day_body)
+                result[day] = parse.sizes(self, by_size, party_size)
         return dict(sorted(result.items()))
 
     # --- HTTP ------------------------------------------------------------------
@@ -336,6 +345,14 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         idempotent: bool,
         resp_optional: bool = False,
     ) -> dict[str, Any]:
+        response = await self._send_post(connection, path, payload, idempotent=idempotent)
+        body = self.decode_json(response)
+        return self._envelope(body, response.status_code, resp_optional=resp_optional)
+
+    async def _send_post(
+        self, connection: Connection, path: str, payload: dict[str, Any], *, idempotent: bool
+    ) -> httpx.Response:
+        """The answer to a POST, its HTTP status checked (its body not decoded yet)."""
         key = self._key(connection)
         response = await self.send(
             "POST",
@@ -345,8 +362,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             json=payload,
         )
         self.raise_for_status(response)
-        body = self.decode_json(response)
-        return self._envelope(body, response.status_code, resp_optional=resp_optional)
+        return response
 
     def _envelope(self, body: Any, http_status: int, *, resp_optional: bool) -> dict[str, Any]:
         """The body if ``resp`` says success; else the platform's own refusal (which keeps
@@ -354,7 +370,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         if not isinstance(body, dict):
             raise self.malformed("a body that is not a JSON object", body)
         if "resp" in body:
-            if str(body["resp"]).strip().lower() in _SUCCESS:
+            if parse.succeeded(body["resp"]):
                 return body
         elif resp_optional and not isinstance(body.get("error"), str):
             return body

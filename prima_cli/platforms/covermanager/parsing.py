@@ -10,6 +10,8 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
+
 from prima_cli.platforms.contract import (
     DayAvailability,
     ReservationRecord,
@@ -21,6 +23,8 @@ from prima_cli.platforms.http_adapter import HttpPlatformAdapter
 from prima_cli.platforms.parsing import parse_hour, parse_hours, parse_int
 
 S = ReservationStatus
+#: what ``resp`` holds in an answer that succeeded
+SUCCESS = frozenset({"1", "ok", "true"})
 #: CoverManager status codes (no official table; research 1.5.3). Raw code always kept.
 STATUS_CODES: Mapping[int, ReservationStatus] = {
     1: S.PENDING,  # booked, not yet confirmed
@@ -37,6 +41,11 @@ STATUS_CODES: Mapping[int, ReservationStatus] = {
     -3: S.NO_SHOW,
     -5: S.CANCELLED,  # by guest or restaurant
 }
+
+
+def succeeded(resp: object) -> bool:
+    """Whether an answer's ``resp`` says success (a number, a string or a boolean)."""
+    return str(resp).strip().lower() in SUCCESS
 
 
 def status_from_code(raw: object) -> tuple[str | None, ReservationStatus]:
@@ -65,20 +74,85 @@ def people(adapter: HttpPlatformAdapter, availability: Any) -> dict[str, Any]:
 def day(adapter: HttpPlatformAdapter, availability: Any, party_size: int | None) -> DayAvailability:
     """A calendar day as party size -> sorted times (no Slot objects: sync reads
     thousands of these per connection)."""
+    return sizes(adapter, people(adapter, availability), party_size)
+
+
+def sizes(
+    adapter: HttpPlatformAdapter, by_size: Mapping[str, Any], party_size: int | None
+) -> DayAvailability:
+    """A day's ``people`` map (party size -> hour -> info) as party size -> sorted times."""
     result: DayAvailability = {}
-    for size_key, hours in people(adapter, availability).items():
+    for size_key, hours in by_size.items():
         size = _size(adapter, size_key)
         if (party_size is not None and size != party_size) or hours == []:
             continue
         if not isinstance(hours, dict):
             raise adapter.malformed(f"hours for {size} people that are not a map", hours)
+        result[size] = _sorted_times(adapter, tuple(hours))
+    return dict(sorted(result.items()))
+
+
+#: the sorted times of each set of hour keys seen: a week repeats the same hours for most
+#: party sizes and days, and a sync reads a week per connection (bounded, whatever a
+#: platform sends)
+_SORTED_TIMES: dict[tuple[str, ...], tuple[dt.time, ...]] = {}
+
+
+def _sorted_times(adapter: HttpPlatformAdapter, keys: tuple[str, ...]) -> list[dt.time]:
+    """``keys`` as sorted times, in a list of its own (callers may change it)."""
+    found = _SORTED_TIMES.get(keys)
+    if found is None:
         try:
-            times = parse_hours(hours)
+            times = parse_hours(keys)
         except ValueError as bad:
             raise adapter.malformed(f"an hour {bad.args[0]!r} that is not HH:MM") from None
         times.sort()
-        result[size] = times
-    return dict(sorted(result.items()))
+        found = tuple(times)
+        if len(_SORTED_TIMES) < 1024:
+            _SORTED_TIMES[keys] = found
+    return list(found)
+
+
+class _Day(msgspec.Struct):
+    """A calendar day as :func:`calendar_people` reads it: an hour's details (a map per
+    hour, thousands a week) are skipped, not built, since a calendar needs only the hours."""
+
+    people: dict[str, dict[str, msgspec.Raw] | list[Any]] | list[Any] = []
+
+
+class _CalendarAnswer(msgspec.Struct):
+    resp: Any
+    calendar: dict[str, _Day | list[Any]] | list[Any]
+
+
+_CALENDAR = msgspec.json.Decoder(_CalendarAnswer)
+
+
+def calendar_people(content: bytes) -> dict[str, Mapping[str, Any]] | None:
+    """Date key -> ``people`` map of an ``availability_calendar_total`` answer of the usual
+    shape (a successful ``resp``, days as maps); ``None`` for any other body, which the
+    general path (:func:`day` over the decoded body) reads and names what is wrong with.
+
+    A week holds a small map per hour and party size, thousands of them: building them costs
+    more CPU than the request, and a calendar reads only their keys.
+    """
+    try:
+        answer = _CALENDAR.decode(content)
+    except (msgspec.DecodeError, msgspec.ValidationError):
+        return None
+    if not succeeded(answer.resp):
+        return None  # a refusal: the general path raises it
+    if isinstance(answer.calendar, list):
+        return None if answer.calendar else {}  # PHP encodes an empty map as a list
+    found: dict[str, Mapping[str, Any]] = {}
+    for key, value in answer.calendar.items():
+        by_size = value if isinstance(value, list) else value.people
+        if isinstance(by_size, list):
+            if by_size:  # a list that is not PHP's empty map
+                return None
+            by_size = {}
+        found[key] = by_size
+    return found
 
 
 def slots(
