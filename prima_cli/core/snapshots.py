@@ -36,24 +36,9 @@ def _encode_times(times: list[dt.time]) -> list[str]:
         return list(map(_hhmm, times))
 
 
-#: the stored form of each list of times seen: a week repeats the same times for most party
-#: sizes and days (bounded, whatever a platform sends)
-_ENCODED: dict[tuple[dt.time, ...], list[str]] = {}
-
-
-def _encoded(times: list[dt.time]) -> list[str]:
-    key = tuple(times)
-    text = _ENCODED.get(key)
-    if text is None:
-        text = _encode_times(times)
-        if len(_ENCODED) < 1024:
-            _ENCODED[key] = text
-    return text.copy()  # a list of its own: the caller may change it
-
-
 def encode(day: DayAvailability) -> dict[str, list[str]]:
     """Party size (as a string) -> sorted bookable ``HH:MM`` times (the stored form)."""
-    return {str(size): _encoded(times) for size, times in sorted(day.items())}
+    return {str(size): _encode_times(times) for size, times in sorted(day.items())}
 
 
 def check_complete(

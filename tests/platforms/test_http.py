@@ -50,26 +50,6 @@ def response_with(retry_after: str) -> httpx.Response:
     return httpx.Response(429, headers={"Retry-After": retry_after})
 
 
-def test_the_client_keeps_cookies_and_reads_only_answers_that_set_some() -> None:
-    def answer(request: httpx.Request) -> httpx.Response:
-        if request.url.path == "/set":
-            return httpx.Response(200, headers={"Set-Cookie": "lb=7; Path=/"})
-        return httpx.Response(200, json={"cookie": request.headers.get("cookie")})
-
-    async def go() -> None:
-        async with http.build_client(transport=httpx.MockTransport(answer)) as client:
-            await client.get("http://api.test/set")
-            assert (await client.get("http://api.test/echo")).json() == {"cookie": "lb=7"}
-            client.cookies = {"other": "1"}  # the public setter still replaces the jar
-            assert (await client.get("http://api.test/echo")).json() == {"cookie": "other=1"}
-            # an answer without Set-Cookie is not adapted for urllib's jar (httpx's own jar
-            # needs its request for that, and raises without one)
-            client.cookies.extract_cookies(httpx.Response(200))
-            assert dict(client.cookies) == {"other": "1"}
-
-    asyncio.run(go())
-
-
 def test_retry_after_forms() -> None:
     now = dt.datetime(2026, 1, 1, 12, 0, 0, tzinfo=dt.UTC)
     assert http.retry_after_seconds(response_with("12"), now=now) == 12.0

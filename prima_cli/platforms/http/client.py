@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ssl
 from functools import cache
-from typing import Any
 
 import httpx
 
@@ -45,7 +44,7 @@ def build_client(
         keepalive_expiry=30.0,
     )
     network = transport or _network(limits)
-    return _Client(
+    return httpx.AsyncClient(
         timeout=timeout,
         limits=limits,
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
@@ -55,33 +54,6 @@ def build_client(
         # the environment's proxies are the network transport's to route (NetworkTransport)
         trust_env=False,
     )
-
-
-class _Cookies(httpx.Cookies):
-    """httpx's cookie jar, which reads only answers that set cookies: an answer without
-    ``Set-Cookie`` (nearly all of a platform's) leaves a jar as it is, but httpx builds
-    urllib's request and response adapters of every answer to find that out."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        headers = response.headers
-        if "set-cookie" in headers or "set-cookie2" in headers:
-            super().extract_cookies(response)
-
-
-class _Client(httpx.AsyncClient):
-    """httpx's client, its cookies in a :class:`_Cookies` jar."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.cookies = kwargs.get("cookies")
-
-    @property
-    def cookies(self) -> httpx.Cookies:
-        return self._prima_cookies
-
-    @cookies.setter
-    def cookies(self, cookies: Any) -> None:  # what httpx.Cookies takes
-        self._prima_cookies = _Cookies(cookies)
 
 
 def _network(limits: httpx.Limits) -> NetworkTransport:
