@@ -780,6 +780,37 @@ def test_each_calendar_day_and_size_gets_a_list_of_its_own(mock: respx.MockRoute
     assert again[week[0]][2] == [dt.time(20, 0), dt.time(20, 15)]
 
 
+def _nested_calendar(depth: int) -> bytes:
+    """A usual calendar but for one hour's details: ``depth`` arrays one inside another."""
+    details = b"[" * depth + b"]" * depth
+    return (b'{"resp":1,"calendar":{"2026-12-01":{"people":{"2":{"20:00":' + details
+            + b'},"4":{"20:30":{}}}}}}')  # fmt: skip
+
+
+def test_a_deeply_nested_calendar_reads_as_the_general_path_reads_it(
+    mock: respx.MockRouter,
+) -> None:
+    """msgspec gives up on nesting (a RecursionError, at a depth that depends on the caller's
+    own stack) below the depth orjson reads: such an answer is the general path's."""
+    route = mock.post(f"{CM_BASE}/reserv/availability_calendar_total")
+    route.respond(content=_nested_calendar(1000))
+    assert call(CM, "availability_calendar", cm_connection(), DAY, DAY) == {
+        DAY: {2: [dt.time(20, 0)], 4: [dt.time(20, 30)]}
+    }
+
+
+@pytest.mark.parametrize("depth", [1200, 100_000])
+def test_a_calendar_nested_beyond_any_parser_is_malformed_not_a_crash(
+    mock: respx.MockRouter, depth: int
+) -> None:
+    """One venue's hostile answer is that connection's error: an uncaught RecursionError
+    would end the whole sync (every venue's) in an internal error."""
+    route = mock.post(f"{CM_BASE}/reserv/availability_calendar_total")
+    route.respond(content=_nested_calendar(depth))
+    with pytest.raises(PlatformMalformedResponse, match="not JSON"):
+        call(CM, "availability_calendar", cm_connection(), DAY, DAY)
+
+
 def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:
     mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(json={"resp": 1})
     with pytest.raises(PlatformMalformedResponse):

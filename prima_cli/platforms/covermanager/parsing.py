@@ -138,7 +138,9 @@ def calendar_people(content: bytes) -> dict[str, Mapping[str, Any]] | None:
     """
     try:
         answer = _CALENDAR.decode(content)
-    except (msgspec.DecodeError, msgspec.ValidationError):
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        # msgspec gives up on nesting sooner than orjson does (how soon depends on the
+        # caller's stack): such a body is the general path's too
         return None
     if not succeeded(answer.resp):
         return None  # a refusal: the general path raises it

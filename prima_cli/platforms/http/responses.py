@@ -64,7 +64,7 @@ def decode_json(response: httpx.Response, platform: PlatformLike) -> Any:
     text = response.text  # another declared charset, or JSON only Python's parser accepts
     try:
         return jsonlib.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # nested deeper than any answer: not one either
         cut = excerpt(text)
         raise PlatformMalformedResponse(
             f"{platform.display_name} answered HTTP {response.status_code} with a body "
