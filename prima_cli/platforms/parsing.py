@@ -77,8 +77,11 @@ _HOUR = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2}))?$")
 
 
 #: valid hour strings seen so far: calendars repeat a few dozen of them thousands of times
-#: in a sync (bounded, so a hostile platform cannot grow it without end)
+#: in a sync (bounded, so a hostile platform cannot grow it without end: in entries, and
+#: each to a short key, since blanks around an hour are allowed)
 _KNOWN_HOURS: dict[str, dt.time] = {}
+#: the longest hour string kept in the caches (``HH:MM:SS``)
+MAX_HOUR_CHARS = 8
 
 
 def parse_hour(value: object) -> dt.time | None:
@@ -88,7 +91,7 @@ def parse_hour(value: object) -> dt.time | None:
     at = _KNOWN_HOURS.get(value)
     if at is None:
         at = _parse_hour_text(value)
-        if at is not None and len(_KNOWN_HOURS) < 4096:
+        if at is not None and len(_KNOWN_HOURS) < 4096 and len(value) <= MAX_HOUR_CHARS:
             _KNOWN_HOURS[value] = at
     return at
 

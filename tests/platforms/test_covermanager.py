@@ -811,6 +811,31 @@ def test_a_calendar_nested_beyond_any_parser_is_malformed_not_a_crash(
         call(CM, "availability_calendar", cm_connection(), DAY, DAY)
 
 
+def test_the_times_cache_keeps_no_platform_answer_of_any_size(
+    mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The caches of sorted times and of hours live as long as the process (a worker's):
+    bounded in entries, each entry must be bounded too. A set of hours longer than a day's
+    slots, or hours padded with blanks, are read but not kept (before: 1024 answers of a day
+    at every 5 s kept about 700 MB for good)."""
+    from prima_cli.platforms import parsing as common
+
+    monkeypatch.setattr(parsing, "_SORTED_TIMES", {})
+    monkeypatch.setattr(common, "_KNOWN_HOURS", {})
+    every_5_s = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60)
+                 for s in range(0, 60, 5)]  # fmt: skip
+    padded = " " * 10_000 + "21:00"
+    people = {"2": {hour: {} for hour in every_5_s}, "4": {padded: {}}, "6": {"20:00": {}}}
+    mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(
+        json={"resp": 1, "calendar": {"2026-12-01": {"people": people}}}
+    )
+    day = call(CM, "availability_calendar", cm_connection(), DAY, DAY)[DAY]
+    assert len(day[2]) == len(every_5_s) and day[4] == [dt.time(21)]
+    assert list(parsing._SORTED_TIMES) == [("20:00",)]  # the usual one only
+    assert padded not in common._KNOWN_HOURS
+    assert max(map(len, common._KNOWN_HOURS)) <= 8
+
+
 def test_calendar_without_calendar_is_malformed(mock: respx.MockRouter) -> None:
     mock.post(f"{CM_BASE}/reserv/availability_calendar_total").respond(json={"resp": 1})
     with pytest.raises(PlatformMalformedResponse):

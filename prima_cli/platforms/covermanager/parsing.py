@@ -20,7 +20,7 @@ from prima_cli.platforms.contract import (
     Slot,
 )
 from prima_cli.platforms.http_adapter import HttpPlatformAdapter
-from prima_cli.platforms.parsing import parse_hour, parse_hours, parse_int
+from prima_cli.platforms.parsing import MAX_HOUR_CHARS, parse_hour, parse_hours, parse_int
 
 S = ReservationStatus
 #: what ``resp`` holds in an answer that succeeded
@@ -94,8 +94,11 @@ def sizes(
 
 #: the sorted times of each set of hour keys seen: a week repeats the same hours for most
 #: party sizes and days, and a sync reads a week per connection (bounded, whatever a
-#: platform sends)
+#: platform sends: in entries, and each entry to a day's slots of short keys)
 _SORTED_TIMES: dict[tuple[str, ...], tuple[dt.time, ...]] = {}
+_CACHED_SETS = 1024
+#: a day every 5 minutes; a longer set of hours is read, not kept
+_CACHED_HOURS = 288
 
 
 def _sorted_times(adapter: HttpPlatformAdapter, keys: tuple[str, ...]) -> list[dt.time]:
@@ -108,7 +111,8 @@ def _sorted_times(adapter: HttpPlatformAdapter, keys: tuple[str, ...]) -> list[d
             raise adapter.malformed(f"an hour {bad.args[0]!r} that is not HH:MM") from None
         times.sort()
         found = tuple(times)
-        if len(_SORTED_TIMES) < 1024:
+        if (len(_SORTED_TIMES) < _CACHED_SETS and len(keys) <= _CACHED_HOURS
+                and sum(map(len, keys)) <= MAX_HOUR_CHARS * len(keys)):  # fmt: skip
             _SORTED_TIMES[keys] = found
     return list(found)
 
