@@ -202,6 +202,8 @@ def batch_failed(message: str, code: int, *, hint: str | None = None) -> PrimaEr
     err.exit_code = ExitCode(code)
     if err.exit_code != ExitCode.PARTIAL:
         err.type = "batch_failed"
+    # as for every error: every item failed with 69 or 75, so the batch may be run again
+    err.retryable = err.exit_code in (ExitCode.UNAVAILABLE, ExitCode.TEMPFAIL)
     return err
 
 

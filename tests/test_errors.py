@@ -53,11 +53,15 @@ def test_errors_that_need_a_cause_come_back_as_plain_errors() -> None:
 
 
 @pytest.mark.parametrize(
-    ("code", "kind"), [(7, "partial_failure"), (6, "batch_failed"), (10, "batch_failed")]
-)
-def test_a_batch_error_carries_the_batch_exit_code(code: int, kind: str) -> None:
+    ("code", "kind", "retryable"),
+    [(7, "partial_failure", False), (6, "batch_failed", False), (10, "batch_failed", False),
+     (8, "batch_failed", False), (69, "batch_failed", True), (75, "batch_failed", True)],
+)  # fmt: skip
+def test_a_batch_error_carries_the_batch_exit_code(code: int, kind: str, retryable: bool) -> None:
     err = errors.batch_failed("2 of 2 connection(s) failed: a/b, c/d", code, hint="see history")
     data = err.to_dict()
     assert (data["type"], data["exit_code"], data["hint"]) == (kind, code, "see history")
-    assert data["retryable"] is False  # each item says whether it may be run again
+    # as every error's (`prima help json`): a batch whose every item failed with 69 or 75
+    # may be run again as it is (a sync, a test, a reconcile), and a script reads so
+    assert data["retryable"] is retryable
     assert errors.PartialFailure("x").type == "partial_failure"  # the class is untouched
