@@ -368,6 +368,39 @@ def test_a_write_gives_up_its_place_in_a_long_queue_of_this_process(
     assert 0.4 <= waited < 10
 
 
+def test_a_write_that_gives_up_its_place_leaves_nothing_in_the_queue(
+    mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Giving up its place is a write's usual way out of a long queue: the key's limiter,
+    which lives as long as the loop (a worker's), must keep nothing of the task that left
+    (aiolimiter before 1.2 kept each cancelled waiter's task and future for good, and woke
+    that dead future in place of the next live one)."""
+    import gc
+    import weakref
+
+    from prima_cli.platforms.http import budget
+
+    monkeypatch.setattr(budget, "WRITE_MAX_WAIT", 0.2)
+    mock.post(f"{CM_BASE}/reserv/reserv").respond(
+        json={"resp": 1, "id_reserv": "SGwzEu", "status": "3"}
+    )
+    connection = cm_connection(rate_limit="1/min")
+
+    async def go() -> bool:
+        async with http.build_client() as client:
+            adapter = CoverManagerAdapter(client)
+            await adapter.create_reservation(connection, booking())  # the minute's one slot
+            task = asyncio.create_task(adapter.create_reservation(connection, booking()))
+            with pytest.raises(PlatformRateLimited):
+                await asyncio.wait_for(asyncio.shield(task), 20)
+            left = weakref.ref(task)
+            del task
+            gc.collect()
+            return left() is None  # while the loop and its limiter live
+
+    assert asyncio.run(go())
+
+
 def test_a_read_waits_for_its_slot_and_the_terminal_line_says_why(
     mock: respx.MockRouter,
 ) -> None:
