@@ -30,6 +30,9 @@ SENSITIVE_HEADERS = frozenset(
 SENSITIVE_KEYS = frozenset(
     {"api_key", "apikey", "apiKey", "token", "password", "secret", "authorization"}
 )
+#: the schemes an Authorization-style value may start with (RFC 9110 and the common ones):
+#: only these are shown; a value without one is a bare key, and its first word is part of it
+AUTH_SCHEMES = frozenset({"basic", "bearer", "digest", "token", "apikey", "key", "negotiate"})
 _MIN_SCRUB_LENGTH = 4
 #: the password of a URL's userinfo: ``scheme://user:PASSWORD@host``
 #: (up to the authority's last "@": a password may hold one unencoded; else up to the first)
@@ -139,13 +142,18 @@ def scrub(text: str) -> str:
 
 
 def headers(items: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Headers with sensitive values masked (``Authorization: Bearer ****abcd``)."""
+    """Headers with sensitive values masked (``Authorization: Bearer ****abcd``).
+
+    A sensitive value's first word is kept only when it is a known auth scheme: a bare key
+    (CoverManager's ``apikey``) may hold a space, and its first word is then secret too.
+    """
     pairs = items.items() if isinstance(items, Mapping) else items
     out: dict[str, str] = {}
     for name, value in pairs:
         if name.lower() in SENSITIVE_HEADERS:
             scheme, _, token = value.partition(" ")
-            out[name] = f"{scheme} {mask(token)}" if token else mask(value)
+            known = token and scheme.lower() in AUTH_SCHEMES
+            out[name] = f"{scheme} {mask(token)}" if known else mask(value)
         else:
             out[name] = scrub(value)
     return out
