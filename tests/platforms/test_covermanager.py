@@ -689,3 +689,29 @@ def test_calendar_with_a_bad_hour_is_malformed_and_names_it(
     with pytest.raises(PlatformMalformedResponse) as caught:
         call(CM, "availability_calendar", cm_connection(), DAY, DAY)
     assert f"an hour {str(bad)!r} that is not HH:MM" in caught.value.message
+
+
+@pytest.mark.parametrize("status", [200, 422])
+def test_a_platform_message_is_one_bounded_line(mock: respx.MockRouter, status: int) -> None:
+    """The platform's words go into errors, cron mail and the store (last_error, history):
+    a message of megabytes was kept and printed whole every run, and a line break in it
+    began a line of its own (a forged 'sync run: ok' under cron)."""
+    words = "Hour\r\nsync run 9: ok; " + "x" * 1_000_000 + f" key {CM_KEY} tail"
+    mock.post(CREATE_URL).respond(status, json={"resp": 0, "error": words})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    message = caught.value.platform_message or ""
+    assert message.startswith("Hour sync run 9: ok; xxx")
+    assert len(message) <= 510 and message.endswith("...")
+    assert "\n" not in str(caught.value) and "\r" not in str(caught.value)
+    assert len(str(caught.value)) < 600
+
+
+def test_a_secret_at_the_cut_of_a_platform_message_is_masked_before_the_cut(
+    mock: respx.MockRouter,
+) -> None:
+    words = "y" * (500 - len(CM_KEY) // 2) + CM_KEY  # the cut falls inside the key
+    mock.post(CREATE_URL).respond(json={"resp": 0, "error": words})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert CM_KEY[: len(CM_KEY) // 2] not in str(caught.value)
