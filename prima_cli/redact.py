@@ -82,12 +82,13 @@ _ENCODINGS: tuple[Callable[[str], str], ...] = (
 )
 
 
-def register(*values: str | None) -> None:
+def register(*values: str | None, tail: bool = True) -> None:
     """Remember secret values so that ``scrub`` removes them from any text.
 
     The stripped form too: a key read from a file with CRLF line endings arrives as
     ``KEY\r``, and the adapters send (and errors then quote) the key without it. Each
-    form is remembered encoded as JSON, CSV, ``repr`` and URLs encode it.
+    form is remembered encoded as JSON, CSV, ``repr`` and URLs encode it. ``tail=False``
+    shows none of it (``***``, as a password inside a URL is shown).
     """
     global _ordered
     with _lock:
@@ -99,7 +100,8 @@ def register(*values: str | None) -> None:
                     continue
                 shown = mask(form)[len(MASK) :]  # the last 4 characters, if any are shown
                 for encode in _ENCODINGS:
-                    _secrets.setdefault(encode(form), MASK + encode(shown))
+                    masked = MASK + encode(shown) if tail else URL_PASSWORD_MASK
+                    _secrets.setdefault(encode(form), masked)
         if len(_secrets) != known:
             _ordered = tuple(sorted(_secrets.items(), key=lambda item: len(item[0]), reverse=True))
 

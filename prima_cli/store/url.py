@@ -10,6 +10,8 @@ import re
 from pathlib import Path
 
 ENV_VAR = "PRIMA_DATABASE_URL"
+#: query parameters that hold the password (``?password=...``; libpq and PyMySQL names)
+_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # Drivers we ship extras for; SQLAlchemy's own defaults (psycopg2, mysqlclient) are not installed.
 _DRIVER_DEFAULTS = {
@@ -41,11 +43,33 @@ def resolve(cli_value: str | None) -> tuple[str, str]:
             from prima_cli.errors import InvalidInput
 
             raise InvalidInput("--db is empty", hint="give a database URL or a SQLite file path")
-        return normalise(cli_value, source="--db"), "--db"
+        return _with_password_registered(normalise(cli_value, source="--db")), "--db"
     env = os.environ.get(ENV_VAR)
     if env:
-        return normalise(env, source=ENV_VAR), ENV_VAR
+        return _with_password_registered(normalise(env, source=ENV_VAR)), ENV_VAR
     return default_url(), "default"
+
+
+def _with_password_registered(url: str) -> str:
+    """``url``, its password registered as a secret (shown as ``***`` wherever it appears).
+
+    The URL pattern of :func:`mask_password` ends a password at a quote, which delimits a
+    URL quoted in a text; a password holding one (as an operator may type it, unencoded)
+    was shown whole in the errors and ``doctor`` that quote the URL. Registered, it is
+    masked in any text and encoding.
+    """
+    from urllib.parse import parse_qsl, unquote, urlsplit
+
+    from prima_cli import redact
+
+    try:
+        parts = urlsplit(url)
+        passwords = [parts.password, unquote(parts.password or "")]
+        passwords += [v for k, v in parse_qsl(parts.query) if k.lower() in _PASSWORD_KEYS]
+    except ValueError:  # not parsable as a URL: the pattern masks what it can
+        return url
+    redact.register(*passwords, tail=False)
+    return url
 
 
 def normalise(value: str, *, source: str = "the database URL") -> str:
@@ -94,10 +118,14 @@ def _reason(exc: BaseException) -> str:
 
 def mask_password(url: str) -> str:
     """The URL with its password replaced by ``***``, in the userinfo and in a ``password=``
-    query parameter (no SQLAlchemy needed)."""
-    from prima_cli.redact import mask_url_passwords
+    query parameter (no SQLAlchemy needed).
 
-    return mask_url_passwords(url)
+    Registered secrets first (the URL's own password is one, see ``resolve``): the
+    pattern alone ends a password at a quote, and would leave the rest to be shown.
+    """
+    from prima_cli.redact import scrub
+
+    return scrub(url)
 
 
 def sqlite_path(url: str) -> Path | None:
