@@ -100,8 +100,11 @@ def register(*values: str | None, tail: bool = True) -> None:
                     continue
                 shown = mask(form)[len(MASK) :]  # the last 4 characters, if any are shown
                 for encode in _ENCODINGS:
-                    masked = MASK + encode(shown) if tail else URL_PASSWORD_MASK
-                    _secrets.setdefault(encode(form), masked)
+                    try:
+                        masked = MASK + encode(shown) if tail else URL_PASSWORD_MASK
+                        _secrets.setdefault(encode(form), masked)
+                    except UnicodeEncodeError:  # bytes that are not UTF-8 (read as lone
+                        continue  # surrogates) have no URL form: nothing sends them so
         if len(_secrets) != known:
             _ordered = tuple(sorted(_secrets.items(), key=lambda item: len(item[0]), reverse=True))
 

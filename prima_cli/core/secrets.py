@@ -117,6 +117,8 @@ def _flaw(value: str) -> tuple[int, str] | None:
             return index, "a line break"
         if char == "\0":
             return index, "a NUL character"
+        if "\udc80" <= char <= "\udcff":  # how Python reads a byte that is not UTF-8
+            return index, f"a byte that is not UTF-8 text (0x{ord(char) - 0xDC00:02x})"
         if not char.isprintable():
             return index, "a control character"
         if not char.isascii():
