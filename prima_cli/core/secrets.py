@@ -93,11 +93,12 @@ def _read(key: str, value: str, *, where: str) -> tuple[str, str]:
 
 
 def problem(key: str, value: object) -> str | None:
-    """Why a stored reference does not resolve now (None: it does, or it is literal)."""
+    """Why a stored reference does not resolve now, as :func:`resolve` would refuse it:
+    unreadable, or a value no platform can be sent (None: it does, or it is literal)."""
     if not isinstance(value, str) or not is_reference(value):
         return None
     try:
-        _read(key, value, where="")
+        resolve(key, value, where="")
     except ConfigError as err:
         return err.message.removeprefix(": ")
     return None

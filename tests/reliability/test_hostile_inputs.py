@@ -301,3 +301,25 @@ def test_a_key_on_stdin_that_is_not_utf8_is_refused_and_nothing_saved(lisboa: CL
     assert done.returncode == 78, done.stderr
     assert b"not UTF-8" in done.stderr and b"0123456789" not in done.stderr
     assert store_state(lisboa) == before
+
+
+@pytest.mark.parametrize("kind", ["newline", "non_ascii", "not_utf8"])
+def test_doctor_names_a_key_in_a_variable_that_cannot_be_sent(
+    lisboa: CLI, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
+    """Every command that uses the key refuses it (78); doctor, the cron health check,
+    said 'every secret reference resolves' and exited 0."""
+    key = BROKEN_KEYS.get(kind, NOT_UTF8_KEY)
+    lisboa.ok("platforms", "add", "lisboa", "restoo", "--set", "account=prima-sbx-lisboa",
+              "--set", "api_key=env:PRIMA_TEST_BROKEN_KEY", "--set",
+              f"base_url={sandbox.credentials().restoo.base_url}", "--no-test")  # fmt: skip
+    monkeypatch.setenv("PRIMA_TEST_BROKEN_KEY", key)
+    assert lisboa("platforms", "test", "lisboa", "restoo").exit_code == 78
+    doctor = lisboa("doctor", "--json")
+    assert doctor.exit_code == 78, doctor.stdout
+    (entry,) = doctor.json()["unresolved_secrets"]
+    assert entry["references"] == ["env:PRIMA_TEST_BROKEN_KEY"]
+    assert "printable ASCII" in entry["problems"][0]
+    quiet = lisboa("doctor", "--quiet")
+    assert quiet.exit_code == 78 and "PRIMA_TEST_BROKEN_KEY" in quiet.stderr
+    assert not any(leaked(key, text) for text in (doctor.stdout, quiet.stderr))
