@@ -20,6 +20,23 @@ if TYPE_CHECKING:
     import phonenumbers
 
 
+#: a reservation id prima records: what `prima bookings resolve --found` takes, so every id
+#: can be typed back, sent in a path or a body, and printed on one line
+EXTERNAL_ID = re.compile(r"[!-~]{1,100}")
+
+
+def external_id(value: object) -> str | None:
+    """A platform's reservation id (text or a number) as text, or ``None`` when it is
+    missing or not 1 to 100 printable ASCII characters without spaces: an answer without a
+    usable id is malformed, whatever else it says."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if EXTERNAL_ID.fullmatch(value) else None
+
+
 def segment(value: str) -> str:
     """A value quoted for use as one URL path segment."""
     return quote(value, safe="")

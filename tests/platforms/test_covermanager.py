@@ -715,3 +715,21 @@ def test_a_secret_at_the_cut_of_a_platform_message_is_masked_before_the_cut(
     with pytest.raises(PlatformRejected) as caught:
         call(CM, "create_reservation", cm_connection(), booking())
     assert CM_KEY[: len(CM_KEY) // 2] not in str(caught.value)
+
+
+@pytest.mark.parametrize("reserv", ["ab\nFAKE: ok", "\x1b[2Jab", "a" * 101, "a b"])
+def test_create_with_an_unusable_id_reserv_is_ambiguous(
+    mock: respx.MockRouter, reserv: str
+) -> None:
+    """An id prima cannot print, type back (`bookings resolve --found`) or send is not an
+    id: it was recorded as given, and a line break in it began a line of its own."""
+    mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": reserv, "status": "3"})
+    with pytest.raises(PlatformAmbiguousOutcome, match="id_reserv") as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert isinstance(caught.value.__cause__, PlatformMalformedResponse)
+
+
+def test_create_with_a_numeric_id_reserv_keeps_it_as_text(mock: respx.MockRouter) -> None:
+    mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": 123456, "status": "3"})
+    result = call(CM, "create_reservation", cm_connection(), booking())
+    assert result.external_id == "123456"
