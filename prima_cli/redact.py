@@ -82,13 +82,12 @@ _ENCODINGS: tuple[Callable[[str], str], ...] = (
 )
 
 
-def register(*values: str | None, tail: bool = True) -> None:
+def register(*values: str | None) -> None:
     """Remember secret values so that ``scrub`` removes them from any text.
 
     The stripped form too: a key read from a file with CRLF line endings arrives as
     ``KEY\r``, and the adapters send (and errors then quote) the key without it. Each
-    form is remembered encoded as JSON, CSV, ``repr`` and URLs encode it. ``tail=False``
-    shows none of it (``***``, as a password inside a URL is shown).
+    form is remembered encoded as JSON, CSV, ``repr`` and URLs encode it.
     """
     global _ordered
     with _lock:
@@ -101,8 +100,7 @@ def register(*values: str | None, tail: bool = True) -> None:
                 shown = mask(form)[len(MASK) :]  # the last 4 characters, if any are shown
                 for encode in _ENCODINGS:
                     try:
-                        masked = MASK + encode(shown) if tail else URL_PASSWORD_MASK
-                        _secrets.setdefault(encode(form), masked)
+                        _secrets.setdefault(encode(form), MASK + encode(shown))
                     except UnicodeEncodeError:  # bytes that are not UTF-8 (read as lone
                         continue  # surrogates) have no URL form: nothing sends them so
         if len(_secrets) != known:

@@ -43,33 +43,11 @@ def resolve(cli_value: str | None) -> tuple[str, str]:
             from prima_cli.errors import InvalidInput
 
             raise InvalidInput("--db is empty", hint="give a database URL or a SQLite file path")
-        return _with_password_registered(normalise(cli_value, source="--db")), "--db"
+        return normalise(cli_value, source="--db"), "--db"
     env = os.environ.get(ENV_VAR)
     if env:
-        return _with_password_registered(normalise(env, source=ENV_VAR)), ENV_VAR
+        return normalise(env, source=ENV_VAR), ENV_VAR
     return default_url(), "default"
-
-
-def _with_password_registered(url: str) -> str:
-    """``url``, its password registered as a secret (shown as ``***`` wherever it appears).
-
-    The URL pattern of :func:`mask_password` ends a password at a quote, which delimits a
-    URL quoted in a text; a password holding one (as an operator may type it, unencoded)
-    was shown whole in the errors and ``doctor`` that quote the URL. Registered, it is
-    masked in any text and encoding.
-    """
-    from urllib.parse import parse_qsl, unquote, urlsplit
-
-    from prima_cli import redact
-
-    try:
-        parts = urlsplit(url)
-        passwords = [parts.password, unquote(parts.password or "")]
-        passwords += [v for k, v in parse_qsl(parts.query) if k.lower() in _PASSWORD_KEYS]
-    except ValueError:  # not parsable as a URL: the pattern masks what it can
-        return url
-    redact.register(*passwords, tail=False)
-    return url
 
 
 def normalise(value: str, *, source: str = "the database URL") -> str:
@@ -120,12 +98,32 @@ def mask_password(url: str) -> str:
     """The URL with its password replaced by ``***``, in the userinfo and in a ``password=``
     query parameter (no SQLAlchemy needed).
 
-    Registered secrets first (the URL's own password is one, see ``resolve``): the
-    pattern alone ends a password at a quote, and would leave the rest to be shown.
+    The URL is read as a URL first: the text pattern of ``mask_url_passwords`` ends a
+    password at a quote (a quote ends a URL quoted in a text), so a password holding one,
+    as an operator may type it unencoded, was shown whole.
     """
-    from prima_cli.redact import scrub
+    from urllib.parse import urlsplit
 
-    return scrub(url)
+    from prima_cli.redact import URL_PASSWORD_MASK, mask_url_passwords
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parsable as a URL: the pattern masks what it can
+        return mask_url_passwords(url)
+    start = len(parts.scheme) + 3  # the authority follows "scheme://" verbatim
+    userinfo, at, host = parts.netloc.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if parts.scheme and at and colon and url[start:].startswith(parts.netloc):
+        netloc = f"{user}:{URL_PASSWORD_MASK}@{host}"
+        url = url[:start] + netloc + url[start + len(parts.netloc) :]
+    if parts.query:
+        query = "&".join(
+            f"{name}={URL_PASSWORD_MASK}" if sep and name.lower() in _PASSWORD_KEYS else pair
+            for pair in parts.query.split("&")
+            for name, sep, _ in [pair.partition("=")]
+        )
+        url = url.replace("?" + parts.query, "?" + query, 1)
+    return mask_url_passwords(url)
 
 
 def sqlite_path(url: str) -> Path | None:

@@ -93,6 +93,18 @@ def test_a_database_password_holding_a_quote_is_masked(password: str, command: l
         assert masked in shown
 
 
+@pytest.mark.parametrize("password", ["prima", "postgres"])
+def test_a_database_password_that_is_a_common_word_masks_only_the_url(password: str) -> None:
+    """Masked inside the URL only: a password masked wherever its text appears turned the
+    document's "prima_version" into "***_version" and "postgresql+psycopg" into
+    "***ql+psycopg"."""
+    result = CLI(f"postgresql://{password}:{password}@127.0.0.1:1/x")("doctor", "--json")
+    assert result.exit_code == 75
+    report = result.json()
+    assert "prima_version" in report and report["data_dir"].endswith(("prima", "data"))
+    assert report["database"]["url"] == f"postgresql+psycopg://{password}:***@127.0.0.1:1/x"
+
+
 @pytest.mark.parametrize("backend", ["postgres", "mysql"])
 def test_doctor_compares_this_hosts_clock_with_the_database_servers(
     backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
