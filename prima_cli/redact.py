@@ -133,6 +133,39 @@ def mask_url_passwords(text: str) -> str:
     return text
 
 
+#: query parameters that hold a password (``?password=...``; libpq and PyMySQL names)
+_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
+
+
+def mask_url(url: str) -> str:
+    """A URL (a whole value: a database URL, a platform's ``base_url``) with its password
+    shown as ``***``, in its userinfo and its ``password=`` parameters.
+
+    Read as a URL, not searched as a text: :func:`mask_url_passwords` ends a password at
+    a quote (one ends a URL quoted in a text), so a password holding one, as an operator
+    may type it unencoded, was shown whole. The rest is kept byte for byte.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parsable as a URL: the pattern masks what it can
+        return mask_url_passwords(url)
+    start = len(parts.scheme) + 3  # the authority follows "scheme://" verbatim
+    userinfo, at, host = parts.netloc.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if parts.scheme and at and colon and url[start:].startswith(parts.netloc):
+        url = url[:start] + f"{user}:{URL_PASSWORD_MASK}@{host}" + url[start + len(parts.netloc) :]
+    if parts.query:
+        query = "&".join(
+            f"{name}={URL_PASSWORD_MASK}" if sep and name.lower() in _PASSWORD_KEYS else pair
+            for pair in parts.query.split("&")
+            for name, sep, _ in [pair.partition("=")]
+        )
+        url = url.replace("?" + parts.query, "?" + query, 1)
+    return mask_url_passwords(url)
+
+
 def scrub(text: str) -> str:
     """Replace every registered secret in ``text`` by its masked form, and mask the
     passwords of the URLs it quotes."""

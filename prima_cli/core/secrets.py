@@ -161,8 +161,13 @@ def literal(config: Mapping[str, object], secret_keys: Iterable[str]) -> list[st
 
 
 def display(value: object, *, secret: bool) -> object:
-    """How a configuration value may be shown: references as is, literal secrets masked."""
-    if not secret or not isinstance(value, str) or is_reference(value):
+    """How a configuration value may be shown: references as is, literal secrets masked,
+    a URL's password (``base_url``) as ``***``."""
+    if not isinstance(value, str):
+        return value
+    if not secret:
+        return redact.mask_url(value) if "://" in value else value
+    if is_reference(value):
         return value
     return redact.mask(value)
 

@@ -10,8 +10,6 @@ import re
 from pathlib import Path
 
 ENV_VAR = "PRIMA_DATABASE_URL"
-#: query parameters that hold the password (``?password=...``; libpq and PyMySQL names)
-_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*://")
 # Drivers we ship extras for; SQLAlchemy's own defaults (psycopg2, mysqlclient) are not installed.
 _DRIVER_DEFAULTS = {
@@ -96,34 +94,10 @@ def _reason(exc: BaseException) -> str:
 
 def mask_password(url: str) -> str:
     """The URL with its password replaced by ``***``, in the userinfo and in a ``password=``
-    query parameter (no SQLAlchemy needed).
+    query parameter (no SQLAlchemy needed)."""
+    from prima_cli.redact import mask_url
 
-    The URL is read as a URL first: the text pattern of ``mask_url_passwords`` ends a
-    password at a quote (a quote ends a URL quoted in a text), so a password holding one,
-    as an operator may type it unencoded, was shown whole.
-    """
-    from urllib.parse import urlsplit
-
-    from prima_cli.redact import URL_PASSWORD_MASK, mask_url_passwords
-
-    try:
-        parts = urlsplit(url)
-    except ValueError:  # not parsable as a URL: the pattern masks what it can
-        return mask_url_passwords(url)
-    start = len(parts.scheme) + 3  # the authority follows "scheme://" verbatim
-    userinfo, at, host = parts.netloc.rpartition("@")
-    user, colon, _password = userinfo.partition(":")
-    if parts.scheme and at and colon and url[start:].startswith(parts.netloc):
-        netloc = f"{user}:{URL_PASSWORD_MASK}@{host}"
-        url = url[:start] + netloc + url[start + len(parts.netloc) :]
-    if parts.query:
-        query = "&".join(
-            f"{name}={URL_PASSWORD_MASK}" if sep and name.lower() in _PASSWORD_KEYS else pair
-            for pair in parts.query.split("&")
-            for name, sep, _ in [pair.partition("=")]
-        )
-        url = url.replace("?" + parts.query, "?" + query, 1)
-    return mask_url_passwords(url)
+    return mask_url(url)
 
 
 def sqlite_path(url: str) -> Path | None:
