@@ -195,6 +195,16 @@ class PartialFailure(PrimaError):
     type = "partial_failure"
 
 
+def batch_failed(message: str, code: int, *, hint: str | None = None) -> PrimaError:
+    """The error of a batch that ended with exit ``code`` (7, or the code all its items
+    failed with) while each item's outcome is in its output: what scripts read on stderr."""
+    err = PartialFailure(message, hint=hint)
+    err.exit_code = ExitCode(code)
+    if err.exit_code != ExitCode.PARTIAL:
+        err.type = "batch_failed"
+    return err
+
+
 class TryAgainLater(PrimaError):
     exit_code = ExitCode.TEMPFAIL
     type = "try_again_later"

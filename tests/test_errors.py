@@ -50,3 +50,14 @@ def test_errors_that_need_a_cause_come_back_as_plain_errors() -> None:
     again = from_dict(placed.to_dict())
     assert again.message == "not placed"
     assert again.to_dict()["cause"] == cause.to_dict()
+
+
+@pytest.mark.parametrize(
+    ("code", "kind"), [(7, "partial_failure"), (6, "batch_failed"), (10, "batch_failed")]
+)
+def test_a_batch_error_carries_the_batch_exit_code(code: int, kind: str) -> None:
+    err = errors.batch_failed("2 of 2 connection(s) failed: a/b, c/d", code, hint="see history")
+    data = err.to_dict()
+    assert (data["type"], data["exit_code"], data["hint"]) == (kind, code, "see history")
+    assert data["retryable"] is False  # each item says whether it may be run again
+    assert errors.PartialFailure("x").type == "partial_failure"  # the class is untouched

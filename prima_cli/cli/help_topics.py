@@ -51,7 +51,10 @@ ERRORS_FOR_SCRIPTS = (
     "stderr when stderr is not a terminal: "
     '`{"error": {"type", "message", "hint", "exit_code", "retryable", ...}}`. `retryable` is '
     "true when the same command may simply be run again (exit 69 and 75); an outcome-unknown "
-    "error (exit 8) is never retryable: reconcile it."
+    "error (exit 8) is never retryable: reconcile it. A batch (`platforms sync`, `platforms "
+    "test`, `bookings reconcile`) that exits non-zero writes its outcome on stdout as usual "
+    "and the error line too (type `partial_failure`, or `batch_failed` when every item failed "
+    "alike), saying what failed: cron mails a sync that went wrong even with stdout kept."
 )
 
 

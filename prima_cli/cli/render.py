@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from prima_cli.cli.formats import Format, Shape, delimited, project
 from prima_cli.cli.output import Column
 from prima_cli.core.paging import Page
+from prima_cli.errors import batch_failed
 
 if TYPE_CHECKING:
     from prima_cli.cli.output import Output
@@ -56,6 +57,9 @@ class View(Generic[T]):
     sections: Callable[[T], Iterable[Section]] | None = None
     #: JSON whatever the format (a JSON Schema)
     force_json: bool = False
+    #: a batch that exits non-zero without an error: what failed and the hint, written as
+    #: the error for scripts (one JSON line on stderr), whose stdout holds each item
+    failed: Callable[[T], tuple[str, str | None]] | None = None
 
 
 @dataclass(frozen=True)
@@ -89,6 +93,9 @@ def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
         _beyond(out, value, counted.count)
     if result.error is not None:
         out.error(result.error)
+    elif result.outcome and view.failed is not None and shape.format.machine:
+        message, hint = view.failed(result.value)
+        out.error(batch_failed(message, int(result.outcome), hint=hint))
     return int(result.outcome)
 
 

@@ -17,10 +17,12 @@ from prima_cli.core import attempts as att
 from prima_cli.core import booking_records as rec
 from prima_cli.core import reconcile_attempts
 from prima_cli.core import targets as targets_core
+from prima_cli.core.answer_record import record_answer
 from prima_cli.core.booking_state import (
     AttemptState,
     BookingStatus,
     Lost,
+    Step,
     attempt_in_flight,
     being_placed,
     changed,
@@ -32,9 +34,7 @@ from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import (
     CommandInterrupted,
-    ConfigError,
     Conflict,
-    DatabaseBusy,
     DatabaseUnavailable,
     InvalidInput,
     PlatformAmbiguousOutcome,
@@ -287,28 +287,16 @@ def finish(store: Store, booking_id: int, reference: str, seen: int, outcomes: l
     recorded on the version it left.
     """
     failure = next((o for _, o in outcomes if isinstance(o, PrimaError)), None)
-    busy: DatabaseBusy | None = None
-    for _ in range(5):
-        try:
-            with transition(store, booking_id, seen, "cancel_failed" if failure else "cancelled"
-                            ) as step:  # fmt: skip
-                if step.booking.status == BookingStatus.CANCELLED:
-                    break  # recorded meanwhile (a sync saw it cancelled on the platform)
-                _record(step.session, step.booking, outcomes, failure, local)
-                step.note = failure.message if failure else step.booking.status_detail
-            break
-        except Lost:
-            seen = rec.version_of(store, booking_id)
-        except DatabaseBusy as err:  # rolled back, nothing written: try the same again
-            busy = err
-        except (DatabaseUnavailable, ConfigError) as err:
-            # the platform was asked: say so, whatever the database said, never "nothing
-            # of it was saved" nor "fix the configuration"
-            raise _unrecorded(err, reference, bool(outcomes)) from err
-    else:
-        if busy is not None:
-            raise _unrecorded(busy, reference, bool(outcomes)) from busy
-        raise changed(reference, "recording its cancel")
+
+    def write(step: Step) -> None:
+        if step.booking.status == BookingStatus.CANCELLED:
+            return  # recorded meanwhile (a sync saw it cancelled on the platform)
+        _record(step.session, step.booking, outcomes, failure, local)
+        step.note = failure.message if failure else step.booking.status_detail
+
+    record_answer(store, booking_id, seen, "cancel_failed" if failure else "cancelled", write,
+                  reference=reference, doing="recording its cancel",
+                  unrecorded=lambda err: _unrecorded(err, reference, bool(outcomes)))  # fmt: skip
     with store.session() as session:
         info = rec.info(session, rec.load_booking(session, booking_id))
     if failure is not None:

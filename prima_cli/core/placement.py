@@ -19,12 +19,13 @@ from typing import TYPE_CHECKING, Any
 from prima_cli.core import attempts as att
 from prima_cli.core import booking_records as rec
 from prima_cli.core import targets as targets_core
+from prima_cli.core.answer_record import record_answer
 from prima_cli.core.booking_plan import Plan, plan_of
 from prima_cli.core.booking_state import (
     AttemptState,
     BookingStatus,
     Lost,
-    changed,
+    Step,
     making,
     owner,
     placeable,
@@ -32,8 +33,6 @@ from prima_cli.core.booking_state import (
     transition,
 )
 from prima_cli.errors import (
-    ConfigError,
-    DatabaseBusy,
     DatabaseUnavailable,
     ExitCode,
     PlatformAmbiguousOutcome,
@@ -180,31 +179,23 @@ def _settle(store: Store, booking_id: int, version: int, row_id: int, reference:
     from prima_cli.store.booking_tables import PlatformReservation
 
     stop = _stops(outcome, plan) or last
-    busy: DatabaseBusy | None = None
-    for _ in range(5):
-        try:
-            with transition(store, booking_id, version, "outcome") as step:
-                row = step.session.get(PlatformReservation, row_id)
-                assert row is not None
-                step.attempt = row.attempt
-                if _late(step.session, step.booking, row, target, outcome):
-                    stop = True  # settled by a look-up meanwhile: the platform's word wins
-                else:
-                    _record_outcome(step.session, step.booking, row, target, outcome)
-                step.note = step.booking.status_detail
-                _hold(step.booking, not stop)
-            return stop, step.version
-        except Lost:
-            version = rec.version_of(store, booking_id)
-        except DatabaseBusy as err:  # rolled back, nothing written: try the same again
-            busy = err
-        except (DatabaseUnavailable, ConfigError) as err:
-            # the platform was called: whatever the database says, the caller must not
-            # read "nothing was saved" nor "fix the configuration" and create it again
-            raise _unrecorded(err, reference, target.platform_type) from err
-    if busy is not None:
-        raise _unrecorded(busy, reference, target.platform_type) from busy
-    raise changed(reference, "recording the platform's answer")
+
+    def write(step: Step) -> tuple[bool, int]:
+        row = step.session.get_one(PlatformReservation, row_id)
+        step.attempt = row.attempt
+        settled = _late(step.session, step.booking, row, target, outcome)
+        if not settled:
+            _record_outcome(step.session, step.booking, row, target, outcome)
+        step.note = step.booking.status_detail
+        # settled by a look-up meanwhile: the platform's word wins and nothing more is tried
+        _hold(step.booking, not (stop or settled))
+        return stop or settled, step.version
+
+    return record_answer(
+        store, booking_id, version, "outcome", write, reference=reference,
+        doing="recording the platform's answer",
+        unrecorded=lambda err: _unrecorded(err, reference, target.platform_type),
+    )  # fmt: skip
 
 
 def _late(session: Session, booking: Booking, row: Any, target: targets_core.Target,

@@ -154,6 +154,19 @@ def test_one_failing_connection_among_healthy_ones(venues: CLI, sandbox: Sandbox
     assert failure["status"] == "failed"
     assert failure["error"]["type"] == "platform_auth_failed"
     assert "not-our-account" in failure["error"]["message"]  # the platform's own words
+    # a script (or cron with stdout kept) reads what failed on stderr: one JSON error line
+    [line] = proc.stderr.splitlines()
+    error = json.loads(line)["error"]
+    assert error["type"] == "partial_failure" and error["exit_code"] == 7
+    assert error["message"] == (f"sync run {run['id']}: partial; 1 of 3 connection(s) failed: "
+                                "bogota/restoo")  # fmt: skip
+    assert error["hint"] == f"`prima platforms history {run['id']}` shows each connection's error"
+    tested = run_prima(["platforms", "test", "--all", "--json"])
+    assert tested.returncode == 7 and json.loads(tested.stdout)["status"] == "partial"
+    [line] = tested.stderr.splitlines()
+    assert json.loads(line)["error"]["message"] == (
+        "1 of 3 connection(s) failed the test: bogota/restoo"
+    )
     conns = {c["venue"]: c for c in venues.ok("platforms", "list", "--json").json()}
     assert conns["bogota"]["last_sync_status"] == "failed"
     assert "not-our-account" in conns["bogota"]["last_error"]

@@ -335,6 +335,39 @@ def test_a_write_refuses_a_slot_further_away_than_a_write_waits(mock: respx.Mock
     assert first.hint == "try again in 100 s"
 
 
+def test_a_write_gives_up_its_place_in_a_long_queue_of_this_process(
+    mock: respx.MockRouter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A key paced to one request a minute has spent its slot: the next create waits for its
+    turn in this process's queue no longer than a write waits, then is refused, nothing
+    sent (a read waits its turn: the test below)."""
+    import time
+
+    from prima_cli.platforms.http import budget
+
+    monkeypatch.setattr(budget, "WRITE_MAX_WAIT", 0.5)
+    route = mock.post(f"{CM_BASE}/reserv/reserv").respond(
+        json={"resp": 1, "id_reserv": "SGwzEu", "status": "3"}
+    )
+    connection = cm_connection(rate_limit="1/min")
+
+    async def go() -> float:
+        async with http.build_client() as client:
+            adapter = CoverManagerAdapter(client)
+            await adapter.create_reservation(connection, booking())  # the minute's one slot
+            started = time.monotonic()
+            with pytest.raises(PlatformRateLimited) as refused:
+                # bounded here so that a write that queues for the minute fails, not hangs
+                await asyncio.wait_for(adapter.create_reservation(connection, booking()), 20)
+            assert "nothing was sent" in refused.value.message
+            assert refused.value.retryable and refused.value.fails_over
+            return time.monotonic() - started
+
+    waited = asyncio.run(go())
+    assert route.call_count == 1
+    assert 0.4 <= waited < 10
+
+
 def test_a_read_waits_for_its_slot_and_the_terminal_line_says_why(
     mock: respx.MockRouter,
 ) -> None:

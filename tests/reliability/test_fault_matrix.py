@@ -442,6 +442,10 @@ def test_restoo_lost_answer_stays_open_for_the_operator(
     report = madrid("bookings", "reconcile", "--json")
     assert report.exit_code == 7, report.stdout + report.stderr
     assert [i["outcome"] for i in report.json()["items"]] == ["manual"]
+    still = json_error(report.stderr)  # what a script reads besides the items
+    assert (still["type"], still["exit_code"]) == ("partial_failure", 7)
+    reference = report.json()["items"][0]["booking"]
+    assert still["message"] == f"1 booking(s) still open after reconciling: {reference}"
     rerun = madrid(*create_args("madrid", "20:00", "--reference", "rst-1", "--json"))
     no_traceback(rerun.stdout, rerun.stderr)
     sync = madrid("platforms", "sync", "--days", "1", "--json")
@@ -449,6 +453,8 @@ def test_restoo_lost_answer_stays_open_for_the_operator(
     # under cron, too, the run must not look clean while a booking needs the operator
     assert sync.exit_code == 7, sync.stdout + sync.stderr
     assert sync.json()["status"] == "ok" and sync.json()["counts"]["attention"] == 1
+    assert json_error(sync.stderr)["message"].endswith(
+        "; 1 booking(s) need the operator (`prima bookings reconcile`)")  # fmt: skip
     unattended = madrid("platforms", "sync", "--days", "1")
     assert unattended.exit_code == 7
     assert "1 booking(s) whose outcome on the platform is unknown need the operator" in (

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
-from prima_cli.cli.views import stored_error
+from prima_cli.cli.views import named, stored_error
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -211,11 +211,20 @@ RECONCILE_COLUMNS = (
     Column("outcome", "Outcome"),
     Column("detail", "Detail"),
 )
+
+
+def _still_open(r: ReconcileReport) -> tuple[str, str | None]:
+    still = sorted({i.booking for i in r.items if i.outcome.is_open})
+    return (f"{len(still)} booking(s) still open after reconciling: {named(still)}",
+            "each item's outcome and detail are in `items`; `prima bookings show REF`")  # fmt: skip
+
+
 #: `bookings reconcile`
 RECONCILED: View[ReconcileReport] = View(
     json=lambda r: {"items": [_reconciled(i) for i in r.items]},
     table=lambda r: (RECONCILE_COLUMNS, [_reconciled(i) for i in r.items]),
     empty="nothing to reconcile",
+    failed=_still_open,
 )
 
 

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
+from prima_cli.cli.views import named
 
 if TYPE_CHECKING:
     from prima_cli.core.checks import TestReport, TestResult
@@ -212,6 +213,12 @@ def credential_line(c: CredentialState) -> str:
     return f"credential {c.credential} ({count}, budget {c.rate_limit}): circuit breaker {state}"
 
 
+def _test_failed(report: TestReport) -> tuple[str, str | None]:
+    failed = [f"{r.venue_slug}/{r.platform_type}" for r in report.results if not r.ok]
+    return (f"{len(failed)} of {len(report.results)} connection(s) failed the test: "
+            f"{named(failed)}", "each connection's error is in `results`")  # fmt: skip
+
+
 TESTED: View[TestReport] = View(
     json=credential_test,
     document=lambda report: {
@@ -230,4 +237,5 @@ TESTED: View[TestReport] = View(
     items=lambda report: report.results,
     row=credential_test,
     empty="no enabled connections to test",
+    failed=_test_failed,
 )

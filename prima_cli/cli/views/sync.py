@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
-from prima_cli.cli.views import stored_error
+from prima_cli.cli.views import named, stored_error
 
 if TYPE_CHECKING:
     from prima_cli.core.paging import Page
@@ -107,6 +107,17 @@ def result_row(r: ResultInfo) -> dict[str, Any]:
                 (r.error_message or "") if r.error_type else "")  # fmt: skip
 
 
+def _run_failed(report: SyncReport) -> tuple[str, str | None]:
+    failed = [f"{o.venue_slug}/{o.platform_type}" for o in report.outcomes if o.error]
+    parts = [f"{len(failed)} of {len(report.outcomes)} connection(s) failed: {named(failed)}"
+             ] if failed else []  # fmt: skip
+    if report.counts["attention"]:
+        parts.append(f"{report.counts['attention']} booking(s) need the operator "
+                     "(`prima bookings reconcile`)")  # fmt: skip
+    return (f"sync run {report.run_id}: {report.status}; " + "; ".join(parts),
+            f"`prima platforms history {report.run_id}` shows each connection's error")  # fmt: skip
+
+
 #: a run on a terminal: each connection's outcome as it ended; JSON: the stored record
 RUN_TABLE: View[SyncReport] = View(
     json=run,
@@ -115,9 +126,11 @@ RUN_TABLE: View[SyncReport] = View(
     items=lambda report: report.outcomes,
     row=outcome_row,
     empty="no enabled connections to sync",
+    failed=_run_failed,
 )
 #: an unattended run prints no data (its summary line says what happened); JSON as above
-RUN_UNATTENDED: View[SyncReport] = View(json=lambda report: run(report.record))
+RUN_UNATTENDED: View[SyncReport] = View(json=lambda report: run(report.record),
+                                        failed=_run_failed)  # fmt: skip
 
 
 RUN_COLUMNS = (

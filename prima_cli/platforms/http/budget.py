@@ -20,6 +20,7 @@ import logging
 import time
 import weakref
 from collections import deque
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import httpx
@@ -107,12 +108,23 @@ def _stricter(new: RateLimit, old: RateLimit) -> bool:
     return (new.per_second, new.burst) < (old.per_second, old.burst)
 
 
-async def _until(moment: float, credential: Credential, max_wait: float | None) -> None:
+@dataclass(frozen=True)
+class _Limit:
+    """How long a write waits for its slot in all: a deadline on the monotonic clock."""
+
+    max_wait: float
+    deadline: float
+
+    def refuse(self, credential: Credential, wait: float) -> BudgetWaitTooLong:
+        return BudgetWaitTooLong(credential, wait, self.max_wait)
+
+
+async def _until(moment: float, credential: Credential, limit: _Limit | None) -> None:
     wait = moment - time.monotonic()
     if wait <= 0:
         return
-    if max_wait is not None and wait > max_wait:
-        raise BudgetWaitTooLong(credential, wait, max_wait)
+    if limit is not None and moment > limit.deadline:
+        raise limit.refuse(credential, wait)
     if wait <= SLOW_AFTER:
         await asyncio.sleep(wait)
         return
@@ -122,16 +134,37 @@ async def _until(moment: float, credential: Credential, max_wait: float | None) 
     await waiting(wait, what + " ...")
 
 
+async def _queue(limiter: AsyncLimiter, credential: Credential, limit: _Limit | None) -> None:
+    """This process's turn in the key's queue. A write gives up its place at its deadline:
+    the tasks ahead of it (a sync's reads on a key paced to 50 a minute, say) may take longer
+    than a write waits, and the queue does not say how long before it is joined."""
+    if limit is None:
+        await limiter.acquire()
+        return
+    try:
+        async with asyncio.timeout_at(_loop_time(limit.deadline)):
+            await limiter.acquire()
+    except TimeoutError:
+        raise limit.refuse(credential, limit.max_wait) from None
+
+
+def _loop_time(moment: float) -> float:
+    """``moment`` (``time.monotonic()``) on the running loop's clock."""
+    return asyncio.get_running_loop().time() + (moment - time.monotonic())
+
+
 async def acquire(credential: Credential, *, max_wait: float | None = None) -> None:
     """Wait for a slot of ``credential``'s budget (and the end of any pause); with
-    ``max_wait``, raise :class:`BudgetWaitTooLong` instead of waiting longer for it."""
+    ``max_wait``, raise :class:`BudgetWaitTooLong` instead of waiting longer than that in
+    all (for the pause, this process's turn and the slot shared with other processes)."""
     budget = budget_of(credential)
+    limit = None if max_wait is None else _Limit(max_wait, time.monotonic() + max_wait)
     while True:
-        await _until(budget.paused_until, credential, max_wait)
-        await budget.limiter.acquire()
+        await _until(budget.paused_until, credential, limit)
+        await _queue(budget.limiter, credential, limit)
         ledger = current_ledger()
         if ledger is not None:
-            await _until(await budget.slot(ledger, credential), credential, max_wait)
+            await _until(await budget.slot(ledger, credential), credential, limit)
         if budget.paused_until <= time.monotonic():
             return
 
