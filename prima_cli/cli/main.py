@@ -63,6 +63,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     command = get_command(app)
     usage_error = typer_compat.usage_error_base()
     try:
+        refuse_undecodable(args)
         result = command.main(args=args, prog_name="prima", standalone_mode=False, obj=state)
         return int(result) if isinstance(result, int) else 0
     except PrimaError as err:
@@ -105,6 +106,27 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
             from prima_cli import call_status
 
             call_status.listen(None)
+
+
+def refuse_undecodable(args: Sequence[str]) -> None:
+    """Refuse (exit 2) an argument holding bytes that are not UTF-8 text.
+
+    Python reads such bytes (``Caf\\xe9`` from a Latin-1 export) as lone surrogates, which
+    the database, the JSON encoder and URLs refuse: deep in a command, as an internal
+    error, or after a value was stored that then broke every listing of it. The message
+    names the argument and the byte, never the text: it may be a secret.
+    """
+    for number, arg in enumerate(args, start=1):
+        if arg.isascii():
+            continue
+        for index, char in enumerate(arg):
+            if "\udc80" <= char <= "\udcff":
+                raise InvalidInput(
+                    f"argument {number} is not UTF-8 text: byte 0x{ord(char) - 0xDC00:02x} "
+                    f"at character {index + 1}",
+                    hint="prima reads its arguments as UTF-8: convert the text first (e.g. "
+                    "`iconv -f latin1 -t utf-8`), or run it in a UTF-8 locale",
+                )
 
 
 #: the options of `prima` itself, which go before the command
