@@ -30,6 +30,9 @@ SENSITIVE_HEADERS = frozenset(
 SENSITIVE_KEYS = frozenset(
     {"api_key", "apikey", "apiKey", "token", "password", "secret", "authorization"}
 )
+#: the schemes an Authorization-style value may start with (RFC 9110 and the common ones):
+#: only these are shown; a value without one is a bare key, and its first word is part of it
+AUTH_SCHEMES = frozenset({"basic", "bearer", "digest", "token", "apikey", "key", "negotiate"})
 _MIN_SCRUB_LENGTH = 4
 #: the password of a URL's userinfo: ``scheme://user:PASSWORD@host``
 #: (up to the authority's last "@": a password may hold one unencoded; else up to the first)
@@ -96,7 +99,10 @@ def register(*values: str | None) -> None:
                     continue
                 shown = mask(form)[len(MASK) :]  # the last 4 characters, if any are shown
                 for encode in _ENCODINGS:
-                    _secrets.setdefault(encode(form), MASK + encode(shown))
+                    try:
+                        _secrets.setdefault(encode(form), MASK + encode(shown))
+                    except UnicodeEncodeError:  # bytes that are not UTF-8 (read as lone
+                        continue  # surrogates) have no URL form: nothing sends them so
         if len(_secrets) != known:
             _ordered = tuple(sorted(_secrets.items(), key=lambda item: len(item[0]), reverse=True))
 
@@ -127,6 +133,39 @@ def mask_url_passwords(text: str) -> str:
     return text
 
 
+#: query parameters that hold a password (``?password=...``; libpq and PyMySQL names)
+_PASSWORD_KEYS = frozenset({"password", "passwd", "pwd"})
+
+
+def mask_url(url: str) -> str:
+    """A URL (a whole value: a database URL, a platform's ``base_url``) with its password
+    shown as ``***``, in its userinfo and its ``password=`` parameters.
+
+    Read as a URL, not searched as a text: :func:`mask_url_passwords` ends a password at
+    a quote (one ends a URL quoted in a text), so a password holding one, as an operator
+    may type it unencoded, was shown whole. The rest is kept byte for byte.
+    """
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # not parsable as a URL: the pattern masks what it can
+        return mask_url_passwords(url)
+    start = len(parts.scheme) + 3  # the authority follows "scheme://" verbatim
+    userinfo, at, host = parts.netloc.rpartition("@")
+    user, colon, _password = userinfo.partition(":")
+    if parts.scheme and at and colon and url[start:].startswith(parts.netloc):
+        url = url[:start] + f"{user}:{URL_PASSWORD_MASK}@{host}" + url[start + len(parts.netloc) :]
+    if parts.query:
+        query = "&".join(
+            f"{name}={URL_PASSWORD_MASK}" if sep and name.lower() in _PASSWORD_KEYS else pair
+            for pair in parts.query.split("&")
+            for name, sep, _ in [pair.partition("=")]
+        )
+        url = url.replace("?" + parts.query, "?" + query, 1)
+    return mask_url_passwords(url)
+
+
 def scrub(text: str) -> str:
     """Replace every registered secret in ``text`` by its masked form, and mask the
     passwords of the URLs it quotes."""
@@ -139,13 +178,18 @@ def scrub(text: str) -> str:
 
 
 def headers(items: Mapping[str, str] | Iterable[tuple[str, str]]) -> dict[str, str]:
-    """Headers with sensitive values masked (``Authorization: Bearer ****abcd``)."""
+    """Headers with sensitive values masked (``Authorization: Bearer ****abcd``).
+
+    A sensitive value's first word is kept only when it is a known auth scheme: a bare key
+    (CoverManager's ``apikey``) may hold a space, and its first word is then secret too.
+    """
     pairs = items.items() if isinstance(items, Mapping) else items
     out: dict[str, str] = {}
     for name, value in pairs:
         if name.lower() in SENSITIVE_HEADERS:
             scheme, _, token = value.partition(" ")
-            out[name] = f"{scheme} {mask(token)}" if token else mask(value)
+            known = token and scheme.lower() in AUTH_SCHEMES
+            out[name] = f"{scheme} {mask(token)}" if known else mask(value)
         else:
             out[name] = scrub(value)
     return out

@@ -107,3 +107,23 @@ def test_registering_a_known_secret_again_changes_nothing(hostile_key: str) -> N
     redact.register(hostile_key, f"  {hostile_key}\r\n")  # the stripped form is the same key
     assert redact.registered() >= before
     assert redact.scrub(hostile_key) == redact.mask(hostile_key)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "shown"),
+    [
+        # CoverManager's header holds the bare key; a key with a space was split as if its
+        # first word were an auth scheme, and that word was shown
+        ("apikey", "SeCrEt-part one2", "****one2"),
+        ("X-Api-Key", 'k"e\\y b4c9', "****b4c9"),
+        ("Authorization", "s3cr3t-first-word rest", "****rest"),  # no scheme: the key itself
+        ("Cookie", "session=abcdef123; theme=dark", "****dark"),
+        # a scheme is kept, its credentials masked, a space inside them or not
+        ("Authorization", "Bearer SeCrEt-part one2", "Bearer ****one2"),
+        ("proxy-authorization", "Basic dXNlcjpwYXNzd29yZA==", "Basic ****ZA=="),
+    ],
+)
+def test_a_sensitive_header_shows_no_part_of_its_value_but_the_mask(
+    name: str, value: str, shown: str
+) -> None:
+    assert redact.headers({name: value}) == {name: shown}

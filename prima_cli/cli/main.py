@@ -10,8 +10,14 @@ from collections.abc import Sequence
 from prima_cli import collector
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
-from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
-from prima_cli.errors import CommandInterrupted, ExitCode, InvalidInput, PrimaError
+from prima_cli.cli.terminal import Interrupted, OutputLost, ReaderGone, Terminal
+from prima_cli.errors import (
+    CommandInterrupted,
+    ExitCode,
+    InvalidInput,
+    OutputNotWritten,
+    PrimaError,
+)
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
 
@@ -63,7 +69,9 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     command = get_command(app)
     usage_error = typer_compat.usage_error_base()
     try:
+        refuse_undecodable(args)
         result = command.main(args=args, prog_name="prima", standalone_mode=False, obj=state)
+        terminal.stdout.flush()  # a full disk says so now, not at the interpreter's exit
         return int(result) if isinstance(result, int) else 0
     except PrimaError as err:
         state.output.error(err)
@@ -91,6 +99,15 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
         _silence_stdout()
         return CLOSED_PIPE
+    except OutputLost as lost:  # the work may be done (a booking made): never "report a bug"
+        _silence_stdout()
+        unwritten = OutputNotWritten(
+            f"the command ran, but its output could not be written ({lost.reason})",
+            hint="what it did stands: look (`prima bookings list`, `prima platforms history`) "
+            "before running it again",
+        )
+        state.output.error(unwritten)
+        return int(unwritten.exit_code)
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
             from prima_cli import redact
@@ -105,6 +122,27 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
             from prima_cli import call_status
 
             call_status.listen(None)
+
+
+def refuse_undecodable(args: Sequence[str]) -> None:
+    """Refuse (exit 2) an argument holding bytes that are not UTF-8 text.
+
+    Python reads such bytes (``Caf\\xe9`` from a Latin-1 export) as lone surrogates, which
+    the database, the JSON encoder and URLs refuse: deep in a command, as an internal
+    error, or after a value was stored that then broke every listing of it. The message
+    names the argument and the byte, never the text: it may be a secret.
+    """
+    for number, arg in enumerate(args, start=1):
+        if arg.isascii():
+            continue
+        for index, char in enumerate(arg):
+            if "\udc80" <= char <= "\udcff":
+                raise InvalidInput(
+                    f"argument {number} is not UTF-8 text: byte 0x{ord(char) - 0xDC00:02x} "
+                    f"at character {index + 1}",
+                    hint="prima reads its arguments as UTF-8: convert the text first (e.g. "
+                    "`iconv -f latin1 -t utf-8`), or run it in a UTF-8 locale",
+                )
 
 
 #: the options of `prima` itself, which go before the command
@@ -253,7 +291,13 @@ def run() -> None:
     if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
         from prima_cli import VERSION_LINE
 
-        sys.stdout.write(VERSION_LINE + "\n")
+        try:
+            sys.stdout.write(VERSION_LINE + "\n")
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            sys.stderr.write(f"error: the version could not be written ({exc.strerror})\n")
+            sys.exit(int(ExitCode.OUTPUT_LOST))
         sys.exit(0)
     collector.start_up()
     skip_httpx_cli()

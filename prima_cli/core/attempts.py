@@ -21,6 +21,16 @@ if TYPE_CHECKING:
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
 
+def placed_again(reference: str) -> str:
+    """What follows an attempt proved never to have landed, said wherever it is recorded:
+    the booking is listed ``rejected`` until then, and an operator who took that at its
+    word and booked the guest again got two tables once the sync placed this one."""
+    return (
+        f"the next `prima platforms sync` places it again (do not create it again; "
+        f"`prima bookings cancel {reference}` drops it)"
+    )
+
+
 def request_of(booking: Booking) -> ReservationRequest:
     """What was (or will be) sent to a platform for this booking."""
     from prima_cli.platforms.contract import ReservationRequest

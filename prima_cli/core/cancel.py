@@ -33,6 +33,7 @@ from prima_cli.core.http_options import HttpOptions
 from prima_cli.core.platform_calls import open_client, run
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import (
+    CommandInterrupted,
     Conflict,
     DatabaseUnavailable,
     InvalidInput,
@@ -116,11 +117,27 @@ def cancel(store: Store, ref: str, reason: str, http: HttpOptions, *, local: boo
         seen = step.version
     except Lost:
         raise changed(reference, "cancelling it") from None
-    outcomes = run(_cancel_all(calls, why, http, store)) if calls else []
-    info, failure = finish(store, booking_id, reference, seen, outcomes, local=local)
+    try:
+        outcomes = run(_cancel_all(calls, why, http, store)) if calls else []
+        info, failure = finish(store, booking_id, reference, seen, outcomes, local=local)
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (the console script raises it)
+        raise _interrupted(reference) from None
     if failure is not None:
         raise failure
     return OperationResult(Cancelled(info), warnings)
+
+
+def _interrupted(reference: str) -> CommandInterrupted:
+    """A cancel stopped once it was recorded as asked for: the next sync finishes it (nothing
+    withdraws it), which a bare "interrupted" did not say."""
+    stopped = CommandInterrupted(
+        f"interrupted: the cancel of booking {reference} is recorded as asked for, and the "
+        "platform may have applied it",
+        hint=f"the next `prima platforms sync` (or `prima bookings reconcile`) finishes it; "
+        f"`prima bookings cancel {reference}` finishes it now",
+    )
+    stopped.details = {"booking": reference}
+    return stopped
 
 
 def _settle_open(store: Store, booking_id: int, reference: str, http: HttpOptions,

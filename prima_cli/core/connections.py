@@ -14,6 +14,7 @@ from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, NotFound, PrimaError
 from prima_cli.platforms import rate_limit
 from prima_cli.platforms.contract import RATE_LIMIT_FIELD
+from prima_cli.platforms.parsing import require_http_url
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -148,6 +149,8 @@ def build_configuration(
             raise InvalidInput(f"{key} is empty", hint=f"use --unset {key} to remove a value")
         if key == RATE_LIMIT_FIELD.name:
             value = str(rate_limit.parse(value))  # refused with the grammar; stored canonical
+        if key == "base_url":
+            require_http_url(value)
         if value == secrets.STDIN_MARKER:
             if spec is None:
                 raise InvalidInput(f"{key}: only declared fields can be read from stdin")

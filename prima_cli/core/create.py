@@ -60,8 +60,13 @@ class CreateResult:
     replayed: bool  # an earlier create with the same --reference; no platform was called
 
 
-def _outcome(info: rec.BookingInfo, replayed: bool) -> CreateResult:
-    """A placed booking is the create's result; any other end of it is its typed error."""
+def _outcome(info: rec.BookingInfo, replayed: bool, *, queued: bool = False) -> CreateResult:
+    """A placed booking is the create's result; any other end of it is its typed error.
+
+    A booking ``queued`` for the workers' push is theirs to place: its error is never
+    "try again" (the cause's 69, retryable) but exit 8, as a booking the sync will place
+    after the database failed: a create run again would be a second table once they do.
+    """
     if info.status in (BookingStatus.CONFIRMED, BookingStatus.CANCELLED, BookingStatus.NO_SHOW):
         return CreateResult(info, replayed)
     if info.status == BookingStatus.WAITLISTED:
@@ -74,11 +79,20 @@ def _outcome(info: rec.BookingInfo, replayed: bool) -> CreateResult:
             booking=info.reference,
         )
     cause = att.last_error(info)
-    raise BookingNotPlaced(
+    error = BookingNotPlaced(
         f"booking {info.reference} was not placed: {cause.message}",
         cause=cause,
         booking=info.reference,
     )
+    if queued:
+        error.hint = (
+            f"do not create it again: it is queued for the workers, who place it once the "
+            f"platform takes it (`prima worker jobs`; `prima bookings cancel {info.reference}` "
+            "drops it)"
+        )
+        error.exit_code = ExitCode.OUTCOME_UNKNOWN
+        error.retryable = False
+    raise error
 
 
 def _guard_live(booking: Booking, rows: list[Any], now: dt.datetime) -> None:
@@ -174,10 +188,12 @@ def create(
                 plan.targets, skipped = booking_plan.usable(plan.targets, att.request_of(found))
             plan.warnings.extend(skipped)
     try:
+        queued: list[str] = []
         if go:
             _run_placement(store, booking_id, reference, plan, seen, http)
-            plan.warnings.extend(_hand_to_workers(store, booking_id))
-        created = _outcome(load(store, booking_id), replayed and not go)
+            queued = _hand_to_workers(store, booking_id)
+            plan.warnings.extend(queued)
+        created = _outcome(load(store, booking_id), replayed and not go, queued=bool(queued))
     except PrimaError as err:
         err.warnings[:0] = plan.warnings
         raise

@@ -278,7 +278,8 @@ def _decide(session: Session, booking: Booking, row: PlatformReservation, w: _Wo
         return ReconcileItem(ref, ptype, w.attempt, Outcome.FOUND,
                              f"found as {answer.external_id}", answer.external_id)  # fmt: skip
     lost = PlatformRejected(
-        f"not on {ptype} when reconciled: the request never landed", platform=ptype
+        f"not on {ptype} when reconciled: the request never landed; {att.placed_again(ref)}",
+        platform=ptype,
     )
     att.record_state(session, row, AttemptState.NOT_LANDED, lost)
     att.refresh_status(session, booking, lost.message)

@@ -8,7 +8,6 @@ note in the audit trail.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,13 +16,13 @@ from prima_cli.core import booking_records as rec
 from prima_cli.core.booking_state import AttemptState, Lost, attempt_in_flight, changed, transition
 from prima_cli.core.result import OperationResult
 from prima_cli.errors import Conflict, InvalidInput, PlatformRejected, TryAgainLater
+from prima_cli.platforms.parsing import EXTERNAL_ID
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
     from prima_cli.store.booking_tables import PlatformReservation
     from prima_cli.store.store import Store
 
-_EXTERNAL_ID = re.compile(r"[!-~]{1,100}")
 MAX_NOTE = 500
 
 
@@ -39,7 +38,7 @@ class ResolveResult:
 def _check(found: str | None, not_found: bool, note: str | None) -> None:
     if (found is None) == (not not_found):
         raise InvalidInput("give exactly one of --found EXTERNAL_ID and --not-found")
-    if found is not None and not _EXTERNAL_ID.fullmatch(found):
+    if found is not None and not EXTERNAL_ID.fullmatch(found):
         raise InvalidInput("--found must be 1 to 100 printable characters without spaces")
     if note is not None and (len(note) > MAX_NOTE or any(ord(c) < 32 for c in note)):
         raise InvalidInput(f"--note must be one line of at most {MAX_NOTE} characters")
@@ -93,7 +92,7 @@ def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
                 att.record_state(step.session, row, AttemptState.NOT_LANDED, PlatformRejected(
                     f"not on {ptype} when checked by hand: the request never landed",
                     platform=ptype))  # fmt: skip
-                detail = f"checked by hand: not on {ptype}"
+                detail = f"checked by hand: not on {ptype}; {att.placed_again(reference)}"
             att.refresh_status(step.session, step.booking, detail)
             step.note = f"{said} on {ptype}" + (f": {note}" if note else "")
     except Lost:

@@ -93,11 +93,12 @@ def _read(key: str, value: str, *, where: str) -> tuple[str, str]:
 
 
 def problem(key: str, value: object) -> str | None:
-    """Why a stored reference does not resolve now (None: it does, or it is literal)."""
+    """Why a stored reference does not resolve now, as :func:`resolve` would refuse it:
+    unreadable, or a value no platform can be sent (None: it does, or it is literal)."""
     if not isinstance(value, str) or not is_reference(value):
         return None
     try:
-        _read(key, value, where="")
+        resolve(key, value, where="")
     except ConfigError as err:
         return err.message.removeprefix(": ")
     return None
@@ -117,6 +118,8 @@ def _flaw(value: str) -> tuple[int, str] | None:
             return index, "a line break"
         if char == "\0":
             return index, "a NUL character"
+        if "\udc80" <= char <= "\udcff":  # how Python reads a byte that is not UTF-8
+            return index, f"a byte that is not UTF-8 text (0x{ord(char) - 0xDC00:02x})"
         if not char.isprintable():
             return index, "a control character"
         if not char.isascii():
@@ -158,8 +161,13 @@ def literal(config: Mapping[str, object], secret_keys: Iterable[str]) -> list[st
 
 
 def display(value: object, *, secret: bool) -> object:
-    """How a configuration value may be shown: references as is, literal secrets masked."""
-    if not secret or not isinstance(value, str) or is_reference(value):
+    """How a configuration value may be shown: references as is, literal secrets masked,
+    a URL's password (``base_url``) as ``***``."""
+    if not isinstance(value, str):
+        return value
+    if not secret:
+        return redact.mask_url(value) if "://" in value else value
+    if is_reference(value):
         return value
     return redact.mask(value)
 

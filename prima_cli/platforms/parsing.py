@@ -20,6 +20,43 @@ if TYPE_CHECKING:
     import phonenumbers
 
 
+#: a reservation id prima records: what `prima bookings resolve --found` takes, so every id
+#: can be typed back, sent in a path or a body, and printed on one line
+EXTERNAL_ID = re.compile(r"[!-~]{1,100}")
+
+
+def external_id(value: object) -> str | None:
+    """A platform's reservation id (text or a number) as text, or ``None`` when it is
+    missing or not 1 to 100 printable ASCII characters without spaces: an answer without a
+    usable id is malformed, whatever else it says."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        return None
+    value = value.strip()
+    return value if EXTERNAL_ID.fullmatch(value) else None
+
+
+def require_http_url(value: str) -> None:
+    """Refuse (InvalidInput) a ``base_url`` that is not an http(s) URL with a host, before
+    it is saved: every command using the connection would refuse it (exit 78), a cron sync
+    included. The message masks a password the URL holds."""
+    from urllib.parse import urlsplit
+
+    from prima_cli.redact import mask_url
+
+    try:
+        parts = urlsplit(value)
+        usable = parts.scheme in ("http", "https") and bool(parts.hostname)
+    except ValueError:  # a port that is not a number, an unclosed IPv6 bracket
+        usable = False
+    if not usable:
+        raise InvalidInput(
+            f"base_url {mask_url(value)!r} is not an http(s) URL",
+            hint="write it in full, e.g. --set base_url=https://api.example.com/v1",
+        )
+
+
 def segment(value: str) -> str:
     """A value quoted for use as one URL path segment."""
     return quote(value, safe="")

@@ -36,6 +36,7 @@ from prima_cli.platforms.messages import (
     wordings,
 )
 from prima_cli.platforms.parsing import (
+    external_id,
     normalise_phone,
     parse_int,
     require_party_size,
@@ -232,9 +233,9 @@ class RestooAdapter(HttpPlatformAdapter):
         self.raise_for_status(response)
         with self.unreadable_write_is_ambiguous("booking"):
             body = self.decode_json(response)
-            uuid = body.get("uuid") if isinstance(body, dict) else None
-            if not isinstance(uuid, str) or not uuid.strip():
-                raise self.malformed("success but no 'uuid'", body)
+            uuid = external_id(body.get("uuid")) if isinstance(body, dict) else None
+            if uuid is None or not isinstance(body.get("uuid"), str):
+                raise self.malformed("success but no usable 'uuid'", body)
         raw_status, status = status_from_text(body.get("status"))
         return ReservationResult(uuid, raw_status, status, raw_response=body)
 

@@ -95,9 +95,9 @@ def _reason(exc: BaseException) -> str:
 def mask_password(url: str) -> str:
     """The URL with its password replaced by ``***``, in the userinfo and in a ``password=``
     query parameter (no SQLAlchemy needed)."""
-    from prima_cli.redact import mask_url_passwords
+    from prima_cli.redact import mask_url
 
-    return mask_url_passwords(url)
+    return mask_url(url)
 
 
 def sqlite_path(url: str) -> Path | None:

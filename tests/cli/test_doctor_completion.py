@@ -67,6 +67,44 @@ def test_doctor_masks_the_database_password() -> None:
     assert result.json()["database"]["url"] == "postgresql+psycopg://prima:***@127.0.0.1:1/x"
 
 
+@pytest.mark.parametrize(
+    "password",
+    [
+        's3cr"et\\pw',  # a quote: the URL pattern stops at one, and showed it whole
+        "s3cr'et pw",
+        "s3cr%22et%5Cpw",  # the same, encoded as the URL should be: masked as before
+    ],
+)
+@pytest.mark.parametrize("command", [["doctor", "--json"], ["-v", "db", "status", "--json"]])
+def test_a_database_password_holding_a_quote_is_masked(password: str, command: list[str]) -> None:
+    from urllib.parse import quote_plus, unquote
+
+    for url, masked in (
+        (f"postgresql://prima:{password}@127.0.0.1:1/x", "prima:***@127.0.0.1:1/x"),
+        (f"postgresql://prima@127.0.0.1:1/x?password={quote_plus(unquote(password))}",
+         "x?password=***"),
+        (f"postgresql://prima@127.0.0.1:1/x?password={password}", "x?password=***"),
+    ):  # fmt: skip
+        result = CLI(url)(*command)
+        assert result.exit_code == 75  # nothing listens on port 1: try again later
+        shown = result.stdout + result.stderr
+        for form in {password, unquote(password)}:
+            assert form[:6] not in shown and form[-6:] not in shown, shown
+        assert masked in shown
+
+
+@pytest.mark.parametrize("password", ["prima", "postgres"])
+def test_a_database_password_that_is_a_common_word_masks_only_the_url(password: str) -> None:
+    """Masked inside the URL only: a password masked wherever its text appears turned the
+    document's "prima_version" into "***_version" and "postgresql+psycopg" into
+    "***ql+psycopg"."""
+    result = CLI(f"postgresql://{password}:{password}@127.0.0.1:1/x")("doctor", "--json")
+    assert result.exit_code == 75
+    report = result.json()
+    assert "prima_version" in report and report["data_dir"].endswith(("prima", "data"))
+    assert report["database"]["url"] == f"postgresql+psycopg://{password}:***@127.0.0.1:1/x"
+
+
 @pytest.mark.parametrize("backend", ["postgres", "mysql"])
 def test_doctor_compares_this_hosts_clock_with_the_database_servers(
     backend: str, request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch

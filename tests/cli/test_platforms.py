@@ -362,3 +362,32 @@ def test_what_changed_while_credentials_were_tested_is_reported(
         assert "added meanwhile" in str(caught.value)
         listed = venue.ok("platforms", "list", "--json").json()
         assert [c["configuration"]["restaurant_id"] for c in listed] == ["casa-pepe"]
+
+
+@pytest.mark.parametrize(
+    "base_url", ["ftp://x", "not-a-url", "https://", "http:///path", "127.0.0.1:8080"]
+)
+def test_a_base_url_that_is_not_http_is_refused_before_it_is_saved(
+    venue: CLI, base_url: str
+) -> None:
+    """It was saved by `platforms add --no-test` and `platforms edit` (exit 0), and every
+    command that used the connection then failed with exit 78 (a sync under cron too)."""
+    before = snapshot(venue)
+    added = venue("platforms", "add", "pepe", "covermanager", "--set", "restaurant_id=x",
+                  "--set", "api_key=env:CM_KEY", "--set", f"base_url={base_url}",
+                  "--no-test")  # fmt: skip
+    assert added.exit_code == 2, added.stderr
+    assert "base_url" in added.stderr and "http(s) URL" in added.stderr
+    assert snapshot(venue) == before
+    add_cm(venue)
+    before = snapshot(venue)
+    edited = venue("platforms", "edit", "pepe", "covermanager", "--set", f"base_url={base_url}")
+    assert edited.exit_code == 2, edited.stderr
+    assert snapshot(venue) == before
+
+
+def test_a_base_url_password_is_not_quoted_when_the_url_is_refused(venue: CLI) -> None:
+    refused = venue("platforms", "add", "pepe", "covermanager", "--set", "restaurant_id=x",
+                    "--set", "api_key=env:CM_KEY", "--set",
+                    'base_url=ftp://u:hunter2"pw@host', "--no-test")  # fmt: skip
+    assert refused.exit_code == 2 and "hunter2" not in refused.stderr, refused.stderr

@@ -110,3 +110,46 @@ def test_an_offset_beyond_a_64_bit_integer_is_a_usage_error(
     assert result.returncode == 2, result.stderr
     assert "--offset" in json.loads(result.stderr)["error"]["message"]
     assert result.stdout == ""
+
+
+#: "Café" and "Lucía" as a Latin-1 export writes them, passed to a UTF-8 prima: Python
+#: reads such bytes as lone surrogates, which no database, JSON encoder or URL takes
+CAFE_LATIN1 = b"Caf\xe9 Pepe".decode("utf-8", "surrogateescape")
+LUCIA_LATIN1 = b"Luc\xeda Fern\xe1ndez".decode("utf-8", "surrogateescape")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["venues", "add", CAFE_LATIN1],
+        ["bookings", "create", "casa-pepe", "--date", "tomorrow", "--time", "20:00",
+         "--party", "2", "--name", LUCIA_LATIN1, "--email", "l@example.org",
+         "--phone", "612 48 39 07"],
+        ["platforms", "edit", "casa-pepe", "covermanager", "--set", f"source={CAFE_LATIN1}"],
+        ["platforms", "add", "casa-pepe", "restoo", "--set", f"api_key=literal:{CAFE_LATIN1}",
+         "--set", "account=a", "--set", "base_url=http://127.0.0.1:1", "--no-test"],
+        ["bookings", "list", "--venue", CAFE_LATIN1],
+    ],
+)  # fmt: skip
+@pytest.mark.parametrize("as_json", [False, True])
+def test_an_argument_that_is_not_utf8_is_a_usage_error_and_changes_nothing(
+    migrated_store: None, args: list[str], as_json: bool
+) -> None:
+    """It was an internal error (exit 1, 'report it') wherever the text reached the
+    store or an encoder; one value stored by `platforms edit` then broke every
+    `platforms list --json` (exit 1)."""
+    assert run_prima(["venues", "add", "Casa Pepe"]).returncode == 0
+    assert run_prima(["platforms", "add", "casa-pepe", "covermanager", "--set",
+                      "restaurant_id=r", "--set", "api_key=literal:k3y-abcdefgh",
+                      "--no-test"]).returncode == 0  # fmt: skip
+    before = [run_prima([*what, "--json"]).stdout for what in
+              (["venues", "list"], ["platforms", "list"], ["bookings", "list"])]  # fmt: skip
+    result = run_prima([*args, *(["--json"] if as_json else [])])
+    assert result.returncode == 2, result.stderr
+    message = json.loads(result.stderr)["error"]["message"] if as_json else result.stderr
+    assert "not UTF-8" in message and ("0xe9" in message or "0xed" in message), message
+    assert "Caf" not in message and "Luc" not in message  # it may be a secret: not quoted
+    after = [run_prima([*what, "--json"]) for what in
+             (["venues", "list"], ["platforms", "list"], ["bookings", "list"])]  # fmt: skip
+    assert [r.returncode for r in after] == [0, 0, 0]
+    assert [r.stdout for r in after] == before

@@ -200,6 +200,33 @@ def _one_venue_each(url: str, sb: Sandbox) -> CLI:
     return cli
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("as_json", [True, False])
+def test_a_create_queued_for_the_workers_says_not_to_create_it_again(
+    postgres_url: str, sandbox: Sandbox, as_json: bool
+) -> None:
+    """It said 'try again later' (exit 69, 'retryable': true) while its push was queued: a
+    script that took it at its word created the booking again, and the worker placed the
+    first one too, two tables for one guest (found by the review, on the simulator)."""
+    cli = _one_venue_each(postgres_url, sandbox)
+    sandbox.inject("503:covermanager:reserv/reserv:POST:times=4")  # the HTTP layer's tries
+    made = cli("bookings", "create", "madrid", "--date", day(), "--time", "20:00",
+               "--party", "2", *GUEST, *(["--json"] if as_json else []))  # fmt: skip
+    assert made.exit_code == 8, made.stderr
+    (booking,) = cli.ok("bookings", "list", "--json").json()
+    if as_json:
+        error = made.error()
+        assert error["type"] == "booking_not_placed" and error["retryable"] is False
+        assert error["booking"] == booking["reference"]
+        said = error["hint"] + " ".join(error["warnings"])
+    else:
+        said = made.stderr
+    assert "do not create it again" in said and "queued for the workers" in said
+    assert "try again later" not in said
+    assert jobs_in(postgres_url, PUSH, "todo") == 1
+    assert sandbox.state.reservations() == []
+
+
 @pytest.mark.slow
 @pytest.mark.postgres
 def test_a_push_that_fails_twice_with_503_succeeds_on_its_third_try(
@@ -213,7 +240,7 @@ def test_a_push_that_fails_twice_with_503_succeeds_on_its_third_try(
     sandbox.inject("503:covermanager:reserv/reserv:POST")
     made = cli("bookings", "create", "madrid", "--date", day(), "--time", "20:00",
                "--party", "2", *GUEST, "--json")  # fmt: skip
-    assert made.exit_code == 69, made.stderr
+    assert made.exit_code == 8, made.stderr  # never "try again": the workers place it
     assert "queued for the workers" in made.stderr
     assert jobs_in(postgres_url, PUSH, "todo") == 1
     worker = start_worker(postgres_url, "--queue", "outbox")

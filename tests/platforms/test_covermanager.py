@@ -855,3 +855,47 @@ def test_calendar_with_a_bad_hour_is_malformed_and_names_it(
     with pytest.raises(PlatformMalformedResponse) as caught:
         call(CM, "availability_calendar", cm_connection(), DAY, DAY)
     assert f"an hour {str(bad)!r} that is not HH:MM" in caught.value.message
+
+
+@pytest.mark.parametrize("status", [200, 422])
+def test_a_platform_message_is_one_bounded_line(mock: respx.MockRouter, status: int) -> None:
+    """The platform's words go into errors, cron mail and the store (last_error, history):
+    a message of megabytes was kept and printed whole every run, and a line break in it
+    began a line of its own (a forged 'sync run: ok' under cron)."""
+    words = "Hour\r\nsync run 9: ok; " + "x" * 1_000_000 + f" key {CM_KEY} tail"
+    mock.post(CREATE_URL).respond(status, json={"resp": 0, "error": words})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    message = caught.value.platform_message or ""
+    assert message.startswith("Hour sync run 9: ok; xxx")
+    assert len(message) <= 510 and message.endswith("...")
+    assert "\n" not in str(caught.value) and "\r" not in str(caught.value)
+    assert len(str(caught.value)) < 600
+
+
+def test_a_secret_at_the_cut_of_a_platform_message_is_masked_before_the_cut(
+    mock: respx.MockRouter,
+) -> None:
+    words = "y" * (500 - len(CM_KEY) // 2) + CM_KEY  # the cut falls inside the key
+    mock.post(CREATE_URL).respond(json={"resp": 0, "error": words})
+    with pytest.raises(PlatformRejected) as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert CM_KEY[: len(CM_KEY) // 2] not in str(caught.value)
+
+
+@pytest.mark.parametrize("reserv", ["ab\nFAKE: ok", "\x1b[2Jab", "a" * 101, "a b"])
+def test_create_with_an_unusable_id_reserv_is_ambiguous(
+    mock: respx.MockRouter, reserv: str
+) -> None:
+    """An id prima cannot print, type back (`bookings resolve --found`) or send is not an
+    id: it was recorded as given, and a line break in it began a line of its own."""
+    mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": reserv, "status": "3"})
+    with pytest.raises(PlatformAmbiguousOutcome, match="id_reserv") as caught:
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert isinstance(caught.value.__cause__, PlatformMalformedResponse)
+
+
+def test_create_with_a_numeric_id_reserv_keeps_it_as_text(mock: respx.MockRouter) -> None:
+    mock.post(CREATE_URL).respond(json={"resp": 1, "id_reserv": 123456, "status": "3"})
+    result = call(CM, "create_reservation", cm_connection(), booking())
+    assert result.external_id == "123456"

@@ -501,3 +501,13 @@ def test_a_probe_the_budget_refuses_hands_the_probe_to_the_next_request(
 
     assert asyncio.run(go()) is BreakerState.CLOSED  # the read was the probe, and closed it
     assert listed.call_count == 1
+
+
+def test_a_platform_message_in_an_error_status_is_one_bounded_line() -> None:
+    from prima_cli.platforms.http import error_message
+
+    words = "Sin\ndisponibilidad " + "z" * 100_000
+    response = httpx.Response(409, json={"message": words})
+    message = error_message(response) or ""
+    assert message.startswith("Sin disponibilidad zzz") and message.endswith("...")
+    assert len(message) <= 510

@@ -459,3 +459,13 @@ def test_booking_at_rejects_seconds() -> None:
 
     with pytest.raises(InvalidInput, match="20:00:30"):
         booking_at(DAY, dt.time(20, 0, 30), ZoneInfo(MADRID))
+
+
+@pytest.mark.parametrize("uuid", ["3f2b8c1e\n9a4d FAKE: ok", "\x1b[2J3f2b8c1e", "u" * 101, " "])
+def test_create_2xx_with_an_unusable_uuid_is_ambiguous(mock: respx.MockRouter, uuid: str) -> None:
+    """An id prima cannot print, type back (`bookings resolve --found`) or put in a path is
+    not an id: it was recorded as given, and a line break in it began a line of its own."""
+    mock.post(BOOKING_URL).respond(201, json={"uuid": uuid, "status": "CONFIRMED"})
+    with pytest.raises(PlatformAmbiguousOutcome, match="uuid") as caught:
+        call(RT, "create_reservation", restoo_connection(), booking())
+    assert isinstance(caught.value.__cause__, PlatformMalformedResponse)

@@ -220,7 +220,11 @@ def check_message(op: str, result: Result, as_json: bool) -> None:
             assert len(rows) == 1 and rows[0].startswith("covermanager\tfailed: "), rows
         return
     if as_json:
-        assert result.stderr == ""
+        # the run's document on stdout; what failed, once, as the error line on stderr
+        error = json_error(result.stderr)
+        assert error["type"] == "batch_failed" and error["exit_code"] == result.exit_code
+        assert error["message"].endswith(": failed; 1 of 1 connection(s) failed: "
+                                         "madrid/covermanager")  # fmt: skip
         run = result.json()
         assert run["status"] == "failed"
         assert [(r["venue"], r["status"]) for r in run["results"]] == [("madrid", "failed")]

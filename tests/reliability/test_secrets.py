@@ -198,6 +198,18 @@ def test_a_key_with_quotes_backslashes_and_url_characters_is_masked_in_every_for
               "--set", f"base_url={cm.base_url}", "--no-test")  # fmt: skip
     outputs = [
         madrid("--verbose", "platforms", "test", "madrid", "covermanager", "--json"),
+        # a POST: the key travels in the apikey header, whose trace showed its first word
+        madrid(
+            "--verbose",
+            "bookings",
+            "availability",
+            "madrid",
+            "--date",
+            day(),
+            "--party",
+            "2",
+            "--json",
+        ),
         madrid("--verbose", "--log-format", "json", "platforms", "sync", "--days", "1"),
         madrid("--log-format", "logfmt", "--verbose", "platforms", "sync", "--json"),
         madrid("platforms", "show", "madrid", "covermanager", "--json"),
@@ -208,6 +220,7 @@ def test_a_key_with_quotes_backslashes_and_url_characters_is_masked_in_every_for
     assert outputs[0].exit_code == 5, outputs[0].stderr  # refused: the key was sent
     shown = "".join(r.stdout + r.stderr for r in outputs)
     assert "prima.http" in shown  # the verbose trace (URLs, headers) was written
+    assert "'apikey': '" in shown  # a request carried the key in a header
     hidden = hostile[:-4]  # the mask shows the last 4 characters
     forms = {hidden, json.dumps(hidden)[1:-1], json.dumps(hidden, ensure_ascii=False)[1:-1],
              hidden.replace('"', '""'), repr(hidden)[1:-1], quote(hidden, safe=""),

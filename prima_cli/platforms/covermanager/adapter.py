@@ -41,6 +41,7 @@ from prima_cli.platforms.messages import (
     wordings,
 )
 from prima_cli.platforms.parsing import (
+    external_id,
     require_party_size,
     require_whole_minute,
     segment,
@@ -191,11 +192,11 @@ class CoverManagerAdapter(HttpPlatformAdapter):
         path = "reserv/reserv_force" if request.force else "reserv/reserv"
         with self.unreadable_write_is_ambiguous("reservation"):
             body = await self._post(connection, path, payload, idempotent=False)
-            external_id = parse.text(body.get("id_reserv"))
-            if external_id is None:
-                raise self.malformed("success but no 'id_reserv'", body)
+            reserv = external_id(body.get("id_reserv"))
+            if reserv is None:
+                raise self.malformed("success but no usable 'id_reserv'", body)
         raw_status, status = parse.status_from_code(body.get("status"))
-        return ReservationResult(external_id, raw_status, status, raw_response=body)
+        return ReservationResult(reserv, raw_status, status, raw_response=body)
 
     async def cancel_reservation(
         self, connection: Connection, external_id: str, reason: CancelReason

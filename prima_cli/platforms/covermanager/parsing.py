@@ -20,7 +20,13 @@ from prima_cli.platforms.contract import (
     Slot,
 )
 from prima_cli.platforms.http_adapter import HttpPlatformAdapter
-from prima_cli.platforms.parsing import MAX_HOUR_CHARS, parse_hour, parse_hours, parse_int
+from prima_cli.platforms.parsing import (
+    MAX_HOUR_CHARS,
+    external_id,
+    parse_hour,
+    parse_hours,
+    parse_int,
+)
 
 S = ReservationStatus
 #: what ``resp`` holds in an answer that succeeded
@@ -200,13 +206,13 @@ def record(adapter: HttpPlatformAdapter, row: Any) -> ReservationRecord:
     """One row of ``get_reservs`` as a reservation record."""
     if not isinstance(row, dict):
         raise adapter.malformed("a reservation that is not an object", row)
-    external_id = text(row.get("id_reserv"))
+    reserv = external_id(row.get("id_reserv"))
     on = date(row.get("date"))
-    if external_id is None or on is None:
-        raise adapter.malformed("a reservation without 'id_reserv' or 'date'", row)
+    if reserv is None or on is None:
+        raise adapter.malformed("a reservation without a usable 'id_reserv' or 'date'", row)
     raw_status, status = status_from_code(row.get("status"))
     return ReservationRecord(
-        external_id=external_id,
+        external_id=reserv,
         raw_status=raw_status,
         status=status,
         date=on,

@@ -22,6 +22,9 @@ from prima_cli.errors import (
 )
 
 EXCERPT_CHARS = 200
+#: a platform's own words are kept longer than a body's excerpt: they are what the
+#: operator reads, and the no-availability wordings are matched in them
+MESSAGE_CHARS = 500
 
 
 class PlatformLike(Protocol):
@@ -76,17 +79,29 @@ def decode_json(response: httpx.Response, platform: PlatformLike) -> Any:
 
 
 def message_from(body: Any, keys: Iterable[str] = ("error", "message")) -> str | None:
-    """The platform's own error text from a decoded body (strings, nested, lists)."""
+    """The platform's own error text from a decoded body (strings, nested, lists), as
+    one line of at most ``MESSAGE_CHARS`` characters with secrets masked.
+
+    It ends up in errors, cron mail and the store (a connection's last error, the sync
+    history): a line break in it would begin a line of its own there, and a body of
+    megabytes would be kept and printed at every run. Secrets are masked before the cut,
+    which could otherwise leave a key's first half that no longer reads as the key.
+    """
+    found = _message_in(body, tuple(keys))
+    return excerpt(found, MESSAGE_CHARS) or None if found else None
+
+
+def _message_in(body: Any, keys: tuple[str, ...]) -> str | None:
     if isinstance(body, str):
         return body.strip() or None
     if isinstance(body, list):
-        parts = [m for m in (message_from(item, keys) for item in body) if m]
+        parts = [m for m in (_message_in(item, keys) for item in body) if m]
         return "; ".join(parts) or None
     if not isinstance(body, dict):
         return None
     for key in (*keys, "errors"):
         value = body.get(key)
-        if isinstance(value, str | list | dict) and (found := message_from(value, keys)):
+        if isinstance(value, str | list | dict) and (found := _message_in(value, keys)):
             return found
     return None
 
@@ -102,8 +117,7 @@ def error_message(
         body = jsonlib.loads(text)
     except ValueError:
         return excerpt(text)
-    found = message_from(body, keys)
-    return redact.scrub(found) if found else None
+    return message_from(body, keys)
 
 
 def retry_after_seconds(
