@@ -72,6 +72,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
         refuse_undecodable(args)
         result = command.main(args=args, prog_name="prima", standalone_mode=False, obj=state)
         terminal.stdout.flush()  # a full disk says so now, not at the interpreter's exit
+        state.output.end()
         return int(result) if isinstance(result, int) else 0
     except PrimaError as err:
         state.output.error(err)

@@ -79,6 +79,10 @@ class Output:
         self.journal = False
         #: the format, fields and jq filter of this run's data
         self.shape = Shape(Format.JSON if json_mode else Format.TABLE)
+        #: the error of a batch that exits non-zero, written by :meth:`end` once the command
+        #: has returned: an error raised after its data (an interrupt while a sync pings)
+        #: is then the one error line, with the exit code the process ends with
+        self.closing_error: PrimaError | None = None
 
     # -- consoles (Rich imported lazily) ------------------------------------------
     def _console(self, *, stderr: bool) -> Any:
@@ -263,6 +267,12 @@ class Output:
             self._stderr(message, level=30, event="warning", fields=fields)
         else:
             self._stderr(f"warning: {message}", "yellow", level=30)
+
+    def end(self) -> None:
+        """The command returned: write its :attr:`closing_error`, if any."""
+        err, self.closing_error = self.closing_error, None
+        if err is not None:
+            self.error(err)
 
     def error(self, err: PrimaError) -> None:
         """The error: for scripts (any --format but table, stderr not a terminal) one JSON

@@ -58,7 +58,8 @@ class View(Generic[T]):
     #: JSON whatever the format (a JSON Schema)
     force_json: bool = False
     #: a batch that exits non-zero without an error: what failed and the hint, written as
-    #: the error for scripts (one JSON line on stderr), whose stdout holds each item
+    #: the error for scripts (one JSON line on stderr, once the command has returned:
+    #: ``Output.end``), whose stdout holds each item
     failed: Callable[[T], tuple[str, str | None]] | None = None
 
 
@@ -95,7 +96,7 @@ def render(out: Output, result: OperationResult[T], view: View[T]) -> int:
         out.error(result.error)
     elif result.outcome and view.failed is not None and shape.format.machine:
         message, hint = view.failed(result.value)
-        out.error(batch_failed(message, int(result.outcome), hint=hint))
+        out.closing_error = batch_failed(message, int(result.outcome), hint=hint)
     return int(result.outcome)
 
 

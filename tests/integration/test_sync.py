@@ -133,6 +133,29 @@ def test_overlapping_runs_second_exits_75(venues: CLI, slow_sandbox: Sandbox) ->
     assert [r["status"] for r in runs] == ["ok", "ok"]
 
 
+def test_a_partial_run_stopped_while_it_pings_its_end_writes_one_error_line(
+    venues: CLI, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGTERM (read as Ctrl-C) while the run's end is pinged, after its data was written:
+    a script still reads one JSON error on stderr, the one of the exit code (130), not the
+    partial run's line and then the interruption's (reproduced with the executable, a ping
+    URL that never answers and a SIGTERM: both lines, exit 130)."""
+    from prima_cli.cli.sync_monitor import SyncMonitor
+
+    connect_both(venues, sandbox)
+    venues.ok("platforms", "edit", "lisboa", "restoo", "--set", "account=not-our-account")
+
+    def stopped(self: SyncMonitor, code: int, document: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(SyncMonitor, "ended", stopped)
+    run = venues("platforms", "sync", "--days", "1", "--json")
+    assert run.exit_code == 130
+    assert json.loads(run.stdout)["status"] == "partial"  # the run's data was written
+    [line] = run.stderr.splitlines()
+    assert json.loads(line)["error"]["type"] == "interrupted"
+
+
 def test_one_failing_connection_among_healthy_ones(venues: CLI, sandbox: Sandbox) -> None:
     connect_both(venues, sandbox)
     venues.ok("venues", "add", "Bogotá", "--slug", "bogota", "--timezone", "America/Bogota")
