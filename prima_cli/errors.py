@@ -79,6 +79,14 @@ class ExitCode(IntEnum):
             "answered nonsense to a read; nothing was applied, safe to retry"
         ),
     )
+    OUTPUT_LOST = (
+        74,
+        (
+            "output lost: the command ran, but its output could not be written (a full disk, "
+            "an I/O error); what it did stands, so look (`prima bookings list`, `prima platforms "
+            "history`) before running it again"
+        ),
+    )
     TEMPFAIL = (
         75,
         (
@@ -203,6 +211,13 @@ def batch_failed(message: str, code: int, *, hint: str | None = None) -> PrimaEr
     if err.exit_code != ExitCode.PARTIAL:
         err.type = "batch_failed"
     return err
+
+
+class OutputNotWritten(PrimaError):
+    """stdout could not be written after the command did its work (a full disk)."""
+
+    exit_code = ExitCode.OUTPUT_LOST
+    type = "output_lost"
 
 
 class TryAgainLater(PrimaError):

@@ -10,8 +10,14 @@ from collections.abc import Sequence
 from prima_cli import collector
 from prima_cli.cli.application import Application
 from prima_cli.cli.logs import configure_logging
-from prima_cli.cli.terminal import Interrupted, ReaderGone, Terminal
-from prima_cli.errors import CommandInterrupted, ExitCode, InvalidInput, PrimaError
+from prima_cli.cli.terminal import Interrupted, OutputLost, ReaderGone, Terminal
+from prima_cli.errors import (
+    CommandInterrupted,
+    ExitCode,
+    InvalidInput,
+    OutputNotWritten,
+    PrimaError,
+)
 
 COMPLETE_VAR = "_PRIMA_COMPLETE"
 
@@ -65,6 +71,7 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     try:
         refuse_undecodable(args)
         result = command.main(args=args, prog_name="prima", standalone_mode=False, obj=state)
+        terminal.stdout.flush()  # a full disk says so now, not at the interpreter's exit
         return int(result) if isinstance(result, int) else 0
     except PrimaError as err:
         state.output.error(err)
@@ -92,6 +99,15 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except (ReaderGone, BrokenPipeError):  # `prima bookings list | head -1`: the reader is done
         _silence_stdout()
         return CLOSED_PIPE
+    except OutputLost as lost:  # the work may be done (a booking made): never "report a bug"
+        _silence_stdout()
+        unwritten = OutputNotWritten(
+            f"the command ran, but its output could not be written ({lost.reason})",
+            hint="what it did stands: look (`prima bookings list`, `prima platforms history`) "
+            "before running it again",
+        )
+        state.output.error(unwritten)
+        return int(unwritten.exit_code)
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
             from prima_cli import redact
@@ -275,7 +291,13 @@ def run() -> None:
     if sys.argv[1:] == ["--version"]:  # answered before Typer is even imported
         from prima_cli import VERSION_LINE
 
-        sys.stdout.write(VERSION_LINE + "\n")
+        try:
+            sys.stdout.write(VERSION_LINE + "\n")
+            sys.stdout.flush()
+        except OSError as exc:
+            _silence_stdout()
+            sys.stderr.write(f"error: the version could not be written ({exc.strerror})\n")
+            sys.exit(int(ExitCode.OUTPUT_LOST))
         sys.exit(0)
     collector.start_up()
     skip_httpx_cli()

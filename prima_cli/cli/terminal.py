@@ -18,13 +18,24 @@ class ReaderGone(Exception):
     a failure; ``main`` ends quietly with the shell's status for it."""
 
 
+class OutputLost(Exception):
+    """stdout could not be written (a full disk, an I/O error) for a reason other than its
+    reader leaving: the command's work may be done (a booking made), so ``main`` says that
+    the output, not the work, was lost."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class Interrupted(Exception):
     """Ctrl-C, carried past Typer (which turns KeyboardInterrupt into a silent exit 130) to
     ``main``, which says "interrupted"."""
 
 
 class _PipeGuard:
-    """stdout, with a closed pipe raised as :class:`ReaderGone`."""
+    """stdout, with a closed pipe raised as :class:`ReaderGone` and any other failure to
+    write it as :class:`OutputLost`."""
 
     def __init__(self, stream: TextIO) -> None:
         self._stream = stream
@@ -34,12 +45,16 @@ class _PipeGuard:
             return self._stream.write(text)
         except BrokenPipeError:
             raise ReaderGone from None
+        except OSError as exc:
+            raise OutputLost(exc.strerror or str(exc)) from None
 
     def flush(self) -> None:
         try:
             self._stream.flush()
         except BrokenPipeError:
             raise ReaderGone from None
+        except OSError as exc:
+            raise OutputLost(exc.strerror or str(exc)) from None
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._stream, name)
