@@ -111,7 +111,6 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
             from prima_cli import redact
-
             from prima_cli.cli.terminal_text import printable
 
             # exception messages quote data (a platform's answer): no control reaches the tty
