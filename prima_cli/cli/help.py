@@ -36,7 +36,7 @@ def help_(
         listing = "Topics (prima help TOPIC):\n" + "".join(f"  {name}\n" for name in TOPICS)
         return app_.render(OperationResult.ok(listing), TOPIC)
     if topic not in TOPICS:
-        raise InvalidInput(f"no help topic {topic!r}", hint=f"topics: {', '.join(TOPICS)}")
+        raise NotFound(f"no help topic {topic!r}", hint=f"topics: {', '.join(TOPICS)}")
     if command:
         if topic != "json":
             raise InvalidInput(f"`prima help {topic}` takes no COMMAND")

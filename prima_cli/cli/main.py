@@ -112,8 +112,10 @@ def main(argv: Sequence[str] | None = None, terminal: Terminal | None = None) ->
     except Exception as exc:  # the last resort: one sentence, traceback only with -v
         if state.verbose:
             from prima_cli import redact
+            from prima_cli.cli.terminal_text import printable
 
-            terminal.stderr.write(redact.scrub(traceback_text(exc)))
+            # exception messages quote data (a platform's answer): no control reaches the tty
+            terminal.stderr.write(printable(redact.scrub(traceback_text(exc)), lines=True))
         shown = last_resort_error(exc, state)
         state.output.error(shown)
         return int(shown.exit_code)

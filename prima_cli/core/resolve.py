@@ -20,6 +20,8 @@ from prima_cli.platforms.parsing import EXTERNAL_ID
 from prima_cli.store.types import utcnow
 
 if TYPE_CHECKING:
+    from sqlmodel import Session
+
     from prima_cli.store.booking_tables import PlatformReservation
     from prima_cli.store.store import Store
 
@@ -64,6 +66,19 @@ def _pick(rows: list[PlatformReservation], attempt: int | None, reference: str,
     return row
 
 
+def _refuse_held(session: Session, ptype: str, found: str, booking_id: int) -> None:
+    """Refuse an id another live booking holds: typed by hand, it is more likely a slip than
+    a platform merging two bookings, and two bookings tied to one table let a cancel of
+    either free the other guest's."""
+    others = att.holders(session, ptype, found, besides=booking_id, live_only=True)
+    if others:
+        raise Conflict(
+            f"{ptype} reservation {found} is held by booking(s) {', '.join(others)} already: "
+            "recording it here too would tie two bookings to one table",
+            hint=f"check the id on the platform and against `prima bookings show {others[0]}`",
+        )
+
+
 def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
             attempt: int | None = None, note: str | None = None,
             now: dt.datetime | None = None) -> OperationResult[ResolveResult]:  # fmt: skip
@@ -85,6 +100,7 @@ def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
             ptype = row.platform_type
             row.attention = None  # answered: a flag raised by a look-up no longer applies
             if found is not None:
+                _refuse_held(step.session, ptype, found, booking_id)
                 att.record_confirmed(step.session, row, found, None, "confirmed",
                                      {"resolved_by_hand": True, "note": note})  # fmt: skip
                 detail = f"recorded by hand as {ptype} reservation {found}"

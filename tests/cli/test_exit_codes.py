@@ -101,7 +101,7 @@ def test_help_exit_codes_through_the_executable() -> None:
     assert all(name in env.stdout for name in ENVIRONMENT)
     assert "env:NAME" in run_prima(["help", "secrets"]).stdout
     unknown = run_prima(["help", "nope"])
-    assert unknown.returncode == 2 and "exit-codes" in unknown.stderr
+    assert unknown.returncode == 3 and "exit-codes" in unknown.stderr  # named, not there
 
 
 def test_json_errors_are_one_line_with_exit_code_and_retryable(tmp_path: Path) -> None:

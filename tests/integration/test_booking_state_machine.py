@@ -126,6 +126,32 @@ def test_restoo_lost_answer_is_resolved_by_hand_with_a_note(venues: CLI, sandbox
     assert again.exit_code == 4  # nothing open any more
 
 
+def test_resolving_with_an_id_another_booking_holds_is_refused(
+    venues: CLI, sandbox: Sandbox
+) -> None:
+    """Recording by hand a reservation id that another live booking holds (a typo, a copy
+    of the wrong row) would tie two bookings to one table, and a cancel of either would free
+    the other guest's: refused (exit 4) naming the holder, nothing changed."""
+    venues.ok("platforms", "add", "madrid", "restoo",
+              *restoo_settings(sandbox, account="prima-sbx-barcelona"))  # fmt: skip
+    other = book(venues, "--reference", "holder-1")
+    assert other.exit_code == 0, other.stderr
+    taken = other.json()["external_id"]
+    sandbox.inject("reset:restoo:/booking:POST:times=1")
+    lost = book(venues, "--reference", "by-hand-2", time="21:00")
+    assert lost.exit_code == 8, lost.stderr
+    before = venues.ok("bookings", "show", "by-hand-2", "--json").json()
+    refused = venues("bookings", "resolve", "by-hand-2", "--found", taken, "--json")
+    assert refused.exit_code == 4, refused.stderr
+    error = refused.error()
+    assert other.json()["reference"] in error["message"] and taken in error["message"]
+    assert venues.ok("bookings", "show", "by-hand-2", "--json").json() == before
+    held = [r for r in sandbox.state.reservations() if r.id != taken]
+    assert len(held) == 1  # the lost create did land: its own id is the one to record
+    done = venues("bookings", "resolve", "by-hand-2", "--found", held[0].id, "--json")
+    assert done.exit_code == 0, done.stderr
+
+
 def test_a_reservation_cancelled_on_the_platform_is_cancelled_here(
     madrid: CLI, sandbox: Sandbox
 ) -> None:

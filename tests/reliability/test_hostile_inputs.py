@@ -334,3 +334,21 @@ def test_doctor_names_a_key_in_a_variable_that_cannot_be_sent(
     quiet = lisboa("doctor", "--quiet")
     assert quiet.exit_code == 78 and "PRIMA_TEST_BROKEN_KEY" in quiet.stderr
     assert not any(leaked(key, text) for text in (doctor.stdout, quiet.stderr))
+
+
+def test_a_verbose_traceback_shows_no_terminal_control_from_data(
+    migrated: CLI, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An unforeseen error whose message quotes a platform's answer: under --verbose the
+    traceback is printed, its controls escaped (ESC, BEL), its lines kept."""
+
+    def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("answer was \x1b[2J\x1b]0;owned\x07 not JSON")
+
+    monkeypatch.setattr("prima_cli.core.venues.list_all", broken)
+    result = migrated("--verbose", "venues", "list")
+    assert result.exit_code == 1
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "\x1b" not in result.stderr and "\x07" not in result.stderr
+    assert "answer was \\x1b[2J\\x1b]0;owned\\x07 not JSON" in result.stderr
+    assert result.stderr.count("\n") > 3  # still a traceback of many lines
