@@ -25,6 +25,7 @@ from prima_cli.errors import (
     PlatformUnsupported,
     PrimaError,
     batch_exit_code,
+    batch_failed,
 )
 
 if TYPE_CHECKING:
@@ -237,10 +238,16 @@ def check(
     answers = [_reported(a, query.time) for a in found.platforms]
     report = AvailabilityReport(found.venue_slug, found.timezone, found.date, query.party_size,
                                 query.time_text, answers)  # fmt: skip
-    failures = [a.error for a in found.platforms if a.error is not None]
-    if failures and len(failures) == len(found.platforms):  # nobody could answer: say so
-        return OperationResult(report, outcome=batch_exit_code(failures, len(found.platforms)),
-                               error=failures[0])  # fmt: skip
+    failed = [(a.platform_type, a.error) for a in found.platforms if a.error is not None]
+    if failed and len(failed) == len(found.platforms):  # nobody could answer: say so
+        code = batch_exit_code([err for _, err in failed], len(failed))
+        first = failed[0][1]
+        # failing alike, the first error is the answer's; else one error of the exit code
+        error = first if code == first.exit_code else batch_failed(
+            "no platform could answer: " + "; ".join(f"{ptype}: {err.message}"
+                                                     for ptype, err in failed),
+            code, hint="each platform's error is in `platforms`")  # fmt: skip
+        return OperationResult(report, outcome=code, error=error)
     return OperationResult.ok(report)
 
 

@@ -467,3 +467,26 @@ def test_restoo_lost_answer_stays_open_for_the_operator(
     assert len(sandbox.state.reservations()) == 1
     assert_nothing_doubled(madrid, sandbox)
     assert [b["status"] for b in local_bookings(madrid)] == ["unknown"]
+
+
+def test_availability_failing_differently_on_every_platform_is_one_error_of_its_exit_code(
+    madrid: CLI, sandbox: Sandbox
+) -> None:
+    """CoverManager refuses the key's right to read (5), Restoo is down (69): the command
+    exits 7 and its one error line says 7 and names both, not the first platform's 5."""
+    from tests.integration.conftest import restoo_settings
+
+    madrid.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
+    madrid.ok("platforms", "add", "madrid", "restoo",
+              *restoo_settings(sandbox, account="prima-sbx-barcelona"))  # fmt: skip
+    revoke(sandbox, MADRID_CM, "read")
+    sandbox.inject("503:restoo::")
+    result = madrid("bookings", "availability", "madrid", "--date", day(), "--party", "2",
+                    "--json")  # fmt: skip
+    assert result.exit_code == 7, result.stderr
+    codes = sorted(p["error"]["exit_code"] for p in result.json()["platforms"])
+    assert codes == [5, 69]
+    error = json_error(result.stderr)
+    assert (error["type"], error["exit_code"], error["retryable"]) == ("partial_failure", 7, False)
+    assert error["message"].startswith("no platform could answer: ")
+    assert "covermanager: " in error["message"] and "restoo: " in error["message"]
