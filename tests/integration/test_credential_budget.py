@@ -20,6 +20,10 @@ RATE, PER_SECOND, JITTER = "5/s", 5, 0.1
 #: new connection can be recorded over 0.1 s late, bringing the next one closer to it: a
 #: window of 0.75 s still holds at most 5 requests at 5/s, and 6 or more at twice the rate
 WINDOW = 1.0 - 0.25
+#: the first and last requests are recorded when answered, each up to a scheduling delay
+#: late on a loaded machine: the span of N requests at 5/s is (N - 1) / 5 s less this much,
+#: where twice the rate would take half of it
+SPAN_SLACK = 0.25
 
 
 def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox) -> None:
@@ -32,7 +36,7 @@ def test_concurrent_tasks_stay_within_the_budget(migrated: CLI, sandbox: Sandbox
     assert len(times) == 1 + 8 * 2  # one credentials check for the key, then 2 per venue
     # evenly spaced at 0.2 s: never more than 5 in a second (less a scheduling slack)
     assert busiest_window(times, WINDOW) <= PER_SECOND
-    assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
+    assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - SPAN_SLACK
 
 
 def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandbox) -> None:
@@ -65,7 +69,7 @@ def test_processes_on_one_store_share_the_budget(any_db_url: str, sandbox: Sandb
         assert len(asked) == 4
         times = [at for at, _path in log]
         assert busiest_window(times, WINDOW) <= PER_SECOND
-        assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
+        assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - SPAN_SLACK
         if any(synced[0] < at < synced[-1] for at in asked):
             return
     pytest.fail("in three rounds the availability commands never overlapped the sync")
@@ -141,4 +145,4 @@ def test_two_workers_share_the_budget_through_the_store(
     assert all(sum(r["jobs"].values()) for r in reports), "one worker did all the work"
     times = cm_times(sandbox)
     assert busiest_window(times, WINDOW) <= PER_SECOND
-    assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - JITTER
+    assert times[-1] - times[0] >= (len(times) - 1) / PER_SECOND - SPAN_SLACK
