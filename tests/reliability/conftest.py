@@ -10,6 +10,7 @@ import stamina
 
 from prima_cli.sandbox import Sandbox, SandboxConfig
 from tests.conftest import CLI
+from tests.integration.conftest import cm_settings
 
 
 @pytest.fixture(autouse=True)
@@ -31,3 +32,10 @@ def madrid(migrated: CLI) -> CLI:
     migrated.ok("venues", "add", "Madrid", "--slug", "madrid", "--timezone", "Europe/Madrid",
                 "--country", "ES")  # fmt: skip
     return migrated
+
+
+@pytest.fixture
+def cm(madrid: CLI, sandbox: Sandbox) -> CLI:
+    """``madrid`` connected to the simulator's CoverManager."""
+    madrid.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
+    return madrid

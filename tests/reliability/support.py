@@ -6,6 +6,8 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import json
+import signal
+import subprocess
 from collections import Counter
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -109,3 +111,36 @@ def close_breakers(db_url: str) -> None:
         conn.execute(sa.text("UPDATE platform_credentials SET breaker_state = 'closed', "
                              "failures = 0, open_until = NULL, probe_at = NULL"))  # fmt: skip
     engine.dispose()
+
+
+def interrupted_at_platform(sb: Sandbox, args: list[str], sig: signal.Signals,
+                            what: str) -> tuple[int, str]:  # fmt: skip
+    """Run ``prima ARGS`` (the real executable), send ``sig`` once its request has taken the
+    simulator's one-shot fault (a hang injected beforehand), and return its exit code and
+    stderr."""
+    from tests.conftest import prima_executable
+    from tests.reliability.lifecycle import wait_until
+
+    proc = subprocess.Popen([*prima_executable(), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        wait_until(lambda: sb.faults == [] or proc.poll() is not None, seconds=30, what=what)
+        assert proc.poll() is None, f"it ended before {what}: {proc.communicate()}"
+        proc.send_signal(sig)
+        _out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, err
+
+
+def interruption_said(err: str, json_mode: bool, reference: str) -> str:
+    """What an interrupted command said of ``reference``: its JSON error's message and hint
+    (type ``interrupted``, naming the booking), or its text (no traceback)."""
+    if json_mode:
+        error = json.loads(err)["error"]
+        assert (error["type"], error["booking"]) == ("interrupted", reference)
+        return f"{error['message']} {error['hint']}"
+    assert "Traceback" not in err
+    return err

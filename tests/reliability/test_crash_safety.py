@@ -17,7 +17,6 @@ import pytest
 
 from prima_cli.sandbox import Sandbox
 from tests.conftest import CLI, prima_executable, run_prima
-from tests.integration.conftest import cm_settings
 from tests.reliability.lifecycle import wait_until
 from tests.reliability.support import (
     assert_converged,
@@ -28,12 +27,6 @@ from tests.reliability.support import (
 )
 
 pytestmark = pytest.mark.slow  # the default run skips these; .ci/run runs them
-
-
-@pytest.fixture
-def cm(madrid: CLI, sandbox: Sandbox) -> CLI:
-    madrid.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
-    return madrid
 
 
 def kill_when(args: Sequence[str], ready: Callable[[], bool]) -> None:

@@ -97,12 +97,6 @@ def short_read_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PRIMA_READ_TIMEOUT", "1")
 
 
-@pytest.fixture
-def cm(madrid: CLI, sandbox: Sandbox) -> CLI:
-    madrid.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
-    return madrid
-
-
 # --- the refusals that have no fault kind --------------------------------------------
 
 Undo = Callable[[], None]

@@ -6,23 +6,18 @@ the table (found by the review)."""
 
 from __future__ import annotations
 
-import json
 import signal
-import subprocess
 
 import pytest
 
 from prima_cli.sandbox import Sandbox
-from tests.conftest import CLI, prima_executable, run_prima
-from tests.integration.conftest import cm_settings
-from tests.reliability.lifecycle import wait_until
-from tests.reliability.support import create_args, local_bookings
-
-
-@pytest.fixture
-def cm(madrid: CLI, sandbox: Sandbox) -> CLI:
-    madrid.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox))
-    return madrid
+from tests.conftest import CLI, run_prima
+from tests.reliability.support import (
+    create_args,
+    interrupted_at_platform,
+    interruption_said,
+    local_bookings,
+)
 
 
 @pytest.mark.parametrize("json_mode", [False, True], ids=["text", "json"])
@@ -34,26 +29,9 @@ def test_a_cancel_interrupted_at_the_platform_says_the_sync_finishes_it(
     # the platform holds the cancel back, then drops it unapplied
     sandbox.inject("hang:covermanager:reserv/cancel_client:seconds=30:times=1")
     args = ["bookings", "cancel", reference, *(["--json"] if json_mode else [])]
-    proc = subprocess.Popen([*prima_executable(), *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
-    try:
-        wait_until(lambda: sandbox.faults == [] or proc.poll() is not None, seconds=30,
-                   what="the cancel's request reached the platform")  # fmt: skip
-        assert proc.poll() is None
-        proc.send_signal(sig)
-        _out, err = proc.communicate(timeout=30)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-    assert proc.returncode == 130, err
-    if json_mode:
-        error = json.loads(err)["error"]
-        assert (error["type"], error["booking"]) == ("interrupted", reference)
-        said = error["message"] + " " + error["hint"]
-    else:
-        said = err
-        assert "Traceback" not in err
+    code, err = interrupted_at_platform(sandbox, args, sig, "the cancel's request reached it")
+    assert code == 130, err
+    said = interruption_said(err, json_mode, reference)
     assert reference in said and "cancel" in said and "platforms sync" in said, said
     # as it says: the next sync finishes it
     assert [r.active for r in sandbox.state.reservations()] == [True]
