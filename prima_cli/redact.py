@@ -143,7 +143,7 @@ def mask_url(url: str) -> str:
 
     Read as a URL, not searched as a text: :func:`mask_url_passwords` ends a password at
     a quote (one ends a URL quoted in a text), so a password holding one, as an operator
-    may type it unencoded, was shown whole. The rest is kept byte for byte.
+    may type it unencoded, would show whole. The rest is kept byte for byte.
     """
     from urllib.parse import urlsplit
 

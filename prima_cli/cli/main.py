@@ -132,7 +132,7 @@ def refuse_undecodable(args: Sequence[str]) -> None:
 
     Python reads such bytes (``Caf\\xe9`` from a Latin-1 export) as lone surrogates, which
     the database, the JSON encoder and URLs refuse: deep in a command, as an internal
-    error, or after a value was stored that then broke every listing of it. The message
+    error, or once stored, in every listing of it. The message
     names the argument and the byte, never the text: it may be a secret.
     """
     for number, arg in enumerate(args, start=1):
