@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core.booking_state import LIVE_STATUSES, AttemptState, BookingStatus
+from prima_cli.core.phrases import named
 from prima_cli.errors import Conflict, NotFound
 
 if TYPE_CHECKING:
@@ -261,8 +262,6 @@ def live_references(
 
 def left_on_platform(references: list[str], *, shown: int = 10) -> str:
     """The warning of a forced removal: the live bookings prima no longer tracks."""
-    listed = ", ".join(references[:shown])
-    more = f" and {len(references) - shown} more" if len(references) > shown else ""
     return (f"{len(references)} live booking(s) removed from prima may still hold tables "
-            f"on the platform: {listed}{more}; cancel them there by hand (prima can no "
-            "longer)")  # fmt: skip
+            f"on the platform: {named(references, shown)}; cancel them there by hand "
+            "(prima can no longer)")  # fmt: skip

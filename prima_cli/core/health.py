@@ -11,6 +11,8 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from prima_cli.core.phrases import named
+
 if TYPE_CHECKING:
     from prima_cli.store.store import Store
 
@@ -125,11 +127,10 @@ def evaluate(
             if c.enabled and (c.last_synced_at is None or c.last_synced_at < limit)
         ]
         if stale:
-            named = ", ".join(f"{c.venue}/{c.platform_type} ({_age(c.last_synced_at, now)})"
-                              for c in stale[:10])  # fmt: skip
-            more = f" and {len(stale) - 10} more" if len(stale) > 10 else ""
+            listed = named([f"{c.venue}/{c.platform_type} ({_age(c.last_synced_at, now)})"
+                            for c in stale], 10)  # fmt: skip
             detail = (f"{len(stale)} enabled connection(s) without a successful sync in the "
-                      f"last {_span(max_sync_age)}: {named}{more}")  # fmt: skip
+                      f"last {_span(max_sync_age)}: {listed}")  # fmt: skip
         else:
             enabled = sum(1 for c in facts.connections if c.enabled)
             detail = (f"every enabled connection ({enabled}) synced successfully in the last "

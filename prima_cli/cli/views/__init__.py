@@ -6,7 +6,7 @@ of a result value cannot silently change what scripts parse. README lists these 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
@@ -29,12 +29,6 @@ def stored_error(
     data.setdefault("exit_code", int(typed.exit_code))
     data.setdefault("retryable", typed.retryable)
     return data
-
-
-def named(names: Sequence[str], most: int = 5) -> str:
-    """``names`` in a sentence: the first ``most`` of them, then how many more."""
-    shown = ", ".join(names[:most])
-    return shown + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
 def venue(v: VenueInfo) -> dict[str, Any]:

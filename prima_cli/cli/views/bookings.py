@@ -9,7 +9,8 @@ from zoneinfo import ZoneInfo
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
-from prima_cli.cli.views import named, stored_error
+from prima_cli.cli.views import stored_error
+from prima_cli.core.phrases import named
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
-from prima_cli.cli.views import named
+from prima_cli.core.phrases import named
 
 if TYPE_CHECKING:
     from prima_cli.core.checks import TestReport, TestResult

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING, Any
 
 from prima_cli.cli.output import Column
 from prima_cli.cli.render import View
-from prima_cli.cli.views import named, stored_error
+from prima_cli.cli.views import stored_error
+from prima_cli.core.phrases import named
 
 if TYPE_CHECKING:
     from prima_cli.core.paging import Page
