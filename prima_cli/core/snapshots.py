@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.errors import PlatformMalformedResponse
+from prima_cli.store import json_codec
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -52,8 +53,6 @@ _CACHED_TIMES = 288
 
 def encode_json(day: DayAvailability) -> str:
     """``encode(day)`` as the JSON text a JSON column stores (``json_codec.dumps``'s)."""
-    from prima_cli.store import json_codec
-
     parts = []
     for size, times in sorted(day.items()):
         key = tuple(times)

@@ -47,7 +47,7 @@ def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int
             steps = bulk.processor(conn, results.c.steps)
             finished_at = bulk.processor(conn, results.c.finished_at)(now)
             bulk.executemany(
-                conn, insert_result, _RESULT_COLUMNS,
+                conn, insert_result, RESULT_COLUMNS,
                 [(run_id, o.connection_id, o.venue_slug, o.platform_type, o.status,
                   steps(o.steps.to_record()), o.error.type if o.error else None,
                   o.error.message if o.error else None, o.duration_ms,
@@ -60,7 +60,7 @@ def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int
 
 #: the columns of a result row, in the order :func:`record_outcomes` gives them (the
 #: table's, which positional drivers take as they are)
-_RESULT_COLUMNS = ("run_id", "venue_platform_id", "venue_slug", "platform_type", "status",
+RESULT_COLUMNS = ("run_id", "venue_platform_id", "venue_slug", "platform_type", "status",
                    "steps", "error_type", "error_message", "duration_ms",
                    *(f"{step}_ms" for step in STEPS), "finished_at")  # fmt: skip
 

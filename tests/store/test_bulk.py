@@ -104,7 +104,7 @@ def test_no_rows_run_nothing(engine: sa.Engine) -> None:
 def test_the_sync_passes_numbers_and_text_without_processing(engine: sa.Engine) -> None:
     """The sync gives ids, counts, statuses and messages to the driver as they are: their
     columns' types have no bind processing on any backend."""
-    from prima_cli.core.sync_records import _RESULT_COLUMNS
+    from prima_cli.core.sync_records import RESULT_COLUMNS
     from prima_cli.store.models import VenuePlatform
     from prima_cli.store.sync_tables import AvailabilitySnapshot, SyncResult
 
@@ -112,7 +112,7 @@ def test_the_sync_passes_numbers_and_text_without_processing(engine: sa.Engine) 
     connections = VenuePlatform.__table__  # type: ignore[attr-defined]
     snapshot = AvailabilitySnapshot.__table__  # type: ignore[attr-defined]
     as_they_are = [
-        *(results.c[name] for name in _RESULT_COLUMNS if name not in ("steps", "finished_at")),
+        *(results.c[name] for name in RESULT_COLUMNS if name not in ("steps", "finished_at")),
         connections.c.id, connections.c.last_sync_status, connections.c.last_error,
         snapshot.c.venue_platform_id,
     ]  # fmt: skip
