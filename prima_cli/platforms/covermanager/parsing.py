@@ -89,13 +89,19 @@ def sizes(
     """A day's ``people`` map (party size -> hour -> info) as party size -> sorted times."""
     result: DayAvailability = {}
     for size_key, hours in by_size.items():
-        size = _size(adapter, size_key)
+        size = _SIZES.get(size_key)
+        if size is None:
+            size = _size(adapter, size_key)
         if (party_size is not None and size != party_size) or hours == []:
             continue
         if not isinstance(hours, dict):
             raise adapter.malformed(f"hours for {size} people that are not a map", hours)
         result[size] = _sorted_times(adapter, tuple(hours))
     return dict(sorted(result.items()))
+
+
+#: the usual party size keys as numbers, looked up: a sync reads each thousands of times
+_SIZES = {str(size): size for size in range(1, 101)}
 
 
 #: the sorted times of each set of hour keys seen: a week repeats the same hours for most
