@@ -207,15 +207,17 @@ async def _availability(
 async def _reconcile(
     ctx: _Ctx, adapter: Any, target: targets_core.Target, outcome: ConnectionOutcome
 ) -> None:
+    store, client, cid = ctx.store, ctx.client, outcome.connection_id
+    if cid not in ctx.work.open_attempts and cid not in ctx.work.outbox:
+        outcome.steps.reconcile = ReconcileStep()
+        return
+    # imported only when there is work: most syncs have none, and placing a booking pulls
+    # in the booking rules, plans and cancels
     from prima_cli.core import reconcile
     from prima_cli.core.attempts import last_error
     from prima_cli.core.placement import push_async
     from prima_cli.core.reconcile_attempts import Outcome
 
-    store, client, cid = ctx.store, ctx.client, outcome.connection_id
-    if cid not in ctx.work.open_attempts and cid not in ctx.work.outbox:
-        outcome.steps.reconcile = ReconcileStep()
-        return
     report = await reconcile.reconcile_async(store, client, connection_id=cid, orphans=False)
     by = {k: 0 for k in Outcome}
     for item in report.items:

@@ -1,7 +1,8 @@
 """Bookings and their platform attempts (revision 0003). Imported only by commands that
 use them: building SQLModel classes is a real part of start-up time."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: SQLAlchemy and pydantic would evaluate every
+# field's annotation from its text while building the table classes, at each start-up.
 
 import datetime as dt
 from typing import Any

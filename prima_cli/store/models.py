@@ -1,6 +1,7 @@
 """SQLModel tables. Schema changes are Alembic revisions in ``migrations/versions``."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: SQLAlchemy and pydantic would evaluate every
+# field's annotation from its text while building the table classes, at each start-up.
 
 import datetime as dt
 from typing import Any

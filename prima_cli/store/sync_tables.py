@@ -1,6 +1,7 @@
 """Sync runs, per-connection results and availability snapshots (revision 0004)."""
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: SQLAlchemy and pydantic would evaluate every
+# field's annotation from its text while building the table classes, at each start-up.
 
 import datetime as dt
 from typing import Any
