@@ -60,6 +60,48 @@ class _PipeGuard:
         return getattr(self._stream, name)
 
 
+class _DiagnosticsGuard:
+    """stderr, whose failure to be written (its reader gone, a full disk) loses the
+    diagnostics but neither stops the command nor changes its exit status, which is then
+    all that tells a caller what happened (a failed write stopped a sync halfway and turned
+    every exit code into 1)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self._stream = stream
+        self.lost = False
+
+    def write(self, text: str) -> int:
+        if not self.lost:
+            try:
+                return self._stream.write(text)
+            except OSError:
+                self._lose()
+        return len(text)
+
+    def flush(self) -> None:
+        if not self.lost:
+            try:
+                self._stream.flush()
+            except OSError:
+                self._lose()
+
+    def _lose(self) -> None:
+        """Stop writing, and point the descriptor at /dev/null so that the interpreter's
+        last flush of what is still buffered does not fail (and set the status to 120)."""
+        self.lost = True
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            try:
+                os.dup2(devnull, self._stream.fileno())
+            finally:
+                os.close(devnull)
+        except (OSError, ValueError, AttributeError):  # not a real file: nothing flushes it
+            pass
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._stream, name)
+
+
 def _isatty(stream: TextIO) -> bool:
     try:
         return stream.isatty()
@@ -83,7 +125,7 @@ class Terminal:
         return cls(
             stdin=sys.stdin,
             stdout=_PipeGuard(sys.stdout),  # type: ignore[arg-type]
-            stderr=sys.stderr,
+            stderr=_DiagnosticsGuard(sys.stderr),  # type: ignore[arg-type]
             stdin_tty=forced or _isatty(sys.stdin),
             stdout_tty=forced or _isatty(sys.stdout),
             stderr_tty=forced or _isatty(sys.stderr),

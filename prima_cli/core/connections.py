@@ -151,6 +151,11 @@ def build_configuration(
             value = str(rate_limit.parse(value))  # refused with the grammar; stored canonical
         if key == "base_url":
             require_http_url(value)
+        if spec is not None and spec.choices and value not in spec.choices:
+            raise InvalidInput(
+                f"{key} must be one of {', '.join(spec.choices)}, not {value!r}",
+                hint=f"{spec.help} (see `prima platforms types`)" if spec.help else None,
+            )
         if value == secrets.STDIN_MARKER:
             if spec is None:
                 raise InvalidInput(f"{key}: only declared fields can be read from stdin")

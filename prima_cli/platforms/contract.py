@@ -29,13 +29,17 @@ if TYPE_CHECKING:  # keep httpx out of imports done for --help
 
 @dataclass(frozen=True)
 class ConfigField:
-    """One configuration key of an adapter's connection."""
+    """One configuration key of an adapter's connection.
+
+    ``choices``, when given, are the only values the key takes: anything else is refused
+    when it is set, before it is stored (``pending=maybe`` would reach the platform)."""
 
     name: str
     required: bool = False
     secret: bool = False
     default: str | None = None
     help: str = ""
+    choices: tuple[str, ...] = ()
 
 
 #: accepted by every platform type besides its own fields: ``--set rate_limit=50/min``

@@ -391,3 +391,25 @@ def test_a_base_url_password_is_not_quoted_when_the_url_is_refused(venue: CLI) -
                     "--set", "api_key=env:CM_KEY", "--set",
                     'base_url=ftp://u:hunter2"pw@host', "--no-test")  # fmt: skip
     assert refused.exit_code == 2 and "hunter2" not in refused.stderr, refused.stderr
+
+
+@pytest.mark.parametrize("setting", ["pending=maybe", "not_notify=yes", "pending=01"])
+def test_a_value_outside_a_fields_choices_is_refused_before_it_is_saved(
+    venue: CLI, setting: str
+) -> None:
+    """`pending=maybe` was stored, then sent to CoverManager with every reservation."""
+    before = snapshot(venue)
+    added = venue("platforms", "add", "pepe", "covermanager", "--set", "restaurant_id=x",
+                  "--set", "api_key=env:CM_KEY", "--set", setting, "--no-test")  # fmt: skip
+    key, _, value = setting.partition("=")
+    assert added.exit_code == 2, added.stderr
+    assert f"{key} must be one of 0, 1, not '{value}'" in added.stderr
+    assert snapshot(venue) == before
+    add_cm(venue)
+    before = snapshot(venue)
+    edited = venue("platforms", "edit", "pepe", "covermanager", "--set", setting)
+    assert edited.exit_code == 2, edited.stderr
+    assert snapshot(venue) == before
+    assert venue("platforms", "edit", "pepe", "covermanager", "--set", f"{key}=1").exit_code == 0
+    fields = {f["name"]: f for f in venue.ok("platforms", "types", "--json").json()[0]["fields"]}
+    assert fields[key]["choices"] == ["0", "1"] and fields["source"]["choices"] is None

@@ -89,8 +89,18 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             help="API base; the beta server is https://beta.covermanager.com/api",
         ),
         ConfigField("source", default="prima", help="channel tag sent with each reservation"),
-        ConfigField("pending", default="0", help='"1" creates reservations pending approval'),
-        ConfigField("not_notify", default="0", help='"1" asks CoverManager not to notify guests'),
+        ConfigField(
+            "pending",
+            default="0",
+            help='"1" creates reservations pending approval',
+            choices=("0", "1"),
+        ),
+        ConfigField(
+            "not_notify",
+            default="0",
+            help='"1" asks CoverManager not to notify guests',
+            choices=("0", "1"),
+        ),
         ConfigField("discount", default="0", help="discount code sent with reservations"),
     )
 
