@@ -294,36 +294,6 @@ def show(store: Store, venue_ref: str, platform_type: str) -> OperationResult[Co
         return OperationResult.ok(_info(row, venue))
 
 
-# --- adapter view ----------------------------------------------------------------------
-
-
-def adapter_connection(
-    adapter: type[PlatformAdapter], row: VenuePlatform, venue: Venue
-) -> Connection:
-    """The connection as an adapter sees it: defaults applied, secrets resolved."""
-    from prima_cli.platforms.contract import Connection
-
-    where = f"{venue.slug}/{row.platform_type}"
-    stored = dict(row.configuration or {})
-    config: dict[str, str] = {}
-    for spec in adapter.config_fields:
-        value = stored.get(spec.name, spec.default)
-        if value is None:
-            continue
-        value = str(value)
-        config[spec.name] = secrets.resolve(spec.name, value, where=where) if spec.secret else value
-    for key, value in stored.items():  # extra keys of adapters that allow them
-        config.setdefault(key, str(value))
-    return Connection(
-        platform_type=row.platform_type,
-        config=config,
-        venue_slug=venue.slug,
-        timezone=venue.timezone,
-        country=venue.country,
-        connection_id=row.id,
-    )
-
-
 # --- writing ---------------------------------------------------------------------------
 
 
@@ -352,6 +322,7 @@ def add(
     from sqlalchemy.exc import IntegrityError
     from sqlmodel import select
 
+    from prima_cli.core import targets
     from prima_cli.store.models import VenuePlatform
 
     _validate_priority(priority)
@@ -377,7 +348,7 @@ def add(
         priority=priority,
         configuration=draft.configuration,
     )
-    detail = test(adapter, adapter_connection(adapter, row, venue)) if test else None
+    detail = test(adapter, targets.adapter_connection(adapter, row, venue)) if test else None
     try:
         with store.session() as session:
             session.add(row)

@@ -113,6 +113,8 @@ def _edit(where: str, key: str) -> str:
 
 def _flaw(value: str) -> tuple[int, str] | None:
     """The first character of ``value`` that a key cannot hold, as (position, what)."""
+    if value.isascii() and value.isprintable():  # each flaw below is one or the other
+        return None
     for index, char in enumerate(value, start=1):
         if char in "\r\n":
             return index, "a line break"

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from prima_cli.errors import PlatformMalformedResponse
+from prima_cli.store import json_codec
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -41,6 +43,28 @@ def encode(day: DayAvailability) -> dict[str, list[str]]:
     return {str(size): _encode_times(times) for size, times in sorted(day.items())}
 
 
+#: the JSON text of each list of times seen: a sync writes thousands of days, and most
+#: party sizes and days repeat the same few lists (bounded, whatever a platform sends)
+_TIMES_JSON: dict[tuple[dt.time, ...], str] = {}
+_CACHED_LISTS = 4096
+#: a day every 5 minutes; a longer list is encoded, not kept
+_CACHED_TIMES = 288
+
+
+def encode_json(day: DayAvailability) -> str:
+    """``encode(day)`` as the JSON text a JSON column stores (``json_codec.dumps``'s)."""
+    parts = []
+    for size, times in sorted(day.items()):
+        key = tuple(times)
+        text = _TIMES_JSON.get(key)
+        if text is None:
+            text = json_codec.dumps(_encode_times(times))
+            if len(_TIMES_JSON) < _CACHED_LISTS and len(key) <= _CACHED_TIMES:
+                _TIMES_JSON[key] = text
+        parts.append(f'"{size}":{text}')
+    return "{" + ",".join(parts) + "}"
+
+
 def check_complete(
     platform: str, requested: Sequence[dt.date], answer: Mapping[dt.date, object]
 ) -> None:
@@ -63,9 +87,12 @@ def replace(
 ) -> None:
     """Replace, per connection id, the snapshot of exactly the dates of its answer (inside
     the caller's transaction). A sync writes a batch of connections at once: one DELETE per
-    distinct date range and one multi-row INSERT, not statements per connection."""
-    from sqlalchemy import delete, insert
+    distinct date range and one executemany INSERT, not statements per connection; the
+    rows go to the driver prepared (``store/bulk.py``), each date and the instant processed
+    once."""
+    from sqlalchemy import delete
 
+    from prima_cli.store import bulk
     from prima_cli.store.sync_tables import AvailabilitySnapshot
 
     table = AvailabilitySnapshot.__table__  # type: ignore[attr-defined]
@@ -82,15 +109,28 @@ def replace(
                 table.c.venue_platform_id.in_(connection_ids), table.c.local_date.in_(dates)
             )
         )
-    conn.execute(
-        insert(table),
-        [
-            {"venue_platform_id": connection_id, "local_date": day, "slots": encode(slots),
-             "fetched_at": fetched_at}
-            for connection_id, answer in answers.items()
-            for day, slots in answer.items()
-        ],
+    to_date = bulk.processor(conn, table.c.local_date)
+    days = {day: to_date(day) for dates in by_dates for day in dates}
+    at = bulk.processor(conn, table.c.fetched_at)(fetched_at)
+    bulk.executemany(
+        conn, _insert(), _COLUMNS,
+        [(connection_id, days[day], encode_json(slots), at)
+         for connection_id, answer in answers.items() for day, slots in answer.items()],
     )  # fmt: skip
+
+
+#: the columns :func:`replace` inserts, in its rows' order
+_COLUMNS = ("venue_platform_id", "local_date", "slots", "fetched_at")
+
+
+@functools.cache
+def _insert() -> Any:
+    """The snapshot INSERT, built once (``bulk`` compiles it once per dialect)."""
+    from sqlalchemy import insert
+
+    from prima_cli.store.sync_tables import AvailabilitySnapshot
+
+    return insert(AvailabilitySnapshot.__table__)  # type: ignore[attr-defined]
 
 
 def count(answer: Mapping[dt.date, DayAvailability]) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import snapshots
 from prima_cli.core.booking_state import owner
@@ -21,49 +22,70 @@ WRITE_BATCH = 25
 def record_outcomes(store: Store, outcomes: list[ConnectionOutcome], run_id: int | None) -> None:
     """Each connection's snapshot, last-sync fields and result row, for a
     batch of connections in one transaction (per-connection all-or-nothing is kept).
-    Executemany statements: a sync writes thousands of rows, and per-row ORM statements
-    cost more CPU than the HTTP calls that produced them."""
+    Executemany statements of prepared rows (``store/bulk.py``): a sync writes thousands
+    of rows, and per-row ORM statements or parameter processing cost more CPU than the
+    HTTP calls that produced them."""
+    from prima_cli.store import bulk
+
+    if not outcomes:
+        return
+    now = utcnow()
+    update_connections, insert_result = _statements()
+    connections, results = update_connections.table, insert_result.table
+    with store.session() as session:
+        fresh = {o.connection_id: o.snapshot for o in outcomes if o.snapshot is not None}
+        snapshots.replace(session, fresh, now)
+        conn = session.connection()
+        synced_at = bulk.processor(conn, connections.c.last_synced_at)(now)
+        bulk.executemany(
+            conn, update_connections, ("synced_at", "attempt_at", "status", "error", "id_"),
+            [(synced_at if o.status == OK else None,  # a failure keeps the last success
+              synced_at, o.status, o.error.message if o.error else None, o.connection_id)
+             for o in outcomes],
+        )  # fmt: skip
+        if run_id is not None:
+            steps = bulk.processor(conn, results.c.steps)
+            finished_at = bulk.processor(conn, results.c.finished_at)(now)
+            bulk.executemany(
+                conn, insert_result, RESULT_COLUMNS,
+                [(run_id, o.connection_id, o.venue_slug, o.platform_type, o.status,
+                  steps(o.steps.to_record()), o.error.type if o.error else None,
+                  o.error.message if o.error else None, o.duration_ms,
+                  *[o.step_ms.get(step) for step in STEPS], finished_at)
+                 for o in outcomes],
+            )  # fmt: skip
+    for outcome in outcomes:
+        outcome.snapshot = None  # written: do not keep thousands of slots per connection
+
+
+#: the columns of a result row, in the order :func:`record_outcomes` gives them (the
+#: table's, which positional drivers take as they are)
+RESULT_COLUMNS = ("run_id", "venue_platform_id", "venue_slug", "platform_type", "status",
+                   "steps", "error_type", "error_message", "duration_ms",
+                   *(f"{step}_ms" for step in STEPS), "finished_at")  # fmt: skip
+
+
+@functools.cache
+def _statements() -> tuple[Any, Any]:
+    """The last-sync UPDATE and the result INSERT, built once (``bulk`` compiles each once
+    per dialect). Each bind parameter has its column's type: PostgreSQL casts to it."""
     from sqlalchemy import bindparam, func, insert, update
 
     from prima_cli.store.models import VenuePlatform
     from prima_cli.store.sync_tables import SyncResult
 
-    if not outcomes:
-        return
-    now = utcnow()
     connections = VenuePlatform.__table__  # type: ignore[attr-defined]
-    with store.session() as session:
-        fresh = {o.connection_id: o.snapshot for o in outcomes if o.snapshot is not None}
-        snapshots.replace(session, fresh, now)
-        conn = session.connection()
-        conn.execute(
-            update(connections)
-            .where(connections.c.id == bindparam("connection_id"))
-            .values(last_synced_at=func.coalesce(
-                        bindparam("synced_at", type_=connections.c.last_synced_at.type),
-                        connections.c.last_synced_at),
-                    last_sync_attempt_at=now, last_sync_status=bindparam("status"),
-                    last_error=bindparam("error")),
-            [{"connection_id": o.connection_id, "status": o.status,
-              "synced_at": now if o.status == OK else None,  # a failure keeps the last success
-              "error": o.error.message if o.error else None} for o in outcomes],
-        )  # fmt: skip
-        if run_id is not None:
-            conn.execute(
-                insert(SyncResult.__table__),  # type: ignore[attr-defined]
-                [
-                    {"run_id": run_id, "venue_platform_id": o.connection_id,
-                     "venue_slug": o.venue_slug, "platform_type": o.platform_type,
-                     "status": o.status, "steps": o.steps.to_record(),
-                     "error_type": o.error.type if o.error else None,
-                     "error_message": o.error.message if o.error else None,
-                     "duration_ms": o.duration_ms, "finished_at": now,
-                     **{f"{step}_ms": o.step_ms.get(step) for step in STEPS}}
-                    for o in outcomes
-                ],
-            )  # fmt: skip
-    for outcome in outcomes:
-        outcome.snapshot = None  # written: do not keep thousands of slots per connection
+    c = connections.c
+    update_connections = (
+        update(connections)
+        .where(c.id == bindparam("id_", type_=c.id.type))
+        .values(last_synced_at=func.coalesce(bindparam("synced_at", type_=c.last_synced_at.type),
+                                             c.last_synced_at),
+                last_sync_attempt_at=bindparam("attempt_at", type_=c.last_sync_attempt_at.type),
+                last_sync_status=bindparam("status", type_=c.last_sync_status.type),
+                last_error=bindparam("error", type_=c.last_error.type))
+    )  # fmt: skip
+    return update_connections, insert(SyncResult.__table__)  # type: ignore[attr-defined]
 
 
 def start_run(store: Store, options: SyncOptions, *, worker: bool = False) -> int:

@@ -17,13 +17,17 @@ def _query(session: Session, options: SyncOptions) -> Any:
     from prima_cli.core import venues as venues_core
 
     ids = [venues_core.find(session, ref).id for ref in options.venues]
-    return targets_core.connections_query(venue_ids=ids, platform_type=options.platform_type)
+    return targets_core.connections_query(
+        venue_ids=ids, platform_type=options.platform_type, fields=True
+    )
 
 
 def all_targets(store: Store, options: SyncOptions) -> list[targets_core.Target]:
-    """Every enabled connection the options select."""
+    """Every enabled connection the options select (read as rows of the columns a target
+    needs: a sync loads thousands, and ORM objects cost more than the query)."""
     with store.session() as session:
-        return targets_core.resolve(session.exec(_query(session, options)).all())
+        rows = session.connection().execute(_query(session, options)).all()
+        return targets_core.resolve_fields(rows)
 
 
 def one_target(store: Store, connection_id: int) -> targets_core.Target | None:

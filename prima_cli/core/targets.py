@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
-from prima_cli.core import connections as connections_core
+from prima_cli.core import secrets
 from prima_cli.errors import PrimaError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from prima_cli.platforms.contract import Connection, PlatformAdapter
-    from prima_cli.store.models import Venue, VenuePlatform
 
 
 @dataclass(frozen=True)
@@ -34,13 +33,21 @@ def connections_query(
     venue_ids: Sequence[int | None] = (),
     platform_type: str | None = None,
     enabled_only: bool = True,
+    fields: bool = False,
 ) -> Any:
-    """(VenuePlatform, Venue) rows, by venue slug then priority, optionally filtered."""
+    """(VenuePlatform, Venue) rows, by venue slug then priority, optionally filtered; with
+    ``fields``, rows of the columns :func:`resolve` reads instead (Core: no ORM objects),
+    for :func:`resolve_fields`."""
     from sqlmodel import col, select
 
     from prima_cli.store.models import Venue, VenuePlatform
 
-    query = select(VenuePlatform, Venue).join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
+    entities: tuple[Any, ...] = (VenuePlatform, Venue)
+    if fields:
+        c, v = VenuePlatform.__table__.c, Venue.__table__.c  # type: ignore[attr-defined]
+        entities = (c.id, c.platform_type, c.priority, c.configuration, v.slug, v.timezone,
+                    v.country)  # fmt: skip
+    query = select(*entities).join(Venue, col(Venue.id) == col(VenuePlatform.venue_id))
     if enabled_only:
         query = query.where(col(VenuePlatform.is_enabled).is_(True))
     if venue_ids:
@@ -63,14 +70,19 @@ def for_connection(session: Session, connection_id: int | None) -> tuple[Target,
     return resolve([(row, venue)])[0], row.is_enabled
 
 
-def resolve(rows: Iterable[tuple[VenuePlatform, Venue]]) -> list[Target]:
+def resolve_fields(rows: Iterable[Any]) -> list[Target]:
+    """:func:`resolve` for rows of ``connections_query(fields=True)``."""
+    return resolve((row, row) for row in rows)
+
+
+def resolve(rows: Iterable[tuple[ConnectionFields, VenueFields]]) -> list[Target]:
     from prima_cli.platforms import registry
 
     targets = []
     for row, venue in rows:
         try:
             adapter = registry.get(row.platform_type)
-            conn = connections_core.adapter_connection(adapter, row, venue)
+            conn = adapter_connection(adapter, row, venue)
         except PrimaError as err:
             targets.append(
                 Target(venue.slug, row.platform_type, row.priority, row.id or 0, None, None, err)
@@ -80,3 +92,58 @@ def resolve(rows: Iterable[tuple[VenuePlatform, Venue]]) -> list[Target]:
             Target(venue.slug, row.platform_type, row.priority, row.id or 0, adapter, conn, None)
         )
     return targets
+
+
+# --- adapter view ----------------------------------------------------------------------
+
+
+class ConnectionFields(Protocol):
+    """What :func:`resolve` reads of a stored connection: a ``VenuePlatform``, or
+    a row of those columns (a sync loads a thousand targets without ORM objects)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def platform_type(self) -> str: ...
+    @property
+    def priority(self) -> int: ...
+    @property
+    def configuration(self) -> Mapping[str, Any] | None: ...
+
+
+class VenueFields(Protocol):
+    """What :func:`resolve` reads of a venue: a ``Venue`` or a row of those columns."""
+
+    @property
+    def slug(self) -> str: ...
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def country(self) -> str | None: ...
+
+
+def adapter_connection(
+    adapter: type[PlatformAdapter], row: ConnectionFields, venue: VenueFields
+) -> Connection:
+    """The connection as an adapter sees it: defaults applied, secrets resolved."""
+    from prima_cli.platforms.contract import Connection
+
+    where = f"{venue.slug}/{row.platform_type}"
+    stored = dict(row.configuration or {})
+    config: dict[str, str] = {}
+    for spec in adapter.config_fields:
+        value = stored.get(spec.name, spec.default)
+        if value is None:
+            continue
+        value = str(value)
+        config[spec.name] = secrets.resolve(spec.name, value, where=where) if spec.secret else value
+    for key, value in stored.items():  # extra keys of adapters that allow them
+        config.setdefault(key, str(value))
+    return Connection(
+        platform_type=row.platform_type,
+        config=config,
+        venue_slug=venue.slug,
+        timezone=venue.timezone,
+        country=venue.country,
+        connection_id=row.id,
+    )

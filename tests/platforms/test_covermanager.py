@@ -821,6 +821,7 @@ def test_the_times_cache_keeps_no_platform_answer_of_any_size(
     from prima_cli.platforms import parsing as common
 
     monkeypatch.setattr(parsing, "_SORTED_TIMES", {})
+    monkeypatch.setattr(parsing, "_HOURS_SEEN", {})
     monkeypatch.setattr(common, "_KNOWN_HOURS", {})
     every_5_s = [f"{h:02d}:{m:02d}:{s:02d}" for h in range(24) for m in range(60)
                  for s in range(0, 60, 5)]  # fmt: skip
@@ -832,6 +833,7 @@ def test_the_times_cache_keeps_no_platform_answer_of_any_size(
     day = call(CM, "availability_calendar", cm_connection(), DAY, DAY)[DAY]
     assert len(day[2]) == len(every_5_s) and day[4] == [dt.time(21)]
     assert list(parsing._SORTED_TIMES) == [("20:00",)]  # the usual one only
+    assert list(parsing._HOURS_SEEN) == [b'{"20:00":{}}']
     assert padded not in common._KNOWN_HOURS
     assert max(map(len, common._KNOWN_HOURS)) <= 8
 

@@ -89,13 +89,19 @@ def sizes(
     """A day's ``people`` map (party size -> hour -> info) as party size -> sorted times."""
     result: DayAvailability = {}
     for size_key, hours in by_size.items():
-        size = _size(adapter, size_key)
+        size = _SIZES.get(size_key)
+        if size is None:
+            size = _size(adapter, size_key)
         if (party_size is not None and size != party_size) or hours == []:
             continue
         if not isinstance(hours, dict):
             raise adapter.malformed(f"hours for {size} people that are not a map", hours)
         result[size] = _sorted_times(adapter, tuple(hours))
     return dict(sorted(result.items()))
+
+
+#: the usual party size keys as numbers, looked up: a sync reads each thousands of times
+_SIZES = {str(size): size for size in range(1, 101)}
 
 
 #: the sorted times of each set of hour keys seen: a week repeats the same hours for most
@@ -124,10 +130,10 @@ def _sorted_times(adapter: HttpPlatformAdapter, keys: tuple[str, ...]) -> list[d
 
 
 class _Day(msgspec.Struct):
-    """A calendar day as :func:`calendar_people` reads it: an hour's details (a map per
-    hour, thousands a week) are skipped, not built, since a calendar needs only the hours."""
+    """A calendar day as :func:`calendar_people` reads it: each party size's hours are
+    kept as their JSON text (see :func:`_size_hours`)."""
 
-    people: dict[str, dict[str, msgspec.Raw] | list[Any]] | list[Any] = []
+    people: dict[str, msgspec.Raw] | list[Any] = []
 
 
 class _CalendarAnswer(msgspec.Struct):
@@ -136,6 +142,30 @@ class _CalendarAnswer(msgspec.Struct):
 
 
 _CALENDAR = msgspec.json.Decoder(_CalendarAnswer)
+#: a party size's hours: an hour's details (a map per hour, thousands a week) are skipped,
+#: not built, since a calendar needs only the hours
+_HOURS = msgspec.json.Decoder(dict[str, msgspec.Raw] | list[Any])
+#: the hours (as a map of each hour to None) of each party size's JSON text seen: a week
+#: repeats the same text for most sizes and days, and decoding it again costs more than
+#: looking it up (bounded, whatever a platform sends: in entries and in each one's text)
+_HOURS_SEEN: dict[bytes, dict[str, None]] = {}
+_CACHED_TEXTS = 1024
+_CACHED_TEXT_BYTES = 8192
+
+
+def _size_hours(text: bytes) -> dict[str, None] | list[Any]:
+    """The hours of one party size's JSON text (a map or PHP's empty list); raises what
+    msgspec raises for another shape."""
+    found = _HOURS_SEEN.get(text)
+    if found is not None:
+        return found
+    decoded = _HOURS.decode(text)
+    if isinstance(decoded, list):
+        return decoded
+    found = dict.fromkeys(decoded)
+    if len(_HOURS_SEEN) < _CACHED_TEXTS and len(text) <= _CACHED_TEXT_BYTES:
+        _HOURS_SEEN[text] = found
+    return found
 
 
 def calendar_people(content: bytes) -> dict[str, Mapping[str, Any]] | None:
@@ -144,26 +174,28 @@ def calendar_people(content: bytes) -> dict[str, Mapping[str, Any]] | None:
     general path (:func:`day` over the decoded body) reads and names what is wrong with.
 
     A week holds a small map per hour and party size, thousands of them: building them costs
-    more CPU than the request, and a calendar reads only their keys.
+    more CPU than the request, and a calendar reads only their keys. The maps returned are
+    shared (read them, do not change them): each hour maps to None.
     """
     try:
         answer = _CALENDAR.decode(content)
+        if not succeeded(answer.resp):
+            return None  # a refusal: the general path raises it
+        if isinstance(answer.calendar, list):
+            return None if answer.calendar else {}  # PHP encodes an empty map as a list
+        found: dict[str, Mapping[str, Any]] = {}
+        for key, value in answer.calendar.items():
+            by_size = value if isinstance(value, list) else value.people
+            if isinstance(by_size, list):
+                if by_size:  # a list that is not PHP's empty map
+                    return None
+                found[key] = {}
+                continue
+            found[key] = {size: _size_hours(bytes(text)) for size, text in by_size.items()}
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         # msgspec gives up on nesting sooner than orjson does (how soon depends on the
         # caller's stack): such a body is the general path's too
         return None
-    if not succeeded(answer.resp):
-        return None  # a refusal: the general path raises it
-    if isinstance(answer.calendar, list):
-        return None if answer.calendar else {}  # PHP encodes an empty map as a list
-    found: dict[str, Mapping[str, Any]] = {}
-    for key, value in answer.calendar.items():
-        by_size = value if isinstance(value, list) else value.people
-        if isinstance(by_size, list):
-            if by_size:  # a list that is not PHP's empty map
-                return None
-            by_size = {}
-        found[key] = by_size
     return found
 
 
