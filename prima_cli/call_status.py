@@ -28,6 +28,11 @@ def listen(listener: Listener | None) -> Listener | None:
     return previous
 
 
+def listening() -> bool:
+    """Whether a listener is installed (without one, :func:`watched` adds nothing)."""
+    return _listener is not None
+
+
 #: a wait that says more than "attempt N" is under way (the budget's): watched leaves it shown
 _waiting = False
 

@@ -511,3 +511,45 @@ def test_a_platform_message_in_an_error_status_is_one_bounded_line() -> None:
     message = error_message(response) or ""
     assert message.startswith("Sin disponibilidad zzz") and message.endswith("...")
     assert len(message) <= 510
+
+
+def test_the_client_keeps_no_cookie_and_hands_back_read_answers(mock: respx.MockRouter) -> None:
+    # a platform API authenticates each request by its key: a cookie it sets is not sent back
+    # (httpx's own send would keep it in the client's jar and send it with the next request)
+    first = mock.get("https://x.test/a").mock(
+        return_value=httpx.Response(200, headers={"Set-Cookie": "session=s1; Path=/"}, json={})
+    )
+    second = mock.get("https://x.test/b").mock(return_value=httpx.Response(200, json={"ok": 1}))
+
+    async def go() -> httpx.Response:
+        async with http.build_client() as client:
+            await http.send(client, CoverManagerAdapter, "GET", "https://x.test/a", idempotent=True)
+            return await http.send(
+                client, CoverManagerAdapter, "GET", "https://x.test/b", idempotent=True
+            )
+
+    answer = asyncio.run(go())
+    assert first.called and second.called
+    assert "cookie" not in second.calls.last.request.headers
+    assert answer.json() == {"ok": 1}
+    assert answer.is_closed and answer.request.url == "https://x.test/b"
+    assert answer.elapsed.total_seconds() >= 0
+
+
+def test_event_hooks_and_auth_take_httpx_own_send(mock: respx.MockRouter) -> None:
+    mock.get("https://x.test/a").mock(return_value=httpx.Response(200))
+    seen: list[str] = []
+
+    async def hook(request: httpx.Request) -> None:
+        seen.append(str(request.url))
+
+    async def go() -> httpx.Response:
+        async with http.build_client() as client:
+            client.event_hooks["request"] = [hook]
+            client.auth = httpx.BasicAuth("u", "p")
+            return await http.send(client, CoverManagerAdapter, "GET", "https://x.test/a",
+                                   idempotent=True)  # fmt: skip
+
+    answer = asyncio.run(go())
+    assert seen == ["https://x.test/a"]
+    assert answer.request.headers["authorization"].startswith("Basic ")

@@ -18,8 +18,6 @@ import asyncio
 import logging
 import time
 import weakref
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
 
 from prima_cli.errors import (
@@ -115,6 +113,13 @@ async def before(credential: Credential) -> bool:
     While this process's own probe is under way, its other requests of the credential wait
     for the probe's outcome instead of being refused."""
     here = _here()
+    seen = here.seen.get(credential.digest)
+    if (
+        seen is not None
+        and seen.view.state is BreakerState.CLOSED
+        and time.monotonic() - seen.read_at <= REFRESH
+    ):
+        return False  # the usual case, without a fresh view
     while True:
         view = view_of(credential)
         if view.state is BreakerState.CLOSED:
@@ -150,39 +155,52 @@ def open_error(credential: Credential, view: BreakerView) -> PlatformCircuitOpen
     )
 
 
-@asynccontextmanager
-async def guard() -> AsyncIterator[None]:
-    """Around one logical request of the bound credential: refuse while open, count the
-    outcome. Without a bound credential, nothing is guarded."""
-    credential = current.get()
-    if credential is None:
-        yield
-        return
-    probe = await before(credential)
-    try:
+def guard() -> _Guard:
+    """Around one logical request of the bound credential (``async with``): refuse while
+    open, count the outcome. Without a bound credential, nothing is guarded."""
+    return _Guard(current.get())
+
+
+class _Guard:
+    """:func:`guard`'s context: a plain class, as it runs around every request (a generator
+    based one costs a generator and its frames more)."""
+
+    __slots__ = ("credential", "probe")
+
+    def __init__(self, credential: Credential | None) -> None:
+        self.credential = credential
+        self.probe = False
+
+    async def __aenter__(self) -> None:
+        if self.credential is not None:
+            self.probe = await before(self.credential)
+
+    async def __aexit__(self, kind: object, err: BaseException | None, tb: object) -> None:
+        credential = self.credential
+        if credential is None:
+            return
+        probe = self.probe
         try:
-            yield
-        except COUNTED as err:
-            if isinstance(err, BudgetWaitTooLong):  # refused here: the platform was not asked
+            if err is None:
+                seen = _here().seen.get(credential.digest)
+                if (
+                    probe
+                    or seen is None
+                    or seen.view.state is not BreakerState.CLOSED
+                    or seen.view.failures
+                ):
+                    _remember(credential, _call("succeeded", credential))  # type: ignore[arg-type]
+            elif isinstance(err, BudgetWaitTooLong):  # refused here: the platform was not asked
                 if probe:  # nor probed: the next request is the probe, not one in 120 s
                     _call("release_probe", credential)
                     _here().seen.pop(credential.digest, None)  # read the ledger again
-                raise
-            view = _call("failed", credential, probe=probe, threshold=THRESHOLD, pauses=PAUSES,
-                         error=err.message[:200])  # fmt: skip
-            _remember(credential, view)  # type: ignore[arg-type]
-            raise
-        seen = _here().seen.get(credential.digest)
-        if (
-            probe
-            or seen is None
-            or seen.view.state is not BreakerState.CLOSED
-            or seen.view.failures
-        ):
-            _remember(credential, _call("succeeded", credential))  # type: ignore[arg-type]
-    finally:
-        if probe:  # the requests waiting for this probe read its outcome
-            here = _here()
-            event = here.probes.pop(credential.digest, None)
-            if event is not None:
-                event.set()
+            elif isinstance(err, COUNTED):
+                view = _call("failed", credential, probe=probe, threshold=THRESHOLD,
+                             pauses=PAUSES, error=err.message[:200])  # fmt: skip
+                _remember(credential, view)  # type: ignore[arg-type]
+        finally:
+            if probe:  # the requests waiting for this probe read its outcome
+                here = _here()
+                event = here.probes.pop(credential.digest, None)
+                if event is not None:
+                    event.set()

@@ -160,11 +160,18 @@ async def acquire(credential: Credential, *, max_wait: float | None = None) -> N
     budget = budget_of(credential)
     limit = None if max_wait is None else _Limit(max_wait, time.monotonic() + max_wait)
     while True:
-        await _until(budget.paused_until, credential, limit)
-        await _queue(budget.limiter, credential, limit)
+        # each wait is awaited only when there is one: this runs before every request
+        if budget.paused_until > time.monotonic():
+            await _until(budget.paused_until, credential, limit)
+        if limit is None:
+            await budget.limiter.acquire()
+        else:
+            await _queue(budget.limiter, credential, limit)
         ledger = current_ledger()
         if ledger is not None:
-            await _until(await budget.slot(ledger, credential), credential, limit)
+            moment = await budget.slot(ledger, credential)
+            if moment > time.monotonic():
+                await _until(moment, credential, limit)
         if budget.paused_until <= time.monotonic():
             return
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import logging
 import ssl
+import time
 from functools import cache
+from typing import Any
 
 import httpx
 
@@ -13,6 +17,72 @@ from prima_cli.platforms.http.trace import enable_verbose_logging, route_retry_l
 from prima_cli.platforms.http.transport import NetworkTransport
 
 USER_AGENT = f"prima/{__version__}"
+
+#: httpx's own logger, which names every exchange at INFO (as httpx's ``send`` does)
+_httpx_log = logging.getLogger("httpx")
+
+
+class Client(httpx.AsyncClient):
+    """prima's ``httpx.AsyncClient``: a plain request goes straight to the paced transport.
+
+    httpx's ``send`` runs each request through its auth, redirect and cookie layers and
+    reads the answer through stream wrappers; a prima client has no auth, follows no
+    redirect and keeps no cookie (platform APIs authenticate each request by its key), and
+    its network transport hands back the body already read. So :meth:`send` skips those
+    layers when they have nothing to do, and uses httpx's own path otherwise (an ``auth``,
+    userinfo in the URL, event hooks, ``follow_redirects``, a streamed answer).
+    """
+
+    def __init__(self, *, transport: PacedTransport, **kwargs: Any) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self.paced = transport
+
+    async def send(
+        self,
+        request: httpx.Request,
+        *,
+        stream: bool = False,
+        auth: Any = httpx.USE_CLIENT_DEFAULT,
+        follow_redirects: Any = httpx.USE_CLIENT_DEFAULT,
+    ) -> httpx.Response:
+        """httpx's ``send``; without auth, redirects, hooks or streaming, more cheaply."""
+        if (
+            stream
+            or auth is not httpx.USE_CLIENT_DEFAULT
+            or follow_redirects is not httpx.USE_CLIENT_DEFAULT
+            or self.auth is not None
+            or self.follow_redirects
+            or self.is_closed
+            or request.url.userinfo
+            or self.event_hooks["request"]
+            or self.event_hooks["response"]
+        ):
+            return await super().send(
+                request, stream=stream, auth=auth, follow_redirects=follow_redirects
+            )
+        if "timeout" not in request.extensions:
+            request.extensions["timeout"] = self.timeout.as_dict()
+        started = time.perf_counter()
+        try:
+            response = await self.paced.handle_async_request(request)
+        except httpx.RequestError as exc:
+            exc.request = request  # as httpx's send sets it on a transport's own errors
+            raise
+        response.request = request
+        try:
+            if isinstance(response.stream, httpx.ByteStream):  # the network transport's
+                response.read()
+            else:  # another transport's (a mock's) stream
+                await response.aread()
+        finally:
+            await response.aclose()
+        response.elapsed = dt.timedelta(seconds=time.perf_counter() - started)
+        if _httpx_log.isEnabledFor(logging.INFO):
+            _httpx_log.info(
+                'HTTP Request: %s %s "%s %d %s"', request.method, request.url,
+                response.http_version, response.status_code, response.reason_phrase,
+            )  # fmt: skip
+        return response
 
 
 def build_client(
@@ -44,7 +114,7 @@ def build_client(
         keepalive_expiry=30.0,
     )
     network = transport or _network(limits)
-    return httpx.AsyncClient(
+    return Client(
         timeout=timeout,
         limits=limits,
         headers={"User-Agent": USER_AGENT, "Accept": "application/json"},

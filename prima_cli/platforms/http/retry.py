@@ -14,7 +14,7 @@ When retries run out, 429 becomes ``PlatformRateLimited`` and everything else
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Coroutine, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +22,7 @@ import httpx
 import stamina
 
 from prima_cli import redact
-from prima_cli.call_status import watched
+from prima_cli.call_status import listening, watched
 from prima_cli.errors import (
     ConfigError,
     PlatformAmbiguousOutcome,
@@ -158,8 +158,8 @@ async def _with_retries(
     # it, waits and counts attempts exactly as if it had run it (its testing mode too).
     started = time.monotonic()
     try:
-        return await watched(
-            _attempt(client, platform, request, idempotent, 1), _label(platform, 1, policy)
+        return await _watched(
+            _attempt(client, platform, request, idempotent, 1), platform, 1, policy
         )
     except Exception as exc:
         first: Exception | None = exc
@@ -179,9 +179,11 @@ async def _with_retries(
                 if first is not None:
                     failed, first = first, None
                     raise failed
-                return await watched(
+                return await _watched(
                     _attempt(client, platform, request, idempotent, attempts),
-                    _label(platform, attempts, policy),
+                    platform,
+                    attempts,
+                    policy,
                 )
     except _RetryableStatus as exc:
         raise _status_exhausted(platform, exc, attempts) from None
@@ -192,8 +194,16 @@ async def _with_retries(
     raise AssertionError("unreachable: stamina either returns or raises")
 
 
-def _label(platform: PlatformLike, number: int, policy: RetryPolicy) -> str:
-    return f"{platform.display_name}, attempt {number} of {policy.attempts} ..."
+def _watched(
+    call: Coroutine[Any, Any, httpx.Response],
+    platform: PlatformLike,
+    number: int,
+    policy: RetryPolicy,
+) -> Awaitable[httpx.Response]:
+    """``call`` watched for the status line; as it is when nothing listens (most runs)."""
+    if not listening():
+        return call
+    return watched(call, f"{platform.display_name}, attempt {number} of {policy.attempts} ...")
 
 
 async def _attempt(
@@ -218,11 +228,12 @@ async def _attempt(
         raise PlatformMalformedResponse(
             f"{platform.display_name} sent an undecodable answer: {exc}", platform=platform.name
         ) from exc
-    # httpx leaves a read response in a reference cycle with its stream (Response.stream ->
-    # BoundAsyncStream -> Response), which keeps it, its request and httpcore's objects of
-    # the exchange for the garbage collector; the body is read by now, so a plain stream of
-    # it lets reference counting free them
-    response.stream = httpx.ByteStream(response.content)
+    if not isinstance(response.stream, httpx.ByteStream):
+        # httpx's own send leaves a read response in a reference cycle with its stream
+        # (Response.stream -> BoundAsyncStream -> Response), which keeps it, its request and
+        # httpcore's objects of the exchange for the garbage collector; the body is read by
+        # now, so a plain stream of it lets reference counting free them
+        response.stream = httpx.ByteStream(response.content)
     trace(request, number, _ms_since(started), response=response)
     status = response.status_code
     if status in (RETRY_STATUSES_READ if idempotent else RETRY_STATUSES_WRITE):

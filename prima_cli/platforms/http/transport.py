@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import ssl
 import urllib.request
-from collections.abc import AsyncIterator, Iterator
-from contextlib import contextmanager
-from typing import Any
 
 import httpcore
 import httpx
@@ -47,34 +44,12 @@ _ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
 _PROXY_SCHEMES = ("http", "https")
 
 
-@contextmanager
-def _as_httpx(request: httpx.Request) -> Iterator[None]:
-    try:
-        yield
-    except Exception as exc:
-        for source, target in _ERRORS:
-            if isinstance(exc, source):
-                raise target(str(exc), request=request) from exc
-        raise
-
-
-class _Body(httpx.AsyncByteStream):
-    """An answer's body as httpcore streams it, its errors httpx's."""
-
-    def __init__(self, stream: Any, request: httpx.Request) -> None:
-        self._stream = stream
-        self._request = request
-
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        with _as_httpx(self._request):
-            async for part in self._stream:
-                yield part
-
-    async def aclose(self) -> None:
-        close = getattr(self._stream, "aclose", None)
-        if close is not None:
-            with _as_httpx(self._request):
-                await close()
+def _as_httpx(exc: Exception, request: httpx.Request) -> httpx.TransportError | None:
+    """httpx's error for httpcore's ``exc`` (None: not one of httpcore's)."""
+    for source, target in _ERRORS:
+        if isinstance(exc, source):
+            return target(str(exc), request=request)
+    return None
 
 
 class NetworkTransport(httpx.AsyncBaseTransport):
@@ -120,6 +95,8 @@ class NetworkTransport(httpx.AsyncBaseTransport):
         return pool
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        """The answer to ``request``, its body read: prima reads every answer whole, and one
+        read here spares the stream wrappers httpx and httpcore would add around each part."""
         url = request.url
         core = httpcore.Request(
             method=request.method,
@@ -131,12 +108,21 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             extensions=request.extensions,
         )
         pool = self.pool_for(url)
-        with _as_httpx(request):
+        try:
             answer = await pool.handle_async_request(core)
+            try:
+                body = b"".join([part async for part in answer.stream])  # type: ignore[union-attr]
+            finally:
+                await answer.aclose()
+        except Exception as exc:
+            mapped = _as_httpx(exc, request)
+            if mapped is None:
+                raise
+            raise mapped from exc
         return httpx.Response(
             status_code=answer.status,
             headers=answer.headers,
-            stream=_Body(answer.stream, request),
+            stream=httpx.ByteStream(body),
             extensions=answer.extensions,
         )
 
