@@ -7,7 +7,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from prima_cli.core import booking_records as rec
-from prima_cli.core.booking_state import AttemptState, BookingStatus, derive_status, owner
+from prima_cli.core.booking_state import (
+    AttemptState,
+    BookingStatus,
+    derive_status,
+    owner,
+    requeued,
+)
 from prima_cli.core.booking_state import set_state as _set_state
 from prima_cli.core.booking_state import set_status as _set_status
 from prima_cli.errors import PrimaError, from_dict
@@ -21,14 +27,33 @@ if TYPE_CHECKING:
     from prima_cli.store.booking_tables import Booking, PlatformReservation
 
 
+#: what the status line of a ``queued`` booking says of what comes next
+PLACED_AGAIN = "the next `prima platforms sync` places it again"
+#: ... and of one whose time passed before a platform took it
+NOT_AGAIN = "it is not placed again"
+
+
 def placed_again(reference: str) -> str:
     """What follows an attempt proved never to have landed, said wherever it is recorded:
-    the booking is listed ``rejected`` until then, and an operator who took that at its
-    word and booked the guest again got two tables once the sync placed this one."""
-    return (
-        f"the next `prima platforms sync` places it again (do not create it again; "
-        f"`prima bookings cancel {reference}` drops it)"
-    )
+    an operator who booked the guest again some other way would get two tables once the
+    sync placed this one."""
+    return f"{PLACED_AGAIN} (do not create it again; `prima bookings cancel {reference}` drops it)"
+
+
+def what_follows(booking: Booking) -> str:
+    """What follows an attempt of ``booking`` proved never to have landed."""
+    if booking.starts_at <= utcnow():
+        return f"its time has passed: {NOT_AGAIN}"
+    return placed_again(booking.reference)
+
+
+def time_passed(detail: str | None) -> str:
+    """The status line of a booking the outbox no longer places: its time passed first."""
+    if detail and NOT_AGAIN in detail:
+        return detail
+    last = (detail or "").partition(PLACED_AGAIN)[0].rstrip("; ")
+    said = f" (last: {last})" if last else ""
+    return f"its time passed before a platform took it: {NOT_AGAIN}{said}"
 
 
 def request_of(booking: Booking) -> ReservationRequest:
@@ -152,8 +177,17 @@ def record_confirmed(
 
 
 def refresh_status(session: Session, booking: Booking, detail: str | None) -> None:
-    """Derive the booking's status from its attempts, with a line saying why."""
-    status = derive_status(rec.attempts_of(session, booking))
+    """Derive the booking's status from its attempts, with a line saying why (and, for a
+    ``queued`` booking, what comes next)."""
+    rows = rec.attempts_of(session, booking)
+    asked = booking.cancel_requested_at is not None
+    status = derive_status(rows, starts_at=booking.starts_at, now=utcnow(),
+                           cancel_requested=asked)  # fmt: skip
+    if status == BookingStatus.QUEUED and PLACED_AGAIN not in (detail or ""):
+        then = placed_again(booking.reference)
+        detail = f"{detail}; {then}" if detail else then
+    elif status == BookingStatus.REJECTED and requeued(rows) and not asked:
+        detail = time_passed(detail)
     _set_status(booking, status, detail)
     if status == BookingStatus.CANCELLED and booking.cancelled_at is None:
         booking.cancelled_at = utcnow()  # cancelled on the platform, not by a prima cancel

@@ -235,8 +235,9 @@ def events_of(session: Session, booking_id: int) -> list[EventInfo]:
 def live_references(
     session: Session, *, venue_id: int | None = None, connection_id: int | None = None
 ) -> list[str]:
-    """Bookings not cancelled, not rejected and not past, on a venue or a connection: their
-    references, soonest first."""
+    """Bookings not cancelled, not rejected and not past (``queued`` ones count), on a venue
+    or a connection: their references, soonest first."""
+    from sqlalchemy import and_, or_
     from sqlmodel import col, select
 
     from prima_cli.store.booking_tables import Booking, PlatformReservation
@@ -252,8 +253,15 @@ def live_references(
             PlatformReservation, col(PlatformReservation.booking_id) == col(Booking.id)
         ).where(
             PlatformReservation.venue_platform_id == connection_id,
-            col(PlatformReservation.state).in_(
-                (AttemptState.PENDING, AttemptState.CONFIRMED, AttemptState.UNKNOWN)
+            or_(
+                col(PlatformReservation.state).in_(
+                    (AttemptState.PENDING, AttemptState.CONFIRMED, AttemptState.UNKNOWN)
+                ),
+                # the outbox places a queued booking again through this connection
+                and_(
+                    col(PlatformReservation.state) == AttemptState.NOT_LANDED,
+                    col(Booking.status) == BookingStatus.QUEUED,
+                ),
             ),
         )
     rows = session.exec(query.distinct().order_by(col(Booking.starts_at))).all()

@@ -65,12 +65,16 @@ B, A = BookingStatus, AttemptState
 
 #: every booking status change allowed; anything else is a bug, refused before it is written
 BOOKING_TRANSITIONS: dict[BookingStatus, frozenset[BookingStatus]] = {
-    B.PENDING: frozenset({B.PENDING, B.CONFIRMED, B.WAITLISTED, B.REJECTED, B.UNKNOWN,
-                          B.CANCELLED}),
-    B.UNKNOWN: frozenset({B.UNKNOWN, B.CONFIRMED, B.WAITLISTED, B.REJECTED, B.PENDING,
-                          B.CANCELLED}),
-    B.REJECTED: frozenset({B.REJECTED, B.PENDING, B.CONFIRMED, B.WAITLISTED, B.UNKNOWN,
-                           B.CANCELLED}),
+    B.PENDING: frozenset({B.PENDING, B.CONFIRMED, B.WAITLISTED, B.QUEUED, B.REJECTED,
+                          B.UNKNOWN, B.CANCELLED}),
+    B.UNKNOWN: frozenset({B.UNKNOWN, B.CONFIRMED, B.WAITLISTED, B.QUEUED, B.REJECTED,
+                          B.PENDING, B.CANCELLED}),
+    # placed again by the outbox (pending, then its outcome), expired (rejected), cancelled
+    B.QUEUED: frozenset({B.QUEUED, B.CONFIRMED, B.WAITLISTED, B.REJECTED, B.UNKNOWN,
+                         B.PENDING, B.CANCELLED}),
+    # a store written before `queued` existed lists the outbox's bookings as rejected
+    B.REJECTED: frozenset({B.REJECTED, B.PENDING, B.CONFIRMED, B.WAITLISTED, B.QUEUED,
+                           B.UNKNOWN, B.CANCELLED}),
     B.CONFIRMED: frozenset({B.CONFIRMED, B.WAITLISTED, B.CANCELLED, B.NO_SHOW}),
     B.WAITLISTED: frozenset({B.WAITLISTED, B.CONFIRMED, B.CANCELLED, B.NO_SHOW}),
     B.NO_SHOW: frozenset({B.NO_SHOW, B.CANCELLED}),
@@ -92,7 +96,7 @@ ATTEMPT_TRANSITIONS: dict[AttemptState, frozenset[AttemptState]] = {
 }  # fmt: skip
 
 #: statuses in which a booking may hold (or come to hold) a table
-LIVE_STATUSES = (B.PENDING, B.CONFIRMED, B.WAITLISTED, B.UNKNOWN)
+LIVE_STATUSES = (B.PENDING, B.CONFIRMED, B.WAITLISTED, B.UNKNOWN, B.QUEUED)
 #: a pending attempt or a placer on another host is presumed alive for this long
 IN_FLIGHT_SECONDS = 120
 
@@ -122,8 +126,18 @@ def set_state(row: PlatformReservation, state: AttemptState) -> None:
     row.updated_at = utcnow()
 
 
-def derive_status(rows: list[PlatformReservation]) -> BookingStatus:
-    """The booking status its attempts imply."""
+def requeued(rows: list[PlatformReservation]) -> bool:
+    """Nothing of the booking reached a platform, and an attempt of it was proved never to
+    have landed: the outbox places it again (while it is upcoming and no cancel was asked)."""
+    states = [AttemptState(r.state) for r in rows]
+    return A.NOT_LANDED in states and all(s.never_applied for s in states)
+
+
+def derive_status(rows: list[PlatformReservation], *, starts_at: dt.datetime,
+                  now: dt.datetime, cancel_requested: bool) -> BookingStatus:  # fmt: skip
+    """The booking status its attempts imply, for a booking starting at ``starts_at`` (whose
+    cancel was asked for, or not) as of ``now``: ``queued`` exactly when the outbox would
+    place it again."""
     states = {AttemptState(r.state) for r in rows}
     if A.CONFIRMED in states:
         held = [r for r in rows if r.state == A.CONFIRMED]
@@ -138,6 +152,8 @@ def derive_status(rows: list[PlatformReservation]) -> BookingStatus:
         return B.PENDING  # an intent nothing was tried for yet
     if A.CANCELLED in states:
         return B.CANCELLED  # it was held, and is no longer (a look-up found it cancelled)
+    if requeued(rows) and not cancel_requested and starts_at > now:
+        return B.QUEUED
     return B.REJECTED
 
 
@@ -229,13 +245,15 @@ def being_placed(booking: Booking, now: dt.datetime) -> bool:
 
 
 def placeable(booking: Booking, rows: list[PlatformReservation], now: dt.datetime) -> bool:
-    """Whether placing the booking (again) can only help: nothing of it is on a platform or
-    may be, nobody is placing or cancelling it, and no platform refused it."""
+    """Whether placing the booking (again) can only help: it is upcoming, nothing of it is on
+    a platform or may be, nobody is placing or cancelling it, and no platform refused it."""
     if booking.cancel_requested_at is not None or being_placed(booking, now):
         return False
     if any(not AttemptState(r.state).never_applied for r in rows):
         return False
-    return booking.status in (B.PENDING, B.REJECTED)
+    if booking.starts_at <= now:
+        return False  # its time passed: a table now would be one nobody comes to
+    return booking.status in (B.PENDING, B.QUEUED, B.REJECTED)
 
 
 def orphaned(booking: Booking, rows: list[PlatformReservation], now: dt.datetime) -> bool:

@@ -12,7 +12,10 @@ class BookingStatus(StrEnum):
     PENDING = "pending"  #: written; being placed, or its placer stopped before any answer
     CONFIRMED = "confirmed"  #: a platform holds it (a table, or a request to accept)
     WAITLISTED = "waitlisted"  #: a platform holds it on its waiting list: no table
-    REJECTED = "rejected"  #: no platform took it
+    #: no platform holds it yet, and prima places it again (the next sync, or the workers):
+    #: an attempt proved never to have landed, and nothing else of it reached a platform
+    QUEUED = "queued"
+    REJECTED = "rejected"  #: no platform took it, and nothing places it again
     UNKNOWN = "unknown"  #: a platform may hold it: reconcile (or resolve) before anything else
     CANCELLED = "cancelled"
     NO_SHOW = "no_show"

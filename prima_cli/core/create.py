@@ -61,7 +61,8 @@ class CreateResult:
 
 
 def _outcome(info: rec.BookingInfo, replayed: bool, *, queued: bool = False) -> CreateResult:
-    """A placed booking is the create's result; any other end of it is its typed error.
+    """A placed booking is the create's result; any other end of it is its typed error (a
+    ``queued`` one's is a rejected one's, with a hint that the sync places it again).
 
     A booking ``queued`` for the workers' push is theirs to place: its error is never
     "try again" (the cause's 69, retryable) but exit 8, as a booking the sync will place
@@ -84,6 +85,8 @@ def _outcome(info: rec.BookingInfo, replayed: bool, *, queued: bool = False) -> 
         cause=cause,
         booking=info.reference,
     )
+    if info.status == BookingStatus.QUEUED:  # the error and exit code of a rejected one
+        error.hint = att.placed_again(info.reference)
     if queued:
         error.hint = (
             f"do not create it again: it is queued for the workers, who place it once the "

@@ -193,7 +193,9 @@ def orphan_owners(session: Session, now: dt.datetime, *, booking_id: int | None 
 
     query = select(Booking).where(
         col(Booking.placer).is_not(None),
-        col(Booking.status).in_((BookingStatus.PENDING, BookingStatus.REJECTED)),
+        col(Booking.status).in_(
+            (BookingStatus.PENDING, BookingStatus.QUEUED, BookingStatus.REJECTED)
+        ),
         col(Booking.cancel_requested_at).is_(None),
         Booking.starts_at > now,
     )
@@ -278,7 +280,7 @@ def _decide(session: Session, booking: Booking, row: PlatformReservation, w: _Wo
         return ReconcileItem(ref, ptype, w.attempt, Outcome.FOUND,
                              f"found as {answer.external_id}", answer.external_id)  # fmt: skip
     lost = PlatformRejected(
-        f"not on {ptype} when reconciled: the request never landed; {att.placed_again(ref)}",
+        f"not on {ptype} when reconciled: the request never landed; {att.what_follows(booking)}",
         platform=ptype,
     )
     att.record_state(session, row, AttemptState.NOT_LANDED, lost)

@@ -154,6 +154,8 @@ class StatusMix:
     requested: int = 0
     pending: int = 0  #: being placed
     waitlisted: int = 0
+    #: no platform holds it yet: the next sync (or the workers) places it again
+    queued: int = 0
     rejected: int = 0  #: a platform refused it
     failed: int = 0  #: no platform could be reached or had room
     unknown: int = 0  #: outcome unknown: reconcile

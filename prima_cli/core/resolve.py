@@ -108,7 +108,7 @@ def resolve(store: Store, ref: str, *, found: str | None, not_found: bool,
                 att.record_state(step.session, row, AttemptState.NOT_LANDED, PlatformRejected(
                     f"not on {ptype} when checked by hand: the request never landed",
                     platform=ptype))  # fmt: skip
-                detail = f"checked by hand: not on {ptype}; {att.placed_again(reference)}"
+                detail = f"checked by hand: not on {ptype}; {att.what_follows(step.booking)}"
             att.refresh_status(step.session, step.booking, detail)
             step.note = f"{said} on {ptype}" + (f": {note}" if note else "")
     except Lost:

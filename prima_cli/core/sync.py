@@ -267,7 +267,8 @@ def _outbox(store: Store, connection_id: int) -> list[int]:
         rows = session.exec(
             select(Booking.id).where(
                 col(Booking.id).in_(lost),
-                Booking.status == BookingStatus.REJECTED,
+                # rejected: a store written before `queued` existed listed them so
+                col(Booking.status).in_((BookingStatus.QUEUED, BookingStatus.REJECTED)),
                 Booking.starts_at > utcnow(),
             )
         ).all()
@@ -377,11 +378,13 @@ def sync(
     the run for a clean one."""
     from prima_cli.core import run_lock
     from prima_cli.core.sync_history import read_run
+    from prima_cli.core.sync_statuses import expire_queued
 
     options.check()
     started = utcnow()
     done: list[ConnectionOutcome] = []
     with run_lock.exclusive(store, "sync", wait=options.wait):
+        when_free(expire_queued, store)
         targets = all_targets(store, options)
         run_id = when_free(start_run, store, options)
         status = _run(store, targets, options, http, run_id, progress,

@@ -1,5 +1,6 @@
 """Booking-status rules of the sync: what a platform lists about the reservations it holds
-becomes the bookings' status, each change a compare-and-set with its audit event."""
+becomes the bookings' status, and queued bookings whose time passed are rejected; each change
+a compare-and-set with its audit event."""
 
 from __future__ import annotations
 
@@ -74,3 +75,32 @@ def status_from_platform(booking: Any, row: Any, record: Any) -> None:
         set_status(booking, BookingStatus.CONFIRMED, f"confirmed on {row.platform_type} from "
                    f"its waiting list (raw status {record.raw_status})")  # fmt: skip
     booking.updated_at = now
+
+
+def expire_queued(store: Store) -> int:
+    """Reject the ``queued`` bookings whose time has passed: the outbox never places them, so
+    their status must stop saying it will. One query on the (status, starts_at) index; each
+    a transition on the version read here (a booking another process changed meanwhile, such
+    as one a concurrent run expired, is left alone). How many were rejected."""
+    from sqlmodel import col, select
+
+    from prima_cli.core import attempts as att
+    from prima_cli.core.booking_state import Lost, Step, claim_loaded, record_event
+    from prima_cli.store.booking_tables import Booking
+
+    expired = 0
+    with store.session() as session:
+        due = session.exec(
+            select(Booking)
+            .where(Booking.status == BookingStatus.QUEUED, Booking.starts_at <= utcnow())
+            .order_by(col(Booking.starts_at))
+        ).all()
+        for booking in due:
+            try:
+                version = claim_loaded(session, booking)
+            except Lost:
+                continue
+            att.refresh_status(session, booking, booking.status_detail)
+            expired += booking.status != BookingStatus.QUEUED
+            record_event(Step(session, booking, version, "expired", note=booking.status_detail))
+    return expired

@@ -25,10 +25,13 @@ from tests.conftest import CLI, prima_executable
 from tests.integration.conftest import cm_settings, restoo_settings
 from tests.reliability.support import DOCUMENTED_EXIT_CODES, GUEST, day
 
-#: statuses of a booking that holds (or may hold) a table
+#: statuses of a booking that holds (or may hold) a table now; a `queued` one holds none
+#: yet (the outbox places it again): a platform holding it would be placed twice
 LIVE = frozenset({"pending", "confirmed", "waitlisted", "unknown"})
 #: statuses after which nothing is open
 SETTLED = frozenset({"confirmed", "cancelled", "rejected", "waitlisted", "no_show"})
+#: attempt states in which nothing of the attempt reached a platform (``never_applied``)
+NEVER_APPLIED = frozenset({"failed", "skipped", "not_landed"})
 #: the read timeout the subprocesses use; a `hang` longer than it is a timeout
 READ_TIMEOUT_S = 2.0
 TIMEOUT_HANG_S = 3.5
@@ -273,7 +276,9 @@ def violations(
     4. a confirmed booking (other than those `in_doubt`, touched by a killed or failed
        cancel or cancelled by the guest on the platform) has exactly one confirmed attempt,
        and the platform holds that reservation, active, under the booking's own reference;
-    5. a cancel that exited 0 (`cancelled_ok`) left nothing active under that reference.
+    5. a cancel that exited 0 (`cancelled_ok`) left nothing active under that reference;
+    6. a `queued` booking is one the outbox places again: nothing of it reached a platform
+       and an attempt was proved never to have landed (and 2: no platform holds it).
     """
     doubt, ok_cancelled = set(in_doubt), set(cancelled_ok)
     problems: list[str] = []
@@ -294,7 +299,9 @@ def violations(
         if live and booking["status"] not in LIVE:
             problems.append(f"{ref}: the platform holds {live[0].platform} {live[0].id} "
                             f"active but the booking is {booking['status']} "
-                            f"({booking['status_detail']})")  # fmt: skip
+                            f"({booking['status_detail']})"
+                            + (": the outbox would place it again (doubled)"
+                               if booking["status"] == "queued" else ""))  # fmt: skip
         for r in live:
             others = [o for o in claims.get((r.platform, r.id), []) if o != ref]
             if others:
@@ -311,6 +318,10 @@ def violations(
         ref = b["reference"]
         if ref in ok_cancelled and b["status"] != "cancelled":
             problems.append(f"{ref}: a cancel exited 0 but the booking is {b['status']}")
+        if b["status"] == "queued" and not queueable(b):
+            states = [a["state"] for a in b["attempts"]]
+            problems.append(f"{ref}: queued, but its attempts {states} are not all never "
+                            "applied with one not_landed: no outbox places it")  # fmt: skip
         if b["status"] == "cancelled" and f.active(ref):
             continue  # reported above
         if b["status"] != "confirmed" or ref in doubt:
@@ -333,6 +344,13 @@ def violations(
             problems.append(f"{ref}: confirmed as {held.platform} {held.id}, which carries "
                             f"another booking's reference {held.reference!r}")  # fmt: skip
     return problems
+
+
+def queueable(booking: dict[str, Any]) -> bool:
+    """What the outbox's attempts rule asks of a booking it places again (the booking must
+    also start in the future, with no cancel asked for)."""
+    states = [a["state"] for a in booking["attempts"]]
+    return "not_landed" in states and all(s in NEVER_APPLIED for s in states)
 
 
 def assert_consistent(prima: Prima, **kw: Any) -> Facts:

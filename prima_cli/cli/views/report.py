@@ -29,6 +29,7 @@ STATUSES = (
     "requested",
     "pending",
     "waitlisted",
+    "queued",
     "rejected",
     "failed",
     "unknown",

@@ -42,8 +42,11 @@ async def open_window(
     """Open a run and queue its connections' sync jobs (``options`` select them)."""
     from procrastinate.exceptions import AlreadyEnqueued
 
+    from prima_cli.core.sync_statuses import expire_queued
+
     options = options or SyncOptions(days=days, trigger="worker")
     options.check()
+    when_free(expire_queued, store)  # once per window, as a local run does
     targets = all_targets(store, options)
     run_id = when_free(start_run, store, options, worker=True)
     when_free(job_runs.set_expected, store, run_id, len(targets))

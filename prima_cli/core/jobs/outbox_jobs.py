@@ -70,7 +70,7 @@ async def push_job(app: App, runtime: Runtime, booking_id: int, connection_id: i
     if info.status in (BookingStatus.UNKNOWN, BookingStatus.PENDING):
         await enqueue_reconcile(app, booking_id)  # never a blind retry of a create
         return "outcome unknown: reconcile queued"
-    if info.status == BookingStatus.REJECTED:
+    if info.status in (BookingStatus.QUEUED, BookingStatus.REJECTED):
         error = last_error(info)
         if error.exit_code in PASSING:
             raise tasks.TryLater(f"booking {info.reference}: {error.message}")
@@ -119,7 +119,8 @@ def hand_to_workers(store: Store, booking_id: int) -> str | None:
     if store.engine.dialect.name != "postgresql" or not job_schema.engine_installed():
         return None
     info = load(store, booking_id)
-    if info.status != BookingStatus.REJECTED or last_error(info).exit_code not in PASSING:
+    if (info.status not in (BookingStatus.QUEUED, BookingStatus.REJECTED)
+            or last_error(info).exit_code not in PASSING):  # fmt: skip
         return None
     with store.engine.connect() as conn:
         if not job_schema.ready(conn):  # no workers can run here yet: the sync pushes it
