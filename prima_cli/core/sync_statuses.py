@@ -79,23 +79,34 @@ def status_from_platform(booking: Any, row: Any, record: Any) -> None:
 
 def expire_queued(store: Store) -> int:
     """Reject the ``queued`` bookings whose time has passed: the outbox never places them, so
-    their status must stop saying it will. One query on the (status, starts_at) index; each
-    a transition on the version read here (a booking another process changed meanwhile, such
-    as one a concurrent run expired, is left alone). How many were rejected."""
-    from sqlmodel import col, select
+    their status must stop saying it will. One query on the (status, starts_at) index, in
+    Core (a run with none to expire builds no ORM class for it); each one due is a transition
+    on the version read here (a booking another process changed meanwhile, such as one a
+    concurrent run expired, is left alone). How many were rejected."""
+    import sqlalchemy as sa
 
+    from prima_cli.store.report_tables import bookings as b
+
+    with store.engine.connect() as conn:
+        due = conn.execute(
+            sa.select(b.c.id)
+            .where(b.c.status == BookingStatus.QUEUED.value, b.c.starts_at <= utcnow())
+            .order_by(b.c.starts_at)
+        ).scalars().all()  # fmt: skip
+    return _expire(store, list(due)) if due else 0
+
+
+def _expire(store: Store, due: list[int]) -> int:
     from prima_cli.core import attempts as att
     from prima_cli.core.booking_state import Lost, Step, claim_loaded, record_event
     from prima_cli.store.booking_tables import Booking
 
     expired = 0
     with store.session() as session:
-        due = session.exec(
-            select(Booking)
-            .where(Booking.status == BookingStatus.QUEUED, Booking.starts_at <= utcnow())
-            .order_by(col(Booking.starts_at))
-        ).all()
-        for booking in due:
+        for booking_id in due:
+            booking = session.get(Booking, booking_id)
+            if booking is None or booking.status != BookingStatus.QUEUED:
+                continue  # removed, or written by another process since the query
             try:
                 version = claim_loaded(session, booking)
             except Lost:

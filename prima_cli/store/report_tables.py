@@ -40,6 +40,7 @@ bookings = _table(
     _text("reference"),
     sa.Column("venue_id", sa.Integer),
     sa.Column("local_date", sa.Date),
+    sa.Column("starts_at", UTCDateTime),
     sa.Column("party_size", sa.Integer),
     _text("status"),
     _text("cancel_reason"),
