@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json as jsonlib
+import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -45,9 +46,21 @@ class ClassifyingPlatform(PlatformLike, Protocol):
     ) -> PlatformRejected: ...
 
 
+#: what no message keeps: control characters (NUL, which PostgreSQL refuses in text; a
+#: terminal's escape sequences) and lone surrogates (a JSON escape no encoder writes)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character that cannot be stored or shown as it is (see
+    ``_UNSAFE``) replaced by U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, scrubbed, single-line excerpt of a body for error messages."""
-    flat = " ".join(redact.scrub(text).split())
+    """A short, scrubbed, single-line excerpt of a body for error messages (made
+    :func:`printable`)."""
+    flat = printable(" ".join(redact.scrub(text).split()))
     return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
