@@ -8,6 +8,7 @@ that no encoder writes) and texts longer than the columns that keep them.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 from collections.abc import Iterator
@@ -84,3 +85,32 @@ def test_a_refusal_in_odd_text_is_stored_and_shown_not_a_crash(connected: CLI) -
     assert error == "CoverManager refused: bad\ufffdthing \ufffd \ufffd[2Jred"
     shown = connected.ok("platforms", "show", "madrid", "covermanager").stdout
     assert "bad\ufffdthing" in shown and "\u001b" not in shown
+
+
+@pytest.mark.parametrize("status", ["confirmed by the manager at the door, table 12", "3\u0000"])
+def test_a_booking_whose_status_is_odd_text_is_recorded(connected: CLI, status: str) -> None:
+    """The platform made the booking; a status text longer than the store keeps (40) or
+    holding NUL failed the write of its id (exit 8: "the platform may have it"), and every
+    reconcile of it failed alike: a real booking prima could never record."""
+    _Platform.answers.update({
+        "reserv/availability": {"resp": 1, "availability": {"people": {"2": {"20:00": {}}}}},
+        "reserv/reserv": {"resp": 1, "id_reserv": "778899", "status": status},
+    })  # fmt: skip
+    day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    result = connected("bookings", "create", "madrid", "--date", day, "--time", "20:00",
+                       "--party", "2", "--name", "Ana Gil", "--email", "a@example.org",
+                       "--phone", "+34612483907", "--reference", "ref-1", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    booked = result.json()
+    assert booked["status"] == "confirmed"
+    shown = connected.ok("bookings", "show", "ref-1", "--json").json()
+    assert "778899" in json.dumps(shown)
+    # a sync reads the same status in the platform's list of the day (its statuses step)
+    _Platform.answers["get_reservs"] = {"resp": 1, "reservs": [
+        {"id_reserv": "778899", "date": day, "time": "20:00", "for": 2, "first_name": "Ana",
+         "last_name": "Gil", "status": status}]}  # fmt: skip
+    today = dt.date.today()
+    around = [(today + dt.timedelta(days=n)).isoformat() for n in range(-1, 3)]
+    _Platform.answers["availability_calendar"] = {"resp": 1, "calendar": {d: [] for d in around}}
+    synced = connected("platforms", "sync", "--days", "1", "--json")
+    assert synced.exit_code == 0, synced.stdout
