@@ -114,3 +114,18 @@ def test_a_booking_whose_status_is_odd_text_is_recorded(connected: CLI, status: 
     _Platform.answers["availability_calendar"] = {"resp": 1, "calendar": {d: [] for d in around}}
     synced = connected("platforms", "sync", "--days", "1", "--json")
     assert synced.exit_code == 0, synced.stdout
+
+
+def test_a_booking_whose_answer_holds_odd_text_is_recorded(connected: CLI) -> None:
+    """The platform's answer is kept whole (``raw_response``, a JSON column): a lone
+    surrogate in it is a JSON escape that MariaDB's JSON check refuses."""
+    _Platform.answers.update({
+        "reserv/availability": {"resp": 1, "availability": {"people": {"2": {"20:00": {}}}}},
+        "reserv/reserv": {"resp": 1, "id_reserv": "778899", "status": "1",
+                          "commentary": ODD},
+    })  # fmt: skip
+    day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
+    result = connected("bookings", "create", "madrid", "--date", day, "--time", "20:00",
+                       "--party", "2", "--name", "Ana Gil", "--email", "a@example.org",
+                       "--phone", "+34612483907", "--reference", "ref-1", "--json")  # fmt: skip
+    assert result.exit_code == 0, result.stderr

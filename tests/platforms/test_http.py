@@ -276,6 +276,14 @@ def test_decode_json_reads_utf8_other_charsets_and_what_python_accepts(
         assert body == expected
 
 
+def test_decode_json_replaces_a_lone_surrogate_and_keeps_a_pair() -> None:
+    """Python's parser (orjson refuses the escape) read a lone surrogate into a text that no
+    encoder writes: a create's answer holding one failed where it was stored."""
+    content = rb'{"a": "x\ud800", "\udc00k": ["\ud83d\ude00", "\\ud800"]}'
+    body = http.decode_json(httpx.Response(200, content=content), _Platform())
+    assert body == {"a": "x\ufffd", "\ufffdk": ["\U0001f600", "\\ud800"]}
+
+
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [(b"   ", "empty body"), (b"<html>Bad gateway</html>", "not JSON: '<html>Bad gateway")],
