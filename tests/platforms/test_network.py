@@ -176,6 +176,56 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
         server.server_close()
 
 
+class _Trickle(BaseHTTPRequestHandler):
+    """Answers with a head and then one byte of its body at a time, each well within the
+    read timeout, for longer than the test waits (as a server stuck in a loop, or one that
+    holds its clients on purpose)."""
+
+    protocol_version = "HTTP/1.1"
+    requests = 0
+    stop = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).requests += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        for _ in range(100):  # 5 s, longer than the 8 read timeouts of the test
+            if self.stop.wait(0.05):
+                return
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_an_answer_that_never_comes_whole_times_out(idempotent: bool) -> None:
+    """Each byte came within the read timeout, so the request waited as long as the
+    server went on (a sync held its run lock meanwhile). The answer now comes whole within
+    8 read timeouts (network.ANSWER_READS): then a read is retried, a write is ambiguous,
+    sent once."""
+    _Trickle.requests = 0
+    _Trickle.stop.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/reserv/reserv"
+    expected = PlatformUnavailable if idempotent else PlatformAmbiguousOutcome
+    try:
+        with pytest.raises(expected, match=r"not come whole within 8 read timeouts \(1.6 s\)"):
+            send(url, idempotent=idempotent, read_timeout=0.2)
+    finally:
+        _Trickle.stop.set()
+        server.shutdown()
+        server.server_close()
+    assert _Trickle.requests == (3 if idempotent else 1)
+
+
 # --- TLS --------------------------------------------------------------------------------
 
 
