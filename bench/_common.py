@@ -40,6 +40,31 @@ def compile_prima() -> None:
     compileall.compile_dir(str(Path(prima_cli.__file__).parent), quiet=1)
 
 
+def httpx_cli_cost(runs: int = 7) -> float | None:
+    """CPU seconds that ``import httpx`` spends loading httpx's own command-line client in
+    this venv (median of ``runs`` fresh processes, each way), or None where it is not loaded.
+
+    httpx imports its client (click, rich's progress and syntax, pygments) whenever click is
+    installed. prima's runtime dependencies do not bring click; its test extra does (pipx
+    needs it), so a development venv charges every prima process this much more than a
+    user's install (``pip install prima-cli``) pays."""
+    import importlib.util
+
+    if importlib.util.find_spec("click") is None:
+        return None
+    probe = (
+        "import resource, sys{}\nimport httpx\n"
+        "u = resource.getrusage(resource.RUSAGE_SELF)\nprint(u.ru_utime + u.ru_stime)"
+    )
+    with_cli, without = probe.format(""), probe.format("; sys.modules['httpx._main'] = None")
+    costs: dict[str, list[float]] = {"with": [], "without": []}
+    for _ in range(runs):  # interleaved, so that drifting load weighs on both alike
+        for key, code in (("with", with_cli), ("without", without)):
+            out = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+            costs[key].append(float(out.stdout))
+    return statistics.median(costs["with"]) - statistics.median(costs["without"])
+
+
 def clean_env(**extra: str) -> dict[str, str]:
     """The environment for measured runs: no prima/Typer settings leaking in."""
     env = {

@@ -38,7 +38,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import PYTHON, clean_env, prima_cmd, table
+from _common import PYTHON, clean_env, httpx_cli_cost, prima_cmd, table
 from sync import _WRAPPER, UNPACED, endpoints, httpx_floor, make_store
 
 from prima_cli.sandbox import Sandbox, SandboxConfig, Switches
@@ -146,6 +146,10 @@ def main() -> int:
          "", ""],
         ["simulator CPU per request (this process), ms", spread(sim_cpu, ".3f"), "", ""],
     ]  # fmt: skip
+    cli = httpx_cli_cost()
+    if cli is not None:  # a development venv: see httpx_cli_cost
+        rows.append(["of the start-up: httpx's command-line client (click installed), s",
+                     f"{cli:.3f}", "", ""])  # fmt: skip
 
     latency = args.latency_ms / 1000
     walls = []

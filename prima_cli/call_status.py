@@ -28,11 +28,6 @@ def listen(listener: Listener | None) -> Listener | None:
     return previous
 
 
-def listening() -> bool:
-    """Whether a listener is installed (without one, :func:`watched` adds nothing)."""
-    return _listener is not None
-
-
 #: a wait that says more than "attempt N" is under way (the budget's): watched leaves it shown
 _waiting = False
 
@@ -54,11 +49,16 @@ async def waiting(seconds: float, label: str) -> None:
         listener(None)
 
 
-async def watched(call: Awaitable[T], label: str) -> T:
-    """Await ``call``; past ``SLOW_AFTER`` seconds, show ``label`` until it ends."""
+def watched(call: Awaitable[T], label: str) -> Awaitable[T]:
+    """``call``, to be awaited; past ``SLOW_AFTER`` seconds, ``label`` is shown until it
+    ends. With no listener it is ``call`` itself: no task or coroutine is added around it."""
     listener = _listener
     if listener is None:
-        return await call
+        return call
+    return _shown(call, label, listener)
+
+
+async def _shown(call: Awaitable[T], label: str, listener: Listener) -> T:
     task = asyncio.ensure_future(call)
     try:
         done, _pending = await asyncio.wait({task}, timeout=SLOW_AFTER)

@@ -3,6 +3,7 @@ goals are measured at full size by hand, see bench/README.md)."""
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import subprocess
 import sys
@@ -64,6 +65,9 @@ def test_platform_scale_bench_prints_every_figure() -> None:
                 "max RSS of the sync, 30 connections"):  # fmt: skip
         assert row in out, out
     assert "2.050" in out  # 41 requests for 20 connections
+    # the test extra brings click (pipx), so httpx loads its own client here: said apart
+    cli_row = "of the start-up: httpx's command-line client (click installed)"
+    assert (cli_row in out) == (importlib.util.find_spec("click") is not None), out
 
 
 def test_workers_bench_runs(postgres_admin_url: str) -> None:

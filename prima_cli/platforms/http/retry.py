@@ -22,7 +22,7 @@ import httpx
 import stamina
 
 from prima_cli import redact
-from prima_cli.call_status import listening, watched
+from prima_cli.call_status import watched
 from prima_cli.errors import (
     ConfigError,
     PlatformAmbiguousOutcome,
@@ -200,9 +200,7 @@ def _watched(
     number: int,
     policy: RetryPolicy,
 ) -> Awaitable[httpx.Response]:
-    """``call`` watched for the status line; as it is when nothing listens (most runs)."""
-    if not listening():
-        return call
+    """``call`` watched for the status line."""
     return watched(call, f"{platform.display_name}, attempt {number} of {policy.attempts} ...")
 
 
