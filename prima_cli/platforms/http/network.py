@@ -4,7 +4,8 @@ httpcore (under httpx) runs its connections on a *network backend*; its default 
 socket in anyio streams, whose cancel scope per read and write cost about a tenth of a
 sync's CPU. :class:`AsyncioBackend` gives httpcore the same streams straight over an asyncio
 transport and protocol. httpcore keeps everything else: the pool, HTTP/1.1 parsing (h11),
-keep-alive and its error types, and respx still mocks it at the pool, above this module.
+keep-alive and its error types, and respx still mocks it at the pool and the connection,
+above this module.
 
 What a request may have done stays readable from the error, as prima's retry rules need
 (:mod:`.retry`): only failing to open the connection (TCP or TLS) raises ``ConnectError`` or
