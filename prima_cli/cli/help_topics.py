@@ -20,7 +20,8 @@ ENVIRONMENT: dict[str, str] = {
     "PRIMA_DATA_DIR": "Overrides the data directory (default: the platformdirs user data dir of "
     "`prima`), where the default SQLite file `prima.db` is created with mode 0600.",
     "PRIMA_CONNECT_TIMEOUT": "HTTP connect timeout in seconds (default 5).",
-    "PRIMA_READ_TIMEOUT": "HTTP read timeout in seconds (default 15).",
+    "PRIMA_READ_TIMEOUT": "HTTP read timeout in seconds (default 15): the longest wait for the "
+    "next bytes of an answer; a whole answer takes at most 8 times it.",
     "PRIMA_NO_PROMPT": "Never prompt, even on a terminal.",
     "PRIMA_LOG_FORMAT": "`text` (default), `json` or `logfmt`, when `--log-format` is not given.",
     "JOURNAL_STREAM": "Set by systemd; when it names stderr, lines start with their syslog "

@@ -164,6 +164,21 @@ def parse_hours(keys: Iterable[object]) -> list[dt.time]:
     return times
 
 
+#: the longest raw status prima keeps (the store's ``raw_status`` column)
+RAW_STATUS_CHARS = 40
+
+
+def status_text(text: str) -> str:
+    """A platform's own status text as prima keeps it: at most ``RAW_STATUS_CHARS``
+    characters, made printable (a status with NUL, a lone surrogate or more characters
+    than the column holds failed the write of a booking the platform had made)."""
+    if len(text) <= RAW_STATUS_CHARS and text.isprintable():  # the usual "3", "CONFIRMED"
+        return text
+    from prima_cli.platforms.http.responses import printable
+
+    return printable(text)[:RAW_STATUS_CHARS]
+
+
 def parse_int(value: object) -> int | None:
     """An integer sent as a number or as a string of digits (``"4"``, ``"-3"``)."""
     if isinstance(value, bool):

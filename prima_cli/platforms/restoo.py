@@ -41,6 +41,7 @@ from prima_cli.platforms.parsing import (
     parse_int,
     require_party_size,
     segment,
+    status_text,
     venue_zone,
 )
 
@@ -62,7 +63,7 @@ def status_from_text(raw: object) -> tuple[str | None, ReservationStatus]:
     """(raw status, normalised status); unknown values map to ``UNKNOWN``."""
     if not isinstance(raw, str) or not raw.strip():
         return None, S.UNKNOWN
-    return raw, STATUSES.get(raw.strip().upper(), S.UNKNOWN)
+    return status_text(raw), STATUSES.get(raw.strip().upper(), S.UNKNOWN)
 
 
 # --- quarter-hour grid ---------------------------------------------------------------

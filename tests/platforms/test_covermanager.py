@@ -530,6 +530,30 @@ def test_create_connection_refused_exhausted_is_unavailable(mock: respx.MockRout
     assert route.call_count == 3
 
 
+@pytest.mark.parametrize("status", [302, 303])
+def test_a_write_answered_with_a_redirect_to_its_result_is_ambiguous(
+    mock: respx.MockRouter, status: int
+) -> None:
+    """303 See Other (and 302, sent alike) is how a server that handled a POST points at its
+    result. It was "redirected: not applied" (exit 69), so the booking failed over to the
+    venue's next platform: booked twice when CoverManager had made it."""
+    route = mock.post(CREATE_URL).respond(status, headers={"Location": "/reserv/778899"})
+    with pytest.raises(PlatformAmbiguousOutcome, match=f"HTTP {status}"):
+        call(CM, "create_reservation", cm_connection(), booking())
+    assert route.call_count == 1
+    mock.post(CANCEL_URL).respond(status, headers={"Location": "/reserv/778899"})
+    with pytest.raises(PlatformAmbiguousOutcome):
+        call(CM, "cancel_reservation", cm_connection(), "778899", CancelReason.OTHER)
+
+
+@pytest.mark.parametrize("status", [301, 307, 308])
+def test_a_write_answered_with_a_move_is_not_applied(mock: respx.MockRouter, status: int) -> None:
+    """A moved endpoint (a base_url to correct) answers before handling anything."""
+    mock.post(CREATE_URL).respond(status, headers={"Location": "https://elsewhere.test/"})
+    with pytest.raises(PlatformUnavailable, match="redirected"):
+        call(CM, "create_reservation", cm_connection(), booking())
+
+
 def test_create_time_with_seconds_is_refused(mock: respx.MockRouter) -> None:
     route = mock.route()
     with pytest.raises(InvalidInput):

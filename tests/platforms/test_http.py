@@ -276,6 +276,14 @@ def test_decode_json_reads_utf8_other_charsets_and_what_python_accepts(
         assert body == expected
 
 
+def test_decode_json_replaces_a_lone_surrogate_and_keeps_a_pair() -> None:
+    """Python's parser (orjson refuses the escape) read a lone surrogate into a text that no
+    encoder writes: a create's answer holding one failed where it was stored."""
+    content = rb'{"a": "x\ud800", "\udc00k": ["\ud83d\ude00", "\\ud800"]}'
+    body = http.decode_json(httpx.Response(200, content=content), _Platform())
+    assert body == {"a": "x\ufffd", "\ufffdk": ["\U0001f600", "\\ud800"]}
+
+
 @pytest.mark.parametrize(
     ("content", "fragment"),
     [(b"   ", "empty body"), (b"<html>Bad gateway</html>", "not JSON: '<html>Bad gateway")],
@@ -501,6 +509,43 @@ def test_a_probe_the_budget_refuses_hands_the_probe_to_the_next_request(
 
     assert asyncio.run(go()) is BreakerState.CLOSED  # the read was the probe, and closed it
     assert listed.call_count == 1
+
+
+def test_a_probe_without_an_outcome_hands_the_probe_to_the_next_request(
+    mock: respx.MockRouter,
+) -> None:
+    """The probe's answer could not be read (a broken gzip body: neither a success nor a
+    failure the breaker counts): the next request is the probe. The breaker stayed half-open
+    with a probe that never reported, refusing every request of the key 'until a probe
+    request succeeds' for PROBE_STALE (120 s), as for a probe the budget refused."""
+    from prima_cli.errors import PlatformCircuitOpen, PlatformMalformedResponse
+    from prima_cli.platforms.credential import credential_of
+    from prima_cli.platforms.http import breaker
+    from prima_cli.platforms.http.ledger import BreakerState
+
+    listed = mock.get(f"{CM_BASE}/restaurant/list/{CM_KEY}/").mock(side_effect=[
+        httpx.DecodingError("Error -3 while decompressing data: incorrect header check"),
+        httpx.Response(200, json={"resp": 1, "restaurants": [{"restaurant": "prima-test"}]}),
+    ])  # fmt: skip
+    connection = cm_connection()
+    key = credential_of(CoverManagerAdapter, connection)
+
+    async def go() -> BreakerState:
+        async with http.build_client() as client:
+            for _ in range(breaker.THRESHOLD):
+                breaker._call("failed", key, probe=False, threshold=breaker.THRESHOLD,
+                              pauses=(0.0, 0.0), error="HTTP 500")  # fmt: skip
+            assert breaker.view_of(key).state is BreakerState.OPEN
+            with pytest.raises(PlatformMalformedResponse):  # the probe
+                await CoverManagerAdapter(client).check_auth(connection)
+            try:
+                await CoverManagerAdapter(client).check_auth(connection)
+            except PlatformCircuitOpen as err:
+                pytest.fail(f"the next request was refused: {err.message}")
+            return breaker.view_of(key).state
+
+    assert asyncio.run(go()) is BreakerState.CLOSED  # the second read probed, and closed it
+    assert listed.call_count == 2
 
 
 def test_a_platform_message_in_an_error_status_is_one_bounded_line() -> None:

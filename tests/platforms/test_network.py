@@ -34,9 +34,15 @@ def cm_url(sb: Sandbox, path: str) -> str:
     return f"{sb.credentials().covermanager.base_url}/{path}"
 
 
-def send(url: str, *, idempotent: bool, read_timeout: float = 15.0) -> httpx.Response:
+#: a client's connection limit: one connection (a sync's worker: no pool), or a pool
+LIMITS = pytest.mark.parametrize("limit", [1, 20])
+
+
+def send(
+    url: str, *, idempotent: bool, read_timeout: float = 15.0, limit: int = 20
+) -> httpx.Response:
     async def go() -> httpx.Response:
-        async with http.build_client(read_timeout=read_timeout) as client:
+        async with http.build_client(read_timeout=read_timeout, max_connections=limit) as client:
             return await http.send(
                 client, CoverManagerAdapter, "POST", url, idempotent=idempotent, json={"a": 1}
             )
@@ -82,29 +88,33 @@ def test_answers_and_kept_alive_connections(sb: Sandbox) -> None:
     assert len(sb.requests_log) == 5
 
 
-def test_reset_after_a_write_was_sent_is_ambiguous_and_not_resent(sb: Sandbox) -> None:
+@LIMITS
+def test_reset_after_a_write_was_sent_is_ambiguous_and_not_resent(sb: Sandbox, limit: int) -> None:
     sb.inject("reset:covermanager:reserv/reserv:times=1")  # handled, then the connection reset
     with pytest.raises(PlatformAmbiguousOutcome):
-        send(cm_url(sb, "reserv/reserv"), idempotent=False)
+        send(cm_url(sb, "reserv/reserv"), idempotent=False, limit=limit)
     assert [r.fault for r in sb.requests_log] == ["reset"]  # sent once, never again
 
 
-def test_reset_of_a_read_is_retried(sb: Sandbox) -> None:
+@LIMITS
+def test_reset_of_a_read_is_retried(sb: Sandbox, limit: int) -> None:
     sb.inject("reset:covermanager:reserv/availability:times=1")
-    answer = send(cm_url(sb, "reserv/availability"), idempotent=True)  # no key: 401
+    answer = send(cm_url(sb, "reserv/availability"), idempotent=True, limit=limit)  # no key: 401
     assert [(r.fault, r.status) for r in sb.requests_log] == [("reset", None), (None, 401)]
     assert answer.status_code == 401
 
 
-def test_no_answer_in_time_is_ambiguous_for_a_write(sb: Sandbox) -> None:
+@LIMITS
+def test_no_answer_in_time_is_ambiguous_for_a_write(sb: Sandbox, limit: int) -> None:
     sb.inject("hang:covermanager:reserv/reserv:seconds=5:times=1")
     with pytest.raises(PlatformAmbiguousOutcome, match="timed out"):
-        send(cm_url(sb, "reserv/reserv"), idempotent=False, read_timeout=0.3)
+        send(cm_url(sb, "reserv/reserv"), idempotent=False, read_timeout=0.3, limit=limit)
 
 
-def test_refused_connection_is_not_sent_so_a_write_is_retried() -> None:
+@LIMITS
+def test_refused_connection_is_not_sent_so_a_write_is_retried(limit: int) -> None:
     with socket_closed_port() as port, pytest.raises(PlatformUnavailable) as caught:
-        send(f"http://127.0.0.1:{port}/api/reserv/reserv", idempotent=False)
+        send(f"http://127.0.0.1:{port}/api/reserv/reserv", idempotent=False, limit=limit)
     assert "3 attempts" in caught.value.message  # connect errors: nothing sent, so retried
 
 
@@ -150,16 +160,18 @@ def closed(count: int) -> Callable[[], bool]:
     return lambda: _OneAnswerPerConnection.closed >= count
 
 
-def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
-    """The pool sees the end of an idle connection and opens a new one, so a write is
+@pytest.mark.parametrize("limit", [1, 2])
+def test_a_connection_the_server_closed_while_idle_is_not_reused(limit: int) -> None:
+    """The transport sees the end of an idle connection and opens a new one, so a write is
     not sent into a closed connection (which would make it ambiguous for nothing)."""
+    _OneAnswerPerConnection.closed = 0
     server = ThreadingHTTPServer(("127.0.0.1", 0), _OneAnswerPerConnection)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     url = f"http://127.0.0.1:{server.server_address[1]}/reserv/reserv"
 
     async def go() -> list[int]:
         statuses = []
-        async with http.build_client(max_connections=1) as client:
+        async with http.build_client(max_connections=limit) as client:
             for number in range(1, 4):
                 answer = await http.send(client, CoverManagerAdapter, "POST", url,
                                          idempotent=False, json={"n": number})  # fmt: skip
@@ -174,6 +186,56 @@ def test_a_connection_the_server_closed_while_idle_is_not_reused() -> None:
     finally:
         server.shutdown()
         server.server_close()
+
+
+class _Trickle(BaseHTTPRequestHandler):
+    """Answers with a head and then one byte of its body at a time, each well within the
+    read timeout, for longer than the test waits (as a server stuck in a loop, or one that
+    holds its clients on purpose)."""
+
+    protocol_version = "HTTP/1.1"
+    requests = 0
+    stop = threading.Event()
+
+    def do_POST(self) -> None:
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        type(self).requests += 1
+        self.send_response(200)
+        self.send_header("Content-Length", "100000")
+        self.end_headers()
+        for _ in range(100):  # 5 s, longer than the 8 read timeouts of the test
+            if self.stop.wait(0.05):
+                return
+            try:
+                self.wfile.write(b" ")
+                self.wfile.flush()
+            except OSError:  # the client gave up
+                return
+
+    def log_message(self, format: str, *args: object) -> None:
+        return None
+
+
+@pytest.mark.parametrize("idempotent", [False, True])
+def test_an_answer_that_never_comes_whole_times_out(idempotent: bool) -> None:
+    """Each byte came within the read timeout, so the request waited as long as the
+    server went on (a sync held its run lock meanwhile). The answer now comes whole within
+    8 read timeouts (network.ANSWER_READS): then a read is retried, a write is ambiguous,
+    sent once."""
+    _Trickle.requests = 0
+    _Trickle.stop.clear()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Trickle)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}/reserv/reserv"
+    expected = PlatformUnavailable if idempotent else PlatformAmbiguousOutcome
+    try:
+        with pytest.raises(expected, match=r"not come whole within 8 read timeouts \(1.6 s\)"):
+            send(url, idempotent=idempotent, read_timeout=0.2)
+    finally:
+        _Trickle.stop.set()
+        server.shutdown()
+        server.server_close()
+    assert _Trickle.requests == (3 if idempotent else 1)
 
 
 # --- TLS --------------------------------------------------------------------------------
@@ -312,7 +374,7 @@ def proxy(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[str]]:
         server.server_close()
 
 
-def _check_auth_after_a_pause(sb: Sandbox, pause: float) -> float:
+def _check_auth_after_a_pause(sb: Sandbox, pause: float, limit: int = 20) -> float:
     """CoverManager's key check with the key paused ``pause`` s first: how long it took."""
     import time
 
@@ -325,7 +387,7 @@ def _check_auth_after_a_pause(sb: Sandbox, pause: float) -> float:
                                restaurant_id="prima-sbx-madrid")  # fmt: skip
 
     async def go() -> float:
-        async with http.build_client() as client:
+        async with http.build_client(max_connections=limit) as client:
             budget.pause(credential_of(CoverManagerAdapter, connection), pause)
             started = time.monotonic()
             await CoverManagerAdapter(client).check_auth(connection)
@@ -334,22 +396,25 @@ def _check_auth_after_a_pause(sb: Sandbox, pause: float) -> float:
     return asyncio.run(go())
 
 
+@LIMITS
 def test_a_proxied_request_goes_through_the_proxy_and_the_budget(
-    sb: Sandbox, proxy: list[str]
+    sb: Sandbox, proxy: list[str], limit: int
 ) -> None:
     """The environment's proxy is routed by prima's transport, under the budget (the 1.5 s
-    pause is waited for): a client given its own transport ignored it and went direct."""
-    took = _check_auth_after_a_pause(sb, 1.5)
+    pause is waited for): a client given its own transport ignored it and went direct. A
+    client of one connection reaches the proxy through a pool as well."""
+    took = _check_auth_after_a_pause(sb, 1.5, limit)
     assert [line.split(" ")[0] for line in proxy] == ["GET"]
     assert "/restaurant/list/" in proxy[0] and took >= 1.4
     assert len(sb.requests_log) == 1  # relayed to the platform once
 
 
+@LIMITS
 def test_no_proxy_hosts_are_reached_directly(
-    sb: Sandbox, proxy: list[str], monkeypatch: pytest.MonkeyPatch
+    sb: Sandbox, proxy: list[str], monkeypatch: pytest.MonkeyPatch, limit: int
 ) -> None:
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
-    _check_auth_after_a_pause(sb, 0)
+    _check_auth_after_a_pause(sb, 0, limit)
     assert proxy == [] and len(sb.requests_log) == 1
 
 

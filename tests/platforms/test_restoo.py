@@ -285,6 +285,15 @@ def test_status_absent_is_unknown() -> None:
     assert status_from_text(None) == (None, ReservationStatus.UNKNOWN)
 
 
+def test_a_raw_status_is_kept_as_the_store_can_hold_it() -> None:
+    """At most 40 printable characters (the ``raw_status`` column): a longer one, or one
+    with NUL, failed the write of a booking Restoo had made (integration: hostile answers)."""
+    assert status_from_text("CONFIRMED") == ("CONFIRMED", ReservationStatus.CONFIRMED)
+    long, status = status_from_text("CONFIRMED " + "x" * 60)
+    assert long == ("CONFIRMED " + "x" * 60)[:40] and status is ReservationStatus.UNKNOWN
+    assert status_from_text("A\u0000\ud800B") == ("A\ufffd\ufffdB", ReservationStatus.UNKNOWN)
+
+
 def test_create_2xx_without_uuid_is_ambiguous(mock: respx.MockRouter) -> None:
     mock.post(BOOKING_URL).respond(json={"status": "CONFIRMED"})
     with pytest.raises(PlatformAmbiguousOutcome, match="uuid") as caught:

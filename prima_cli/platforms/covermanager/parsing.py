@@ -26,6 +26,7 @@ from prima_cli.platforms.parsing import (
     parse_hour,
     parse_hours,
     parse_int,
+    status_text,
 )
 
 S = ReservationStatus
@@ -60,7 +61,7 @@ def status_from_code(raw: object) -> tuple[str | None, ReservationStatus]:
         return None, S.UNKNOWN
     code = parse_int(raw)
     status = STATUS_CODES.get(code, S.UNKNOWN) if code is not None else S.UNKNOWN
-    return str(raw).strip(), status
+    return status_text(str(raw).strip()), status
 
 
 def people(adapter: HttpPlatformAdapter, availability: Any) -> dict[str, Any]:

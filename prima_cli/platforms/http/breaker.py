@@ -190,14 +190,16 @@ class _Guard:
                     or seen.view.failures
                 ):
                     _remember(credential, _call("succeeded", credential))  # type: ignore[arg-type]
-            elif isinstance(err, BudgetWaitTooLong):  # refused here: the platform was not asked
-                if probe:  # nor probed: the next request is the probe, not one in 120 s
-                    _call("release_probe", credential)
-                    _here().seen.pop(credential.digest, None)  # read the ledger again
-            elif isinstance(err, COUNTED):
+            elif isinstance(err, COUNTED) and not isinstance(err, BudgetWaitTooLong):
                 view = _call("failed", credential, probe=probe, threshold=THRESHOLD,
                              pauses=PAUSES, error=err.message[:200])  # fmt: skip
                 _remember(credential, view)  # type: ignore[arg-type]
+            elif probe:
+                # no outcome to count: the budget refused it (the platform was not asked), its
+                # answer could not be read, its URL cannot be requested, or it was cancelled.
+                # The next request is the probe, not one in PROBE_STALE (120 s)
+                _call("release_probe", credential)
+                _here().seen.pop(credential.digest, None)  # read the ledger again
         finally:
             if probe:  # the requests waiting for this probe read its outcome
                 here = _here()

@@ -4,7 +4,8 @@ httpcore (under httpx) runs its connections on a *network backend*; its default 
 socket in anyio streams, whose cancel scope per read and write cost about a tenth of a
 sync's CPU. :class:`AsyncioBackend` gives httpcore the same streams straight over an asyncio
 transport and protocol. httpcore keeps everything else: the pool, HTTP/1.1 parsing (h11),
-keep-alive and its error types, and respx still mocks it at the pool, above this module.
+keep-alive and its error types, and respx still mocks it at the pool and the connection,
+above this module.
 
 What a request may have done stays readable from the error, as prima's retry rules need
 (:mod:`.retry`): only failing to open the connection (TCP or TLS) raises ``ConnectError`` or
@@ -22,12 +23,18 @@ import asyncio
 import select
 import socket
 import ssl
+import time
 import typing
 
 import httpcore
 
 #: buffered request bytes beyond this are written at once rather than at the first read
 _FLUSH_AT = 64 * 1024
+#: an answer (its head and body) comes whole within this many read timeouts of its request,
+#: or it is a ``ReadTimeout``: the read timeout bounds each wait for bytes, and a server
+#: sending a byte now and then would otherwise hold the request (and a sync, its run lock
+#: with it) for as long as it liked
+ANSWER_READS = 8
 
 
 def _socket_readable(sock: socket.socket) -> bool:
@@ -77,6 +84,8 @@ class _Stream(httpcore.AsyncNetworkStream):
         self._transport = transport
         self._protocol = protocol
         self._pending: list[bytes] = []
+        self._sent = False  # a request written since the last read
+        self._deadline: float | None = None  # time.monotonic() by which the answer is whole
 
     def _flush(self) -> None:
         if not self._pending:
@@ -89,19 +98,32 @@ class _Stream(httpcore.AsyncNetworkStream):
 
     async def write(self, buffer: bytes, timeout: float | None = None) -> None:
         if buffer:
+            self._sent = True
             self._pending.append(buffer)
             if sum(map(len, self._pending)) > _FLUSH_AT:
                 self._flush()
 
     async def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
         self._flush()
+        if self._sent:  # the first read of a request's answer: the answer's time starts
+            self._sent = False
+            self._deadline = None if timeout is None else time.monotonic() + timeout * ANSWER_READS
+        wait, whole = timeout, False  # whole: the wait ends at the answer's deadline
+        if self._deadline is not None:
+            left = self._deadline - time.monotonic()
+            if left <= 0:
+                raise _not_whole(timeout)
+            if wait is None or left < wait:
+                wait, whole = left, True
         protocol = self._protocol
         if not protocol.received and not protocol.ended:
             protocol.waiter = asyncio.get_running_loop().create_future()
             try:
-                async with asyncio.timeout(timeout):
+                async with asyncio.timeout(wait):
                     await protocol.waiter
             except TimeoutError:
+                if whole:
+                    raise _not_whole(timeout) from None
                 raise httpcore.ReadTimeout("timed out waiting for the answer") from None
             finally:
                 protocol.waiter = None
@@ -156,6 +178,13 @@ class _Stream(httpcore.AsyncNetworkStream):
                  "server_addr": "peername", "socket": "socket"}  # fmt: skip
         name = names.get(info)
         return self._transport.get_extra_info(name) if name else None
+
+
+def _not_whole(timeout: float | None) -> httpcore.ReadTimeout:
+    return httpcore.ReadTimeout(
+        f"timed out: the answer did not come whole within {ANSWER_READS} read timeouts "
+        f"({(timeout or 0) * ANSWER_READS:g} s)"
+    )
 
 
 class AsyncioBackend(httpcore.AsyncNetworkBackend):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import email.utils
 import json as jsonlib
+import re
 from collections.abc import Iterable
 from typing import Any, Protocol
 
@@ -45,9 +46,22 @@ class ClassifyingPlatform(PlatformLike, Protocol):
     ) -> PlatformRejected: ...
 
 
+#: what no message keeps: control characters (NUL, which PostgreSQL refuses in text; a
+#: terminal's escape sequences) and lone surrogates (a JSON escape no encoder writes)
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_SURROGATES = re.compile("[\ud800-\udfff]")
+
+
+def printable(text: str) -> str:
+    """``text`` with each character that cannot be stored or shown as it is (see
+    ``_UNSAFE``) replaced by U+FFFD."""
+    return _UNSAFE.sub("\ufffd", text)
+
+
 def excerpt(text: str, limit: int = EXCERPT_CHARS) -> str:
-    """A short, scrubbed, single-line excerpt of a body for error messages."""
-    flat = " ".join(redact.scrub(text).split())
+    """A short, scrubbed, single-line excerpt of a body for error messages (made
+    :func:`printable`)."""
+    flat = printable(" ".join(redact.scrub(text).split()))
     return flat if len(flat) <= limit else flat[:limit] + "..."
 
 
@@ -66,7 +80,10 @@ def decode_json(response: httpx.Response, platform: PlatformLike) -> Any:
         pass
     text = response.text  # another declared charset, or JSON only Python's parser accepts
     try:
-        return jsonlib.loads(text)
+        body = jsonlib.loads(text)
+        # Python's parser reads a lone surrogate's escape (orjson refuses it) into a text
+        # that no encoder writes: the answer kept in the store, or printed, would fail there
+        return _printable_texts(body) if _SURROGATE_ESCAPE.search(text) else body
     except (ValueError, RecursionError):  # nested deeper than any answer: not one either
         cut = excerpt(text)
         raise PlatformMalformedResponse(
@@ -76,6 +93,21 @@ def decode_json(response: httpx.Response, platform: PlatformLike) -> Any:
             platform=platform.name,
             http_status=response.status_code,
         ) from None
+
+
+#: the JSON escape of a surrogate (a pair's two become one character as they are read)
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
+def _printable_texts(value: Any) -> Any:
+    """``value`` with each lone surrogate of its texts (keys too) replaced by U+FFFD."""
+    if isinstance(value, str):
+        return _SURROGATES.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [_printable_texts(item) for item in value]
+    if isinstance(value, dict):
+        return {_printable_texts(k): _printable_texts(v) for k, v in value.items()}
+    return value
 
 
 def message_from(body: Any, keys: Iterable[str] = ("error", "message")) -> str | None:

@@ -4,8 +4,9 @@
   502, 503, 504;
 * writes are retried only when the platform cannot have applied them (connection
   refused or not established, pool timeout, 429, 503). A write that may have reached
-  the platform (read/write timeout, reset after sending, 500/502/504) raises
-  :class:`~prima_cli.errors.PlatformAmbiguousOutcome` at once, after one request.
+  the platform (read/write timeout, reset after sending, 500/502/504, a 302/303 redirect
+  to its result) raises :class:`~prima_cli.errors.PlatformAmbiguousOutcome` at once,
+  after one request.
 
 When retries run out, 429 becomes ``PlatformRateLimited`` and everything else
 ``PlatformUnavailable``.
@@ -47,6 +48,10 @@ RETRY_STATUSES_READ = frozenset({429, 500, 502, 503, 504})
 RETRY_STATUSES_WRITE = frozenset({429, 503})
 #: 5xx statuses that prove a write was not applied (everything else 5xx is ambiguous)
 WRITE_NOT_APPLIED_5XX = frozenset({501, 503})
+#: redirects that answer a write the server handled: 303 See Other points at the result of
+#: a POST (RFC 9110 15.4.4), and servers send 302 alike; a moved endpoint (301, 307, 308)
+#: answers before handling anything
+WRITE_HANDLED_3XX = frozenset({302, 303})
 
 
 @dataclass(frozen=True)
@@ -236,7 +241,9 @@ async def _attempt(
     status = response.status_code
     if status in (RETRY_STATUSES_READ if idempotent else RETRY_STATUSES_WRITE):
         raise _RetryableStatus(response)
-    if not idempotent and status >= 500 and status not in WRITE_NOT_APPLIED_5XX:
+    if not idempotent and (
+        (status >= 500 and status not in WRITE_NOT_APPLIED_5XX) or status in WRITE_HANDLED_3XX
+    ):
         raise ambiguous(platform, request, f"HTTP {status}", http_status=status)
     return response
 

@@ -6,7 +6,9 @@ transport builds its pools with httpcore's public API on :class:`.network.Asynci
 and routes a request to the proxy the environment names for it (``HTTPS_PROXY``,
 ``HTTP_PROXY``, ``ALL_PROXY``, ``NO_PROXY``, read as urllib reads them) itself, under the
 budget (:class:`.budget.PacedTransport` wraps this one): an operator behind a proxy gets
-it, and every request, proxied or not, is paced.
+it, and every request, proxied or not, is paced. A transport limited to one connection
+(each of a sync's workers, a monitoring probe) reaches hosts directly through
+:class:`.one_connection.OneConnection`, without a pool's bookkeeping for many connections.
 
 httpcore's errors become httpx's of the same name, as httpx's own transport maps them: the
 retry rules (:mod:`.retry`) read them to tell "not sent" from "may have been applied".
@@ -22,6 +24,7 @@ import httpx
 
 from prima_cli.errors import ConfigError
 from prima_cli.platforms.http.network import AsyncioBackend
+from prima_cli.platforms.http.one_connection import OneConnection
 from prima_cli.redact import mask_url_passwords
 
 #: httpcore's error -> httpx's, the most specific first
@@ -52,15 +55,24 @@ def _as_httpx(exc: Exception, request: httpx.Request) -> httpx.TransportError | 
     return None
 
 
+#: where a request goes: a pool, or a transport's one direct connection
+Route = httpcore.AsyncConnectionPool | OneConnection
+
+
 class NetworkTransport(httpx.AsyncBaseTransport):
-    """Pools of kept-alive connections on :class:`AsyncioBackend`: one direct, one per
-    proxy the environment names (opened when first used)."""
+    """Kept-alive connections on :class:`AsyncioBackend`: direct ones (a pool, or one
+    connection when ``limits`` allow one), and a pool per proxy the environment names
+    (opened when first used)."""
 
     def __init__(self, ssl_context: ssl.SSLContext, limits: httpx.Limits) -> None:
         self.ssl_context = ssl_context
         self.limits = limits
         self.backend = AsyncioBackend()  # holds no state: every pool shares it
-        self.direct = self._pool(None)
+        self.direct: Route = (
+            OneConnection(ssl_context, limits.keepalive_expiry, self.backend)
+            if limits.max_connections == 1 and limits.max_keepalive_connections != 0
+            else self._pool(None)
+        )
         self._proxied: dict[str, httpcore.AsyncConnectionPool] = {}
         self._proxies = {
             scheme: url
@@ -85,7 +97,7 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             return None
         return proxy if "://" in proxy else f"http://{proxy}"
 
-    def pool_for(self, url: httpx.URL) -> httpcore.AsyncConnectionPool:
+    def pool_for(self, url: httpx.URL) -> Route:
         proxy = self.proxy_for(url)
         if proxy is None:
             return self.direct
@@ -107,13 +119,8 @@ class NetworkTransport(httpx.AsyncBaseTransport):
             content=request.stream,  # type: ignore[arg-type]
             extensions=request.extensions,
         )
-        pool = self.pool_for(url)
         try:
-            answer = await pool.handle_async_request(core)
-            try:
-                body = b"".join([part async for part in answer.stream])  # type: ignore[union-attr]
-            finally:
-                await answer.aclose()
+            answer, body = await _exchange(self.pool_for(url), core)
         except Exception as exc:
             mapped = _as_httpx(exc, request)
             if mapped is None:
@@ -129,6 +136,18 @@ class NetworkTransport(httpx.AsyncBaseTransport):
     async def aclose(self) -> None:
         for pool in (self.direct, *self._proxied.values()):
             await pool.aclose()
+
+
+async def _exchange(route: Route, request: httpcore.Request) -> tuple[httpcore.Response, bytes]:
+    """The answer to ``request`` on ``route`` and its whole body, the answer closed."""
+    if isinstance(route, OneConnection):
+        return await route.exchange(request)
+    answer = await route.handle_async_request(request)
+    try:
+        body = b"".join([part async for part in answer.stream])  # type: ignore[union-attr]
+    finally:
+        await answer.aclose()
+    return answer, body
 
 
 def _proxy(address: str) -> httpcore.Proxy:
