@@ -62,7 +62,8 @@ class CreateResult:
 
 def _outcome(info: rec.BookingInfo, replayed: bool, *, queued: bool = False) -> CreateResult:
     """A placed booking is the create's result; any other end of it is its typed error (a
-    ``queued`` one's is a rejected one's, with a hint that the sync places it again).
+    booking left with status ``queued`` gets a rejected one's, its hint saying the sync
+    places it again).
 
     A booking ``queued`` for the workers' push is theirs to place: its error is never
     "try again" (the cause's 69, retryable) but exit 8, as a booking the sync will place
