@@ -97,9 +97,7 @@ def test_a_booking_whose_status_is_odd_text_is_recorded(connected: CLI, status: 
         "reserv/reserv": {"resp": 1, "id_reserv": "778899", "status": status},
     })  # fmt: skip
     day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    result = connected("bookings", "create", "madrid", "--date", day, "--time", "20:00",
-                       "--party", "2", "--name", "Ana Gil", "--email", "a@example.org",
-                       "--phone", "+34612483907", "--reference", "ref-1", "--json")  # fmt: skip
+    result = _create(connected, day)
     assert result.exit_code == 0, result.stderr
     booked = result.json()
     assert booked["status"] == "confirmed"
@@ -125,7 +123,12 @@ def test_a_booking_whose_answer_holds_odd_text_is_recorded(connected: CLI) -> No
                           "commentary": ODD},
     })  # fmt: skip
     day = (dt.date.today() + dt.timedelta(days=3)).isoformat()
-    result = connected("bookings", "create", "madrid", "--date", day, "--time", "20:00",
-                       "--party", "2", "--name", "Ana Gil", "--email", "a@example.org",
-                       "--phone", "+34612483907", "--reference", "ref-1", "--json")  # fmt: skip
+    result = _create(connected, day)
     assert result.exit_code == 0, result.stderr
+
+
+def _create(connected: CLI, day: str) -> Any:
+    """``bookings create ref-1`` for two at 20:00 on ``day``, as the scripted platform answers."""
+    return connected("bookings", "create", "madrid", "--date", day, "--time", "20:00",
+                     "--party", "2", "--name", "Ana Gil", "--email", "a@example.org",
+                     "--phone", "+34612483907", "--reference", "ref-1", "--json")  # fmt: skip
