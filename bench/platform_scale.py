@@ -11,7 +11,10 @@ share the simulator's one key (the simulator runs in this script's process):
   run's own records, and that connection's 3 requests) and the ratio of the CPU beyond it to
   the floor's, which tells the fixed cost from the cost per connection;
 * at ``--latency-ms`` (200), where the network dominates: wall against the bound
-  requests / concurrency x latency (goal <= 1.15x);
+  requests / concurrency x latency (goal <= 1.15x); beside it, the sync's start-up before its
+  first request, its requests alone against the bound, and bare httpx making the same
+  requests against the same simulator in the same run, which tells what this machine and the
+  simulator allow from what prima adds;
 * the simulator's CoverManager rate limit on at 600 requests a minute and the connections'
   budget ``rate_limit=600/min``: 429s received (goal 0) and wall against requests / budget
   (goal <= 1.1x), over ``--paced-connections`` (100) connections;
@@ -39,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import PYTHON, clean_env, httpx_cli_cost, prima_cmd, table
-from sync import _WRAPPER, UNPACED, endpoints, httpx_floor, make_store
+from sync import _WRAPPER, UNPACED, Floor, endpoints, httpx_floor, make_store
 
 from prima_cli.sandbox import Sandbox, SandboxConfig, Switches
 
@@ -63,6 +66,8 @@ class SyncRun:
     simulator_cpu: float  # this process's, while the sync ran: the simulator's threads
     rss_mb: float
     too_many: int  # 429s the simulator sent
+    first_answer: float  # seconds from the process's start to the simulator's first answer
+    last_answer: float  # ... to its last
 
 
 def sync_run(sb: Sandbox, connections: int, concurrency: int, rate_limit: str) -> SyncRun:
@@ -73,23 +78,26 @@ def sync_run(sb: Sandbox, connections: int, concurrency: int, rate_limit: str) -
         sb.clear_requests_log()
         cmd = [*prima_cmd(), "--db", url, "platforms", "sync", "--days", "7",
                "--concurrency", str(concurrency), "--json"]  # fmt: skip
-        cpu, started = time.process_time(), time.perf_counter()
+        cpu, started = time.process_time(), time.monotonic()  # the clock of the log's ``at``
         proc = subprocess.run([PYTHON, "-c", _WRAPPER, str(out), *cmd], env=clean_env(),
                               capture_output=True, text=True)  # fmt: skip
-        wall, simulator_cpu = time.perf_counter() - started, time.process_time() - cpu
+        wall, simulator_cpu = time.monotonic() - started, time.process_time() - cpu
         log = sb.requests_log
+        answered = [r.at - started for r in log] or [0.0]
         code, rss, sync_cpu = proc.stdout.split()
         counts = json.loads(out.read_text())["counts"] if out.stat().st_size else {}
     if int(code) != 0 or counts.get("ok") != connections:
         raise SystemExit(f"sync exited {code} with {counts}: {proc.stderr[-2000:]}")
-    return SyncRun(wall, len(log), float(sync_cpu), simulator_cpu, int(rss) / 1024,
-                   sum(1 for r in log if r.status == 429))  # fmt: skip
+    too_many = sum(1 for r in log if r.status == 429)
+    return SyncRun(wall, len(log), float(sync_cpu), simulator_cpu, int(rss) / 1024, too_many,
+                   min(answered), max(answered))  # fmt: skip
 
 
-def floor_cpu(sb: Sandbox, connections: int, concurrency: int) -> float:
-    """CPU seconds of bare httpx making the sync's requests (``bench/sync.py``'s floor, which
-    checks them endpoint by endpoint against what the simulator served the sync)."""
-    return httpx_floor(sb, Served(endpoints(sb)), connections, concurrency).cpu
+def floor_run(sb: Sandbox, connections: int, concurrency: int) -> Floor:
+    """Bare httpx making the sync's requests (``bench/sync.py``'s floor, which checks them
+    endpoint by endpoint against what the simulator served the sync): wall and CPU seconds of
+    the requests, its imports excluded."""
+    return httpx_floor(sb, Served(endpoints(sb)), connections, concurrency)
 
 
 def spread(values: list[float], fmt: str) -> str:
@@ -122,7 +130,7 @@ def main() -> int:
     with Sandbox(SandboxConfig(latency_ms=0)) as sb:
         for _ in range(args.runs):
             run = sync_run(sb, n, conc, UNPACED)
-            floor_s = floor_cpu(sb, n, conc)
+            floor_s = floor_run(sb, n, conc).cpu
             fixed = sync_run(sb, 1, conc, UNPACED).cpu  # start-up: a sync of one connection
             per_conn.append(run.requests / n)
             sync_cpu.append(run.cpu / run.requests * 1000)
@@ -152,14 +160,27 @@ def main() -> int:
                      f"{cli:.3f}", "", ""])  # fmt: skip
 
     latency = args.latency_ms / 1000
-    walls = []
+    walls, before, requests_phase, bare = [], [], [], []
     with Sandbox(SandboxConfig(latency_ms=args.latency_ms)) as sb:
         for _ in range(max(1, args.runs - 1)):
             run = sync_run(sb, n, conc, UNPACED)
-            walls.append(run.wall / (run.requests / conc * latency))
+            bound = run.requests / conc * latency
+            walls.append(run.wall / bound)
+            # the first request left one latency before its answer came back
+            before.append(run.first_answer - latency)
+            requests_phase.append((run.last_answer - run.first_answer + latency) / bound)
+            bare.append(floor_run(sb, n, conc).wall / bound)
     ok["latency_ratio"] = statistics.median(walls) <= GOALS["latency_ratio"]
-    rows.append([f"wall / bound at {args.latency_ms} ms, concurrency {conc}", spread(walls, ".3f"),
-                 f"<= {GOALS['latency_ratio']}x", verdict(ok["latency_ratio"])])  # fmt: skip
+    rows += [
+        [f"wall / bound at {args.latency_ms} ms, concurrency {conc}", spread(walls, ".3f"),
+         f"<= {GOALS['latency_ratio']}x", verdict(ok["latency_ratio"])],
+        ["of it: the sync's start-up, before its first request, s", spread(before, ".3f"), "",
+         ""],
+        ["the sync's requests alone (first sent to last answered) / bound",
+         spread(requests_phase, ".3f"), "", ""],
+        ["bare httpx's same requests (its imports excluded) / bound, same simulator",
+         spread(bare, ".3f"), "", ""],
+    ]  # fmt: skip
 
     switches = Switches().with_specs(["cm_rate_limit=on"])
     config = SandboxConfig(latency_ms=0, switches=switches,

@@ -61,6 +61,8 @@ def test_platform_scale_bench_prints_every_figure() -> None:
     for row in ("requests per connection (20 connections, one key)", "sync / httpx CPU",
                 "sync start-up CPU (a sync of 1 connection)", "sync CPU beyond start-up",
                 "simulator CPU per request", "wall / bound at 20 ms",
+                "the sync's start-up, before its first request", "the sync's requests alone",
+                "bare httpx's same requests (its imports excluded) / bound",
                 "429s with the simulator limiting at 600/min", "wall / (requests / budget)",
                 "max RSS of the sync, 30 connections"):  # fmt: skip
         assert row in out, out
