@@ -47,13 +47,18 @@ def what_follows(booking: Booking) -> str:
     return placed_again(booking.reference)
 
 
-def time_passed(detail: str | None) -> str:
-    """The status line of a booking the outbox no longer places: its time passed first."""
+#: why the outbox no longer places a booking it was to place
+TIME_PASSED = "its time passed before a platform took it"
+CONNECTION_REMOVED = "the connection that was to place it was removed"
+
+
+def no_longer_placed(detail: str | None, why: str) -> str:
+    """The status line of a booking the outbox no longer places, and ``why``."""
     if detail and NOT_AGAIN in detail:
         return detail
     last = (detail or "").partition(PLACED_AGAIN)[0].rstrip("; ")
     said = f" (last: {last})" if last else ""
-    return f"its time passed before a platform took it: {NOT_AGAIN}{said}"
+    return f"{why}: {NOT_AGAIN}{said}"
 
 
 def request_of(booking: Booking) -> ReservationRequest:
@@ -186,13 +191,41 @@ def refresh_status(session: Session, booking: Booking, detail: str | None) -> No
     if status == BookingStatus.QUEUED and PLACED_AGAIN not in (detail or ""):
         then = placed_again(booking.reference)
         detail = f"{detail}; {then}" if detail else then
-    elif status == BookingStatus.REJECTED and requeued(rows) and not asked:
-        detail = time_passed(detail)
+    elif status == BookingStatus.REJECTED and not asked:
+        if requeued(rows):
+            detail = no_longer_placed(detail, TIME_PASSED)
+        elif PLACED_AGAIN in (detail or ""):  # it was queued on a connection since removed
+            detail = no_longer_placed(detail, CONNECTION_REMOVED)
     _set_status(booking, status, detail)
     if status == BookingStatus.CANCELLED and booking.cancelled_at is None:
         booking.cancelled_at = utcnow()  # cancelled on the platform, not by a prima cancel
         booking.cancel_reason = booking.cancel_reason or "ON_PLATFORM"
     session.add(booking)
+
+
+def settle_queued(session: Session, ids: list[int], action: str) -> list[str]:
+    """Derive again the status of these ``queued`` bookings, inside the caller's transaction:
+    nothing will place them any more (their time passed, or the connection that would was
+    removed), so their status must stop saying it will. Each is a transition on the version
+    read here with audit event ``action``; a booking changed by another process meanwhile is
+    left alone. The references of those that left ``queued``."""
+    from prima_cli.core.booking_state import Lost, Step, claim_loaded, record_event
+    from prima_cli.store.booking_tables import Booking
+
+    settled: list[str] = []
+    for booking_id in ids:
+        booking = session.get(Booking, booking_id)
+        if booking is None or booking.status != BookingStatus.QUEUED:
+            continue  # removed, or written by another process since the caller read it
+        try:
+            version = claim_loaded(session, booking)
+        except Lost:
+            continue
+        refresh_status(session, booking, booking.status_detail)
+        if booking.status != BookingStatus.QUEUED:
+            settled.append(booking.reference)
+        record_event(Step(session, booking, version, action, note=booking.status_detail))
+    return settled
 
 
 def last_error(info: rec.BookingInfo) -> PrimaError:

@@ -268,8 +268,40 @@ def live_references(
     return [reference for reference, _starts in rows]
 
 
+def queued_through(session: Session, connection_id: int) -> dict[int, str]:
+    """The ``queued`` bookings whose attempt on this connection was proved never to have
+    landed (its outbox is to place them), by id: their references."""
+    from sqlmodel import col, select
+
+    from prima_cli.store.booking_tables import Booking, PlatformReservation
+
+    lost = select(PlatformReservation.booking_id).where(
+        PlatformReservation.venue_platform_id == connection_id,
+        PlatformReservation.state == AttemptState.NOT_LANDED,
+    )
+    rows = session.exec(
+        select(Booking.id, Booking.reference)
+        .where(col(Booking.id).in_(lost), Booking.status == BookingStatus.QUEUED)
+        .order_by(col(Booking.starts_at))
+    ).all()
+    return {booking_id: reference for booking_id, reference in rows if booking_id is not None}
+
+
 def left_on_platform(references: list[str], *, shown: int = 10) -> str:
     """The warning of a forced removal: the live bookings prima no longer tracks."""
     return (f"{len(references)} live booking(s) removed from prima may still hold tables "
             f"on the platform: {named(references, shown)}; cancel them there by hand "
             "(prima can no longer)")  # fmt: skip
+
+
+def waiting_while_disabled(references: list[str]) -> str:
+    """The warning of disabling a connection that ``queued`` bookings wait for."""
+    return (f"{len(references)} queued booking(s) wait for this connection to place them: "
+            "nothing does while it is disabled, and each is rejected once its time passes: "
+            f"{named(references)}")  # fmt: skip
+
+
+def now_rejected(references: list[str]) -> str:
+    """The warning of a forced removal that rejected the ``queued`` bookings it was to place."""
+    return (f"{len(references)} queued booking(s) that only this connection was to place are "
+            f"now rejected: {named(references)}")  # fmt: skip

@@ -128,9 +128,13 @@ def set_state(row: PlatformReservation, state: AttemptState) -> None:
 
 def requeued(rows: list[PlatformReservation]) -> bool:
     """Nothing of the booking reached a platform, and an attempt of it was proved never to
-    have landed: the outbox places it again (while it is upcoming and no cancel was asked)."""
+    have landed through a connection that still exists: that connection's outbox places it
+    again (while it is upcoming and no cancel was asked). An attempt whose connection was
+    removed (``venue_platform_id`` set to NULL) is placed by nobody."""
     states = [AttemptState(r.state) for r in rows]
-    return A.NOT_LANDED in states and all(s.never_applied for s in states)
+    return all(s.never_applied for s in states) and any(
+        AttemptState(r.state) == A.NOT_LANDED and r.venue_platform_id is not None for r in rows
+    )
 
 
 def derive_status(rows: list[PlatformReservation], *, starts_at: dt.datetime,

@@ -441,35 +441,50 @@ def set_enabled(
     store: Store, venue_ref: str, platform_type: str, enabled: bool
 ) -> OperationResult[Toggled]:
     """Enable or disable; the connection and whether anything changed."""
+    from prima_cli.core import booking_records as rec
     from prima_cli.store.types import utcnow
 
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
+        assert row.id is not None
         changed = row.is_enabled != enabled
         if changed:
             row.is_enabled = enabled
             row.updated_at = utcnow()
             session.add(row)
             session.flush()
-        return OperationResult.ok(Toggled(_info(row, venue), enabled, changed))
+        waiting = [] if enabled else list(rec.queued_through(session, row.id).values())
+        warnings = [rec.waiting_while_disabled(waiting)] if waiting else []
+        return OperationResult.ok(Toggled(_info(row, venue), enabled, changed), warnings)
 
 
 def remove(
     store: Store, venue_ref: str, platform_type: str, *, force: bool = False
 ) -> OperationResult[ConnectionInfo]:
     """Delete a connection; refused while it holds live reservations, unless forced (their
-    history stays, but they can then only be cancelled on the platform by hand)."""
-    from prima_cli.core.booking_records import left_on_platform, live_references
+    history stays, but they can then only be cancelled on the platform by hand). Forced, the
+    ``queued`` bookings that only this connection was to place become ``rejected`` in the
+    same transaction: nothing places them any more."""
+    from prima_cli.core import booking_records as rec
+    from prima_cli.core.attempts import settle_queued
 
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
-        references = live_references(session, connection_id=row.id)
+        assert row.id is not None
+        references = rec.live_references(session, connection_id=row.id)
         if references and not force:
             raise Conflict(
                 f"the {platform_type} connection of {venue.slug} holds {len(references)} "
                 "live booking(s)",
                 hint="cancel them first, or disable the connection instead; --force removes it",
             )
+        queued = rec.queued_through(session, row.id)
         info = _info(row, venue)
         session.delete(row)
-        return OperationResult.ok(info, [left_on_platform(references)] if references else [])
+        session.flush()
+        session.expire_all()  # the database set their attempts' connection to NULL
+        rejected = settle_queued(session, list(queued), "connection removed")
+        held = [r for r in references if r not in queued.values()]  # queued: on no platform
+        warnings = [rec.left_on_platform(held)] if held else []
+        warnings += [rec.now_rejected(rejected)] if rejected else []
+        return OperationResult.ok(info, warnings)

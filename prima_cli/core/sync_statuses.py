@@ -97,21 +97,7 @@ def expire_queued(store: Store) -> int:
 
 
 def _expire(store: Store, due: list[int]) -> int:
-    from prima_cli.core import attempts as att
-    from prima_cli.core.booking_state import Lost, Step, claim_loaded, record_event
-    from prima_cli.store.booking_tables import Booking
+    from prima_cli.core.attempts import settle_queued
 
-    expired = 0
     with store.session() as session:
-        for booking_id in due:
-            booking = session.get(Booking, booking_id)
-            if booking is None or booking.status != BookingStatus.QUEUED:
-                continue  # removed, or written by another process since the query
-            try:
-                version = claim_loaded(session, booking)
-            except Lost:
-                continue
-            att.refresh_status(session, booking, booking.status_detail)
-            expired += booking.status != BookingStatus.QUEUED
-            record_event(Step(session, booking, version, "expired", note=booking.status_detail))
-    return expired
+        return len(settle_queued(session, due, "expired"))

@@ -22,8 +22,9 @@ AHEAD, PAST = NOW + dt.timedelta(days=3), NOW - dt.timedelta(minutes=1)
 B, A = BookingStatus, AttemptState
 
 
-def rows(*states: AttemptState) -> list[Any]:
-    return [SimpleNamespace(state=s.value, status=None) for s in states]
+def rows(*states: AttemptState, connection: int | None = 1) -> list[Any]:
+    return [SimpleNamespace(state=s.value, status=None, venue_platform_id=connection)
+            for s in states]  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -47,6 +48,15 @@ def test_queued_exactly_when_the_outbox_places_it_again(
 ) -> None:
     derived = derive_status(rows(*states), starts_at=starts_at, now=NOW, cancel_requested=cancel)
     assert derived == expected
+
+
+def test_an_attempt_whose_connection_was_removed_places_nothing() -> None:
+    """The outbox is per connection: once the only connection that was to place a booking
+    is removed (its attempts' ``venue_platform_id`` set to NULL), nothing places it."""
+    gone = rows(A.NOT_LANDED, connection=None)
+    assert derive_status(gone, starts_at=AHEAD, now=NOW, cancel_requested=False) == B.REJECTED
+    other = gone + rows(A.NOT_LANDED, connection=2)  # another connection still places it
+    assert derive_status(other, starts_at=AHEAD, now=NOW, cancel_requested=False) == B.QUEUED
 
 
 def test_queued_moves_where_the_outbox_and_the_operator_take_it() -> None:

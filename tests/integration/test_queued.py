@@ -179,6 +179,53 @@ def test_a_queued_booking_is_live_to_the_removal_guards(venues: CLI, sandbox: Sa
     assert venue.exit_code == 4 and "1 live booking" in venue.stderr, venue.stderr
 
 
+def test_a_forced_removal_rejects_the_queued_bookings_only_that_connection_was_to_place(
+    any_db_url: str, sandbox: Sandbox
+) -> None:
+    """The outbox is per connection: once the connection is gone, nothing places the booking,
+    so it must stop saying `queued` (it said so until its time passed). On every backend:
+    the attempt's connection is set to NULL by the database's foreign key."""
+    cli = CLI(any_db_url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    reference = queued(cli, sandbox)
+    sent = creates(sandbox)
+    gone = cli("platforms", "remove", "madrid", "covermanager", "--force", "--yes")
+    assert gone.exit_code == 0, gone.stderr
+    said = (
+        f"1 queued booking(s) that only this connection was to place are now rejected: {reference}"
+    )
+    assert said in gone.stderr, gone.stderr
+    assert "may still hold tables" not in gone.stderr  # it is on no platform
+    shown = show(cli, reference)
+    assert shown["status"] == "rejected", shown
+    assert "the connection that was to place it was removed" in str(shown["status_detail"])
+    assert "places it again" not in str(shown["status_detail"])
+    events = shown["events"]
+    assert (events[-1]["action"], events[-1]["status"]) == ("connection removed", "rejected")
+    # connected again, the sync does not place it: the operator was told it is rejected
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    cli.ok("platforms", "sync", "--days", "1", "--quiet")
+    assert show(cli, reference)["status"] == "rejected"
+    assert sandbox.state.reservations() == [] and creates(sandbox) == sent
+
+
+def test_disabling_the_connection_a_queued_booking_waits_for_says_so(
+    venues: CLI, sandbox: Sandbox
+) -> None:
+    reference = queued(venues, sandbox)
+    disabled = venues("platforms", "disable", "madrid", "covermanager")
+    assert disabled.exit_code == 0, disabled.stderr
+    assert "1 queued booking(s) wait for this connection" in disabled.stderr, disabled.stderr
+    assert reference in disabled.stderr
+    assert show(venues, reference)["status"] == "queued"  # enabled again, the sync places it
+    enabled = venues("platforms", "enable", "madrid", "covermanager")
+    assert enabled.exit_code == 0 and "wait for this connection" not in enabled.stderr
+    venues.ok("platforms", "sync", "--days", "1", "--quiet")
+    assert show(venues, reference)["status"] == "confirmed"
+    assert len(sandbox.state.reservations()) == 1
+
+
 def test_a_replayed_create_that_leaves_it_queued_fails_as_a_rejected_one_did(
     venues: CLI, sandbox: Sandbox
 ) -> None:
