@@ -16,7 +16,7 @@ from importlib import resources
 from typing import Any
 
 #: the version of every command's JSON document (README "Output", `prima help json`)
-VERSION = 9
+VERSION = 10
 
 #: ISO 8601 date-times as prima writes them: always with an offset
 DATETIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?([+-]\d\d:\d\d|Z)$")

@@ -130,6 +130,12 @@ def edit(
     unset: list[str] = typer.Option([], "--unset", metavar="KEY", help="Remove a value."),
     priority: int | None = typer.Option(None, help="New priority (lower first)."),
     store_secret: bool = STORE_SECRET,
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Change where its reservations are (restaurant, account, server) even while "
+        "bookings made there are live.",
+    ),
     json: bool = JSON,
 ) -> int:
     """Change a connection's configuration (merged) or priority."""
@@ -145,6 +151,7 @@ def edit(
         priority=priority,
         secret_input=TerminalSecretInput(app_.terminal),
         store_secret=store_secret,
+        force=force,
     )
     return app_.render(result, view.UPDATED, json=json)
 

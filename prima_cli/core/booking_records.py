@@ -292,16 +292,3 @@ def left_on_platform(references: list[str], *, shown: int = 10) -> str:
     return (f"{len(references)} live booking(s) removed from prima may still hold tables "
             f"on the platform: {named(references, shown)}; cancel them there by hand "
             "(prima can no longer)")  # fmt: skip
-
-
-def waiting_while_disabled(references: list[str]) -> str:
-    """The warning of disabling a connection that ``queued`` bookings wait for."""
-    return (f"{len(references)} queued booking(s) wait for this connection to place them: "
-            "nothing does while it is disabled, and each is rejected once its time passes: "
-            f"{named(references)}")  # fmt: skip
-
-
-def now_rejected(references: list[str]) -> str:
-    """The warning of a forced removal that rejected the ``queued`` bookings it was to place."""
-    return (f"{len(references)} queued booking(s) that only this connection was to place are "
-            f"now rejected: {named(references)}")  # fmt: skip

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prima_cli import redact
+from prima_cli.core import connection_guards as guards
 from prima_cli.core import secrets
 from prima_cli.core import venues as venues_core
 from prima_cli.core.result import OperationResult
@@ -409,8 +410,11 @@ def edit(
     priority: int | None,
     secret_input: SecretInput,
     store_secret: bool = False,
+    force: bool = False,
 ) -> OperationResult[ConnectionInfo]:
-    """Merge changes into the configuration (never replace it)."""
+    """Merge changes into the configuration (never replace it). A change of where the
+    connection's reservations are (a ``locates`` key) is refused while bookings made there
+    are live, unless forced: prima would reconcile, cancel and sync them in the new place."""
     from prima_cli.store.types import utcnow
 
     _validate_priority(priority)
@@ -428,33 +432,32 @@ def edit(
             secret_input=secret_input,
             store_secret=store_secret,
         )
+        moving = guards.moving(session, row, venue.slug, adapter, draft.configuration,
+                               force=force)  # fmt: skip
         row.configuration = draft.configuration
         if priority is not None:
             row.priority = priority
         row.updated_at = utcnow()
         session.add(row)
         session.flush()
-        return OperationResult.ok(_info(row, venue), draft.warnings)
+        return OperationResult.ok(_info(row, venue), [*draft.warnings, *moving])
 
 
 def set_enabled(
     store: Store, venue_ref: str, platform_type: str, enabled: bool
 ) -> OperationResult[Toggled]:
     """Enable or disable; the connection and whether anything changed."""
-    from prima_cli.core import booking_records as rec
     from prima_cli.store.types import utcnow
 
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
-        assert row.id is not None
         changed = row.is_enabled != enabled
         if changed:
             row.is_enabled = enabled
             row.updated_at = utcnow()
             session.add(row)
             session.flush()
-        waiting = [] if enabled else list(rec.queued_through(session, row.id).values())
-        warnings = [rec.waiting_while_disabled(waiting)] if waiting else []
+        warnings = [] if enabled else guards.disabling(session, row)
         return OperationResult.ok(Toggled(_info(row, venue), enabled, changed), warnings)
 
 
@@ -465,26 +468,7 @@ def remove(
     history stays, but they can then only be cancelled on the platform by hand). Forced, the
     ``queued`` bookings that only this connection was to place become ``rejected`` in the
     same transaction: nothing places them any more."""
-    from prima_cli.core import booking_records as rec
-    from prima_cli.core.attempts import settle_queued
-
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
-        assert row.id is not None
-        references = rec.live_references(session, connection_id=row.id)
-        if references and not force:
-            raise Conflict(
-                f"the {platform_type} connection of {venue.slug} holds {len(references)} "
-                "live booking(s)",
-                hint="cancel them first, or disable the connection instead; --force removes it",
-            )
-        queued = rec.queued_through(session, row.id)
         info = _info(row, venue)
-        session.delete(row)
-        session.flush()
-        session.expire_all()  # the database set their attempts' connection to NULL
-        rejected = settle_queued(session, list(queued), "connection removed")
-        held = [r for r in references if r not in queued.values()]  # queued: on no platform
-        warnings = [rec.left_on_platform(held)] if held else []
-        warnings += [rec.now_rejected(rejected)] if rejected else []
-        return OperationResult.ok(info, warnings)
+        return OperationResult.ok(info, guards.removing(session, row, venue.slug, force=force))

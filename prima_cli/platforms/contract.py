@@ -32,7 +32,13 @@ class ConfigField:
     """One configuration key of an adapter's connection.
 
     ``choices``, when given, are the only values the key takes: anything else is refused
-    when it is set, before it is stored (``pending=maybe`` would reach the platform)."""
+    when it is set, before it is stored (``pending=maybe`` would reach the platform).
+
+    ``locates`` (SDK 1.1) marks a key that says where the connection's reservations are (a
+    restaurant, an account, the API's server). prima reconciles, cancels and syncs a
+    booking through the connection's current settings, so ``platforms edit`` refuses to
+    change such a key while bookings made there are live, unless ``--force``: a reconcile
+    looking in the wrong place finds nothing, and the booking would be placed twice."""
 
     name: str
     required: bool = False
@@ -40,6 +46,7 @@ class ConfigField:
     default: str | None = None
     help: str = ""
     choices: tuple[str, ...] = ()
+    locates: bool = False
 
 
 #: accepted by every platform type besides its own fields: ``--set rate_limit=50/min``

@@ -125,20 +125,30 @@ class RestooAdapter(HttpPlatformAdapter):
 
     name = "restoo"
     display_name = "Restoo"
+    sdk_version = "1.1"  # ConfigField.locates
     #: a Spanish platform: its refusals may be worded in either language
     no_availability_messages = wordings(ENGLISH_NO_AVAILABILITY, SPANISH_NO_AVAILABILITY)
     time_grid_minutes = QUARTER
     config_fields = (
         ConfigField(
-            "account", required=True, help="the restaurant's Restoo account (Account header)"
+            "account",
+            required=True,
+            help="the restaurant's Restoo account (Account header)",
+            locates=True,
         ),
         ConfigField("api_key", required=True, secret=True, help="partner API key (Bearer token)"),
-        ConfigField("partner_id", default="prima", help="partner path segment given by Restoo"),
+        ConfigField(
+            "partner_id",
+            default="prima",
+            help="partner path segment given by Restoo",
+            locates=True,
+        ),
         ConfigField(
             "base_url",
             required=True,
             help="partner API host; integration: https://integration-dev.myrestoo.net "
             "(production host is given by Restoo)",
+            locates=True,
         ),
     )
 

@@ -11,7 +11,7 @@ whose features it uses in ``PlatformAdapter.sdk_version``.
 from __future__ import annotations
 
 #: the version of the public adapter SDK this prima provides
-SDK_VERSION = "1.0"
+SDK_VERSION = "1.1"
 #: the entry point group of adapters written for this major version
 ENTRY_POINT_GROUP = "prima.platforms.v1"
 #: the group of adapters registered before the SDK was versioned (read as SDK 1.0)

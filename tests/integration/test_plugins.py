@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from prima_cli.platforms.versioning import SDK_VERSION
 from prima_cli.testing import StubServer
 from tests.conftest import run_prima
 from tests.plugin_sample.endpoints import API_KEY, ENDPOINTS
@@ -162,7 +163,7 @@ def test_sdk_plugin_lists_connects_and_books_through_the_executable(sample_env) 
     by_name = {t["name"]: t for t in types}
     assert by_name["tapas"]["sdk_version"] == "1.0"
     assert by_name["tapas"]["version"] == "0.1"
-    assert by_name["covermanager"]["sdk_version"] == by_name["restoo"]["sdk_version"] == "1.0"
+    assert by_name["covermanager"]["sdk_version"] == by_name["restoo"]["sdk_version"] == "1.1"
     assert [f["name"] for f in by_name["tapas"]["fields"]] == ["base_url", "api_key"]
     assert run_prima(["db", "migrate"], env=sample_env).returncode == 0
     venue = ["venues", "add", "Uno", "--timezone", "Europe/Madrid", "--country", "ES"]
@@ -230,5 +231,5 @@ def test_a_plugin_needing_another_sdk_is_reported_not_loaded(tmp_path: Path) -> 
     types = run_prima(["platforms", "types", "--json"], env=env)
     assert types.returncode == 0, types.stderr
     assert sorted(t["name"] for t in json.loads(types.stdout)) == ["covermanager", "restoo"]
-    assert "needs SDK 1.9; this prima provides SDK 1.0 (upgrade prima)" in types.stderr
+    assert f"needs SDK 1.9; this prima provides SDK {SDK_VERSION} (upgrade prima)" in types.stderr
     assert "written for SDK 2.0" in types.stderr

@@ -27,7 +27,7 @@ def test_the_package_exports_the_sdk() -> None:
     assert platforms.__all__ == sdk.__all__
     for name in platforms.__all__:
         assert getattr(platforms, name) is getattr(sdk, name), name
-    assert platforms.SDK_VERSION == "1.0"
+    assert platforms.SDK_VERSION == "1.1"
     assert platforms.HttpPlatformAdapter.__module__ == "prima_cli.platforms.http_adapter"
     assert issubclass(platforms.HttpPlatformAdapter, platforms.PlatformAdapter)
     assert platforms.PlatformAmbiguousOutcome.__module__ == "prima_cli.errors"

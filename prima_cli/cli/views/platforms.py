@@ -32,6 +32,7 @@ def platform_type(t: PlatformType) -> dict[str, Any]:
                 "default": f.default,
                 "help": f.help,
                 "choices": list(f.choices) or None,
+                "locates": f.locates,
             }
             for f in cls.config_fields
         ],
@@ -41,7 +42,8 @@ def platform_type(t: PlatformType) -> dict[str, Any]:
 def _type_field_row(item: tuple[str, ConfigField]) -> dict[str, Any]:
     name, f = item
     return {"type": name, "field": f.name, "required": f.required, "secret": f.secret,
-            "default": f.default, "choices": ", ".join(f.choices), "help": f.help}  # fmt: skip
+            "default": f.default, "choices": ", ".join(f.choices), "locates": f.locates,
+            "help": f.help}  # fmt: skip
 
 
 #: one JSON object per type; one table row per configuration field of each
@@ -55,6 +57,7 @@ TYPES: View[list[PlatformType]] = View(
         Column("secret", "Secret"),
         Column("default", "Default"),
         Column("choices", "Choices"),
+        Column("locates", "Locates"),
         Column("help", "Help"),
     ),
     items=lambda types: [(t.name, f) for t in types for f in t.adapter.config_fields],

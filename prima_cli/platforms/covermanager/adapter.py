@@ -66,6 +66,7 @@ class CoverManagerAdapter(HttpPlatformAdapter):
 
     name = "covermanager"
     display_name = "CoverManager"
+    sdk_version = "1.1"  # ConfigField.locates
     #: its answers come in Spanish or English, whatever the request's language
     no_availability_messages = wordings(ENGLISH_NO_AVAILABILITY, SPANISH_NO_AVAILABILITY)
     message_keys = ("error", "status", "message")
@@ -81,12 +82,14 @@ class CoverManagerAdapter(HttpPlatformAdapter):
             "restaurant_id",
             required=True,
             help="the restaurant's slug, as in https://www.covermanager.com/reserve/{slug}",
+            locates=True,
         ),
         ConfigField("api_key", required=True, secret=True, help="API key issued by CoverManager"),
         ConfigField(
             "base_url",
             default="https://www.covermanager.com/api",
             help="API base; the beta server is https://beta.covermanager.com/api",
+            locates=True,
         ),
         ConfigField("source", default="prima", help="channel tag sent with each reservation"),
         ConfigField(
