@@ -18,6 +18,36 @@ if TYPE_CHECKING:
     from prima_cli.store.models import VenuePlatform
 
 
+def locked(session: Session, connection_id: int, read: Mapping[str, Any] | None,
+           name: str) -> VenuePlatform:  # fmt: skip
+    """The connection, locked for the rest of the caller's transaction, which this must
+    begin: its first statement is the write that takes the lock, so every read after it
+    (MariaDB's repeatable-read snapshot included) sees the attempts of placements that held
+    the connection before it (:func:`prima_cli.core.targets.current`), and no placement
+    writes one on the settings being replaced until this transaction ends. ``read`` is the
+    configuration the command decided on (read before it asked for input): changed since,
+    the command is refused with nothing changed."""
+    from sqlalchemy import update
+
+    from prima_cli.errors import NotFound
+    from prima_cli.store.models import VenuePlatform
+    from prima_cli.store.types import utcnow
+
+    held = session.exec(  # type: ignore[call-overload]
+        update(VenuePlatform)
+        .where(VenuePlatform.id == connection_id)  # type: ignore[arg-type]
+        .values(updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    row = session.get(VenuePlatform, connection_id) if held.rowcount == 1 else None
+    if row is None:
+        raise NotFound(f"the {name} connection was removed while this command ran")
+    if read is not None and row.configuration != read:
+        raise Conflict(f"the {name} connection was changed while this command ran; this "
+                       "command changed nothing", hint="run it again")  # fmt: skip
+    return row
+
+
 def moving(session: Session, row: VenuePlatform, venue: str, adapter: type[PlatformAdapter],
            configuration: Mapping[str, Any], *, force: bool) -> list[str]:  # fmt: skip
     """Refuse a change of where the connection's reservations are (a ``locates`` key) while

@@ -421,7 +421,7 @@ def edit(
     given = parse_pairs(pairs)
     if not given and not unset and priority is None:
         raise InvalidInput("nothing to change", hint="pass --set, --unset or --priority")
-    with store.session() as session:
+    with store.session() as session:  # read, and ask for secrets, holding nothing
         venue, row = _find(session, venue_ref, platform_type)
         adapter = _adapter(platform_type)
         draft = build_configuration(
@@ -432,6 +432,10 @@ def edit(
             secret_input=secret_input,
             store_secret=store_secret,
         )
+        assert row.id is not None
+        connection_id, read = row.id, row.configuration
+    with store.session() as session:  # the guard sees what placements wrote before the lock
+        row = guards.locked(session, connection_id, read, f"{venue.slug} {platform_type}")
         moving = guards.moving(session, row, venue.slug, adapter, draft.configuration,
                                force=force)  # fmt: skip
         row.configuration = draft.configuration
@@ -470,5 +474,9 @@ def remove(
     same transaction: nothing places them any more."""
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
+        assert row.id is not None
+        connection_id = row.id
+    with store.session() as session:  # its live bookings as of the lock, placements' included
+        row = guards.locked(session, connection_id, None, f"{venue.slug} {platform_type}")
         info = _info(row, venue)
         return OperationResult.ok(info, guards.removing(session, row, venue.slug, force=force))

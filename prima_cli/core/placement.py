@@ -123,6 +123,12 @@ async def _place(store: Store, client: httpx.AsyncClient, booking_id: int, plan:
         refusal = await _refusal(client, target, plan)
         with transition(store, booking_id, version, "attempt") as step:
             booking = step.booking
+            # the settings of the create are the connection's as this attempt is written
+            now = targets_core.current(step.session, target)
+            if now is not None and now is not target:
+                target = now
+                if refusal is None and (target.adapter is None or target.connection is None):
+                    refusal = target.error or PrimaError("cannot use this connection")
             row = att.new_attempt(step.session, booking, target)
             step.attempt = row.attempt
             if row.venue_platform_id is None and refusal is None:

@@ -26,6 +26,8 @@ class Target:
     adapter: type[PlatformAdapter] | None
     connection: Connection | None
     error: PrimaError | None
+    #: the stored configuration it was resolved from (:func:`settings_of`)
+    settings: str = ""
 
 
 def connections_query(
@@ -84,14 +86,50 @@ def resolve(rows: Iterable[tuple[ConnectionFields, VenueFields]]) -> list[Target
             adapter = registry.get(row.platform_type)
             conn = adapter_connection(adapter, row, venue)
         except PrimaError as err:
-            targets.append(
-                Target(venue.slug, row.platform_type, row.priority, row.id or 0, None, None, err)
-            )
+            targets.append(Target(venue.slug, row.platform_type, row.priority, row.id or 0,
+                                  None, None, err, settings_of(row.configuration)))  # fmt: skip
             continue
-        targets.append(
-            Target(venue.slug, row.platform_type, row.priority, row.id or 0, adapter, conn, None)
-        )
+        targets.append(Target(venue.slug, row.platform_type, row.priority, row.id or 0,
+                              adapter, conn, None, settings_of(row.configuration)))  # fmt: skip
     return targets
+
+
+def settings_of(configuration: Mapping[str, Any] | None) -> str:
+    """A stored configuration as one comparable string."""
+    import json
+
+    return json.dumps(configuration or {}, sort_keys=True, default=str)
+
+
+def current(session: Session, target: Target) -> Target | None:
+    """``target`` as its connection stands now, inside the caller's transaction (None when
+    the connection was removed), and held so until that transaction ends.
+
+    A placement resolves its targets, asks for availability, and only then writes the
+    ``pending`` attempt that makes the booking live on the connection. An edit committed
+    in between finds nothing live there, so its guard lets a move through: the create must
+    then go where the connection now says, or it books the old place and is tracked through
+    the new one. The row is read with a shared lock (PostgreSQL, MariaDB; on SQLite the
+    caller's write already holds the database's lock), which an edit takes before its
+    guard reads: the edit waits for this transaction, then sees its ``pending`` attempt."""
+    from sqlmodel import select
+
+    from prima_cli.store.models import Venue, VenuePlatform
+
+    row = session.exec(
+        select(VenuePlatform)
+        .where(VenuePlatform.id == target.connection_id)
+        .with_for_update(read=True)
+        .execution_options(populate_existing=True)
+    ).first()
+    if row is None:
+        return None
+    if settings_of(row.configuration) == target.settings:
+        return target
+    venue = session.get(Venue, row.venue_id)
+    assert venue is not None
+    (fresh,) = resolve([(row, venue)])
+    return fresh
 
 
 # --- adapter view ----------------------------------------------------------------------

@@ -10,10 +10,15 @@ next sync booked the guest there too: two tables, one of them no longer tracked.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
 from prima_cli.sandbox import Sandbox
 from prima_cli.sandbox.state import CM_CANCELLED
-from tests.conftest import CLI
-from tests.integration.conftest import cm_settings
+from tests.conftest import CLI, Result
+from tests.integration.conftest import add_venues, cm_settings
 from tests.reliability.support import create_args
 
 CREATE = "reserv/reserv"
@@ -113,3 +118,148 @@ def test_the_platform_types_say_which_keys_locate_the_reservations(venues: CLI) 
     locating = {name: [f["name"] for f in t["fields"] if f["locates"]] for name, t in types.items()}
     assert locating == {"covermanager": ["restaurant_id", "base_url"],
                         "restoo": ["account", "partner_id", "base_url"]}  # fmt: skip
+
+
+def when_called(monkeypatch: pytest.MonkeyPatch, owner: object, name: str,
+                action: Callable[[], None]) -> list[int]:  # fmt: skip
+    """Run ``action`` once, right after the first call of ``owner.name`` (a simulator's
+    state method: the platform is about to answer); the list gets an entry when it ran."""
+    original = getattr(owner, name)
+    fired: list[int] = []
+
+    def hooked(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if not fired:
+            fired.append(1)
+            action()
+        return result
+
+    monkeypatch.setattr(owner, name, hooked)
+    return fired
+
+
+def test_a_move_while_a_create_checks_availability_books_the_guest_once(
+    any_db_url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The create reads the connection's settings, asks for availability, then writes its
+    `pending` attempt and books. An edit committed while it waits for the availability
+    answer finds nothing live (no attempt yet), so the guard lets it through. Before the
+    create re-read the settings with its attempt, it booked the old restaurant and tracked
+    the booking through the moved connection: its lost answer was then looked up at the
+    new restaurant, called `not_landed`, and the sync booked the guest a second table."""
+    cli = CLI(any_db_url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    moves: list[Result] = []
+
+    def move() -> None:
+        moves.append(cli("platforms", "edit", "madrid", "covermanager", "--set",
+                         "restaurant_id=prima-sbx-cdmx"))  # fmt: skip
+
+    fired = when_called(monkeypatch, sandbox.state, "free_covers", move)
+    sandbox.inject(f"reset:covermanager:{CREATE}:times=1")  # the create's answer is lost
+    lost = cli(*create_args("madrid", "20:00", "--reference", "race-move", "--json"))
+    monkeypatch.undo()
+    assert fired and moves, "the edit did not run while the create checked availability"
+    (moved,) = moves
+    assert moved.exit_code == 0, moved.stderr  # nothing was live yet
+    assert lost.exit_code == 8, lost.stderr
+    reference: str = lost.error()["booking"]
+    (item,) = cli.ok("bookings", "reconcile", "--json").json()["items"]
+    cli.ok("platforms", "sync", "--days", "1", "--quiet")
+    held = [(r.reference, r.venue) for r in sandbox.state.reservations()]
+    assert held == [(reference, "prima-sbx-cdmx")], (item, held)
+    assert item["outcome"] == "found", item
+    assert cli.ok("bookings", "show", reference, "--json").json()["status"] == "confirmed"
+
+
+@pytest.fixture(params=["postgres", "mysql"])
+def server_db_url(request: pytest.FixtureRequest) -> str:
+    """A fresh database on each server backend (their lock waits can be watched)."""
+    url: str = request.getfixturevalue(f"{request.param}_url")
+    return url
+
+
+def lock_waits(store: Any) -> int:
+    """Transactions of this database waiting for a row lock now."""
+    from sqlalchemy import text
+
+    if store.engine.dialect.name == "postgresql":
+        query = ("SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' "
+                 "AND datname = current_database()")  # fmt: skip
+    else:
+        query = ("SELECT count(*) FROM information_schema.innodb_trx t JOIN "
+                 "information_schema.processlist p ON p.id = t.trx_mysql_thread_id "
+                 "WHERE t.trx_state = 'LOCK WAIT' AND p.db = DATABASE()")  # fmt: skip
+    with store.engine.connect() as conn:
+        return int(conn.execute(text(query)).scalar_one())
+
+
+def test_a_create_that_writes_its_attempt_while_a_move_is_being_decided_books_once(
+    server_db_url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The edit's guard found nothing live; before it commits, the create writes its
+    `pending` attempt on the settings it reads then (still the old ones) and books the old
+    restaurant; the edit then commits the move. Before the edit locked the connection ahead
+    of its guard, this went through: the booking was tracked through the moved connection,
+    its lost answer looked up in the new place, and the guest booked twice. Now the create's
+    attempt waits for the edit to end, then goes where the connection says."""
+    import threading
+
+    from prima_cli.core import connection_guards as guards
+    from prima_cli.store.store import Store
+    from tests.reliability.lifecycle import wait_until
+
+    cli = CLI(server_db_url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    watcher = Store(server_db_url)
+    booked = when_called(monkeypatch, sandbox.state, "book", lambda: None)
+    decided = threading.Event()
+    held_through = guards._held_through
+
+    def guard(session: Any, row: Any) -> list[str]:
+        found = held_through(session, row)
+        decided.set()
+        # the create goes on meanwhile: it books (nothing held it), or waits for the edit
+        wait_until(lambda: bool(booked) or lock_waits(watcher) > 0, seconds=30,
+                   what="the create books, or waits for the edit's lock")  # fmt: skip
+        return found
+
+    moves: list[Result] = []
+    edit = threading.Thread(
+        target=lambda: moves.append(
+            cli(
+                "platforms",
+                "edit",
+                "madrid",
+                "covermanager",
+                "--set",
+                "restaurant_id=prima-sbx-cdmx",
+            )
+        )
+    )
+
+    def move() -> None:  # while the create waits for its availability answer
+        monkeypatch.setattr(guards, "_held_through", guard)
+        edit.start()
+        assert decided.wait(30), "the edit's guard did not run"
+
+    when_called(monkeypatch, sandbox.state, "free_covers", move)
+    sandbox.inject(f"reset:covermanager:{CREATE}:times=1")  # the create's answer is lost
+    try:
+        lost = cli(*create_args("madrid", "20:00", "--reference", "race-lock", "--json"))
+        edit.join(60)
+    finally:
+        watcher.dispose()
+    monkeypatch.undo()
+    (moved,) = moves
+    assert moved.exit_code == 0, moved.stderr
+    assert lost.exit_code == 8, lost.stderr
+    reference: str = lost.error()["booking"]
+    (item,) = cli.ok("bookings", "reconcile", "--json").json()["items"]
+    cli.ok("platforms", "sync", "--days", "1", "--quiet")
+    held = [(r.reference, r.venue) for r in sandbox.state.reservations()]
+    assert held == [(reference, "prima-sbx-cdmx")], (item, held)
