@@ -31,12 +31,11 @@ def locked(session: Session, connection_id: int, read: Mapping[str, Any] | None,
 
     from prima_cli.errors import NotFound
     from prima_cli.store.models import VenuePlatform
-    from prima_cli.store.types import utcnow
 
     held = session.exec(  # type: ignore[call-overload]
-        update(VenuePlatform)
+        update(VenuePlatform)  # a write that changes nothing: only its lock is wanted
         .where(VenuePlatform.id == connection_id)  # type: ignore[arg-type]
-        .values(updated_at=utcnow())
+        .values(updated_at=VenuePlatform.updated_at)
         .execution_options(synchronize_session=False)
     )
     row = session.get(VenuePlatform, connection_id) if held.rowcount == 1 else None

@@ -455,6 +455,9 @@ def set_enabled(
 
     with store.session() as session:
         venue, row = _find(session, venue_ref, platform_type)
+    with store.session() as session:  # the queued bookings as of the lock: none being placed
+        assert row.id is not None
+        row = guards.locked(session, row.id, None, f"{venue.slug} {platform_type}")
         changed = row.is_enabled != enabled
         if changed:
             row.is_enabled = enabled

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from prima_cli.core import secrets
-from prima_cli.errors import PrimaError
+from prima_cli.errors import Conflict, PrimaError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -111,7 +112,10 @@ def current(session: Session, target: Target) -> Target | None:
     then go where the connection now says, or it books the old place and is tracked through
     the new one. The row is read with a shared lock (PostgreSQL, MariaDB; on SQLite the
     caller's write already holds the database's lock), which an edit takes before its
-    guard reads: the edit waits for this transaction, then sees its ``pending`` attempt."""
+    guard reads: the edit waits for this transaction, then sees its ``pending`` attempt.
+    Disabled meanwhile, the target is one that cannot be used: the disable told the
+    operator which queued bookings nothing places now, and one of them placed after all
+    would be a second table for a guest booked by hand."""
     from sqlmodel import select
 
     from prima_cli.store.models import Venue, VenuePlatform
@@ -124,6 +128,9 @@ def current(session: Session, target: Target) -> Target | None:
     ).first()
     if row is None:
         return None
+    if not row.is_enabled:  # a disabled connection places nothing (its disable said so)
+        off = Conflict(f"the {row.platform_type} connection was disabled")
+        return dataclasses.replace(target, adapter=None, connection=None, error=off)
     if settings_of(row.configuration) == target.settings:
         return target
     venue = session.get(Venue, row.venue_id)

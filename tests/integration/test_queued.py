@@ -245,3 +245,36 @@ def test_a_replayed_create_that_leaves_it_queued_fails_as_a_rejected_one_did(
     venues.ok("platforms", "sync", "--days", "1", "--quiet")
     assert show(venues, reference)["status"] == "confirmed"
     assert len(sandbox.state.reservations()) == 1
+
+
+def test_a_sync_under_way_places_nothing_through_a_connection_disabled_meanwhile(
+    any_db_url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The disable names the queued bookings that nothing places while it lasts; an operator
+    may book those guests some other way. A sync that read its targets before the disable,
+    and placed one while it waited for CoverManager, gave the guest a second table."""
+    from tests.integration.test_connection_moves import when_called
+
+    cli = CLI(any_db_url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    reference = queued(cli, sandbox)
+    sent = creates(sandbox)
+    disabled: list[Any] = []
+
+    def disable() -> None:  # while the sync waits for CoverManager's availability answer
+        disabled.append(cli("platforms", "disable", "madrid", "covermanager"))
+
+    when_called(monkeypatch, sandbox.state, "free_covers", disable)
+    synced = cli("platforms", "sync", "--days", "1", "--json")
+    monkeypatch.undo()
+    (off,) = disabled
+    assert off.exit_code == 0 and reference in off.stderr, off.stderr
+    assert "wait for this connection" in off.stderr, off.stderr
+    assert sandbox.state.reservations() == [], synced.stdout
+    assert creates(sandbox) == sent
+    assert show(cli, reference)["status"] == "queued"
+    cli.ok("platforms", "enable", "madrid", "covermanager")
+    cli.ok("platforms", "sync", "--days", "1", "--quiet")
+    assert show(cli, reference)["status"] == "confirmed"
+    assert len(sandbox.state.reservations()) == 1
