@@ -114,10 +114,18 @@ def new_attempt(
 
 def _connection_still_there(session: Session, connection_id: int) -> int | None:
     """The connection's id, or None when it was removed since the targets were read (the
-    attempt then fails on its own, instead of on a foreign key)."""
+    attempt then fails on its own, instead of on a foreign key). A locking read: on MariaDB a
+    plain one answers from the transaction's snapshot, which predates a removal that this
+    transaction waited for (:func:`prima_cli.core.targets.current`), while the foreign key is
+    checked against the row as it is now."""
+    from sqlmodel import select
+
     from prima_cli.store.models import VenuePlatform
 
-    return connection_id if session.get(VenuePlatform, connection_id) is not None else None
+    found = session.exec(
+        select(VenuePlatform.id).where(VenuePlatform.id == connection_id).with_for_update(read=True)
+    ).first()
+    return connection_id if found is not None else None
 
 
 def record_state(

@@ -263,3 +263,58 @@ def test_a_create_that_writes_its_attempt_while_a_move_is_being_decided_books_on
     cli.ok("platforms", "sync", "--days", "1", "--quiet")
     held = [(r.reference, r.venue) for r in sandbox.state.reservations()]
     assert held == [(reference, "prima-sbx-cdmx")], (item, held)
+
+
+def test_a_create_that_waits_for_a_forced_removal_books_nothing_and_says_why(
+    server_db_url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The create's attempt waits for the removal's lock on the connection, and reads it
+    once the removal has committed: the connection is gone, so the attempt fails with that
+    reason and nothing is sent. (On MariaDB the attempt's connection was read from the
+    transaction's snapshot, older than the removal: the insert then broke the foreign key.)"""
+    import threading
+
+    from prima_cli.core import connection_guards as guards
+    from prima_cli.store.store import Store
+    from tests.reliability.lifecycle import wait_until
+
+    cli = CLI(server_db_url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    watcher = Store(server_db_url)
+    booked = when_called(monkeypatch, sandbox.state, "book", lambda: None)
+    holding = threading.Event()
+    removing = guards.removing
+
+    def remove_when_waited_for(*args: Any, **kwargs: Any) -> list[str]:
+        holding.set()  # the connection is locked: the create's attempt waits for it
+        wait_until(lambda: bool(booked) or lock_waits(watcher) > 0, seconds=30,
+                   what="the create waits for the removal's lock, or books")  # fmt: skip
+        return removing(*args, **kwargs)
+
+    removals: list[Result] = []
+    remover = threading.Thread(
+        target=lambda: removals.append(
+            cli("platforms", "remove", "madrid", "covermanager", "--force", "--yes")
+        )
+    )
+
+    def remove() -> None:  # while the create waits for its availability answer
+        monkeypatch.setattr(guards, "removing", remove_when_waited_for)
+        remover.start()
+        assert holding.wait(30), "the removal did not take the connection"
+
+    when_called(monkeypatch, sandbox.state, "free_covers", remove)
+    try:
+        created = cli(*create_args("madrid", "20:00", "--reference", "race-gone", "--json"))
+        remover.join(60)
+    finally:
+        watcher.dispose()
+    monkeypatch.undo()
+    (gone,) = removals
+    assert gone.exit_code == 0, gone.stderr
+    assert sandbox.state.reservations() == [] and not booked
+    shown = cli.ok("bookings", "show", "race-gone", "--json").json()
+    assert shown["status"] == "rejected", (created.stderr, shown)
+    assert "connection was removed" in str(shown["status_detail"]), shown
