@@ -113,6 +113,8 @@ def test_a_restarted_sandbox_never_hands_out_an_id_a_store_already_holds(tmp_pat
             if attempt == 0:
                 settings += ["--set", "restaurant_id=prima-sbx-madrid", "--set",
                              f"api_key=literal:{cm['api_key']}"]  # fmt: skip
+            else:  # a new server: the first run's booking is live, and its platform gone
+                settings += ["--force"]
             done = run_prima([*store, "platforms", connect, "madrid", "covermanager", *settings])
             assert done.returncode == 0, done.stderr
             made = run_prima([*store, *create_args(time=f"2{attempt}:00"), "--json"])
