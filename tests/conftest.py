@@ -7,6 +7,7 @@ import io
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 from collections.abc import Iterator, Sequence
@@ -23,6 +24,17 @@ from tests.scratch_databases import fresh_database
 
 POSTGRES_ENV = "PRIMA_TEST_POSTGRES_URL"
 MYSQL_ENV = "PRIMA_TEST_MYSQL_URL"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Tests stop the prima processes they start with Ctrl-C (SIGINT). A suite started in
+    the background by a shell without job control (`cmd &` in a script, nohup) inherits
+    SIGINT ignored, and an ignored signal stays ignored across exec: every prima it started
+    would ignore Ctrl-C, as a background job should, and those tests would fail for a reason
+    that is not prima's. A handled signal is reset to the default on exec, so the suite
+    handles it."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture(autouse=True)

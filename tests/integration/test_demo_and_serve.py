@@ -108,14 +108,13 @@ def test_a_restarted_sandbox_never_hands_out_an_id_a_store_already_holds(tmp_pat
         try:
             cm = info["covermanager"]
             keys.append(cm["api_key"])
-            connect = "add" if attempt == 0 else "edit"
+            # edited: the first run's booking is on a platform that is gone (--force says so)
+            connect = ["add"] if attempt == 0 else ["edit", "--force"]
             settings = ["--set", f"base_url={cm['base_url']}"]
             if attempt == 0:
                 settings += ["--set", "restaurant_id=prima-sbx-madrid", "--set",
                              f"api_key=literal:{cm['api_key']}"]  # fmt: skip
-            else:  # a new server: the first run's booking is live, and its platform gone
-                settings += ["--force"]
-            done = run_prima([*store, "platforms", connect, "madrid", "covermanager", *settings])
+            done = run_prima([*store, "platforms", *connect, "madrid", "covermanager", *settings])
             assert done.returncode == 0, done.stderr
             made = run_prima([*store, *create_args(time=f"2{attempt}:00"), "--json"])
             assert made.returncode == 0, made.stderr
