@@ -10,7 +10,6 @@ next sync booked the guest there too: two tables, one of them no longer tracked.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -19,7 +18,7 @@ from prima_cli.sandbox import Sandbox
 from prima_cli.sandbox.state import CM_CANCELLED
 from tests.conftest import CLI, Result
 from tests.integration.conftest import add_venues, cm_settings
-from tests.reliability.support import create_args
+from tests.reliability.support import create_args, when_called
 
 CREATE = "reserv/reserv"
 
@@ -120,24 +119,6 @@ def test_the_platform_types_say_which_keys_locate_the_reservations(venues: CLI) 
                         "restoo": ["account", "partner_id", "base_url"]}  # fmt: skip
 
 
-def when_called(monkeypatch: pytest.MonkeyPatch, owner: object, name: str,
-                action: Callable[[], None]) -> list[int]:  # fmt: skip
-    """Run ``action`` once, right after the first call of ``owner.name`` (a simulator's
-    state method: the platform is about to answer); the list gets an entry when it ran."""
-    original = getattr(owner, name)
-    fired: list[int] = []
-
-    def hooked(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        if not fired:
-            fired.append(1)
-            action()
-        return result
-
-    monkeypatch.setattr(owner, name, hooked)
-    return fired
-
-
 def test_a_move_while_a_create_checks_availability_books_the_guest_once(
     any_db_url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -181,6 +162,20 @@ def server_db_url(request: pytest.FixtureRequest) -> str:
     return url
 
 
+def connected_and_watched(
+    url: str, sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch
+) -> tuple[CLI, Any, list[int]]:
+    """A store at ``url`` with madrid connected to CoverManager; a store handle to watch its
+    lock waits with; and the list that gets an entry once the simulator books."""
+    from prima_cli.store.store import Store
+
+    cli = CLI(url)
+    cli.ok("db", "migrate")
+    add_venues(cli)
+    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
+    return cli, Store(url), when_called(monkeypatch, sandbox.state, "book", lambda: None)
+
+
 def lock_waits(store: Any) -> int:
     """Transactions of this database waiting for a row lock now."""
     from sqlalchemy import text
@@ -208,15 +203,9 @@ def test_a_create_that_writes_its_attempt_while_a_move_is_being_decided_books_on
     import threading
 
     from prima_cli.core import connection_guards as guards
-    from prima_cli.store.store import Store
     from tests.reliability.lifecycle import wait_until
 
-    cli = CLI(server_db_url)
-    cli.ok("db", "migrate")
-    add_venues(cli)
-    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
-    watcher = Store(server_db_url)
-    booked = when_called(monkeypatch, sandbox.state, "book", lambda: None)
+    cli, watcher, booked = connected_and_watched(server_db_url, sandbox, monkeypatch)
     decided = threading.Event()
     held_through = guards._held_through
 
@@ -275,15 +264,9 @@ def test_a_create_that_waits_for_a_forced_removal_books_nothing_and_says_why(
     import threading
 
     from prima_cli.core import connection_guards as guards
-    from prima_cli.store.store import Store
     from tests.reliability.lifecycle import wait_until
 
-    cli = CLI(server_db_url)
-    cli.ok("db", "migrate")
-    add_venues(cli)
-    cli.ok("platforms", "add", "madrid", "covermanager", *cm_settings(sandbox), "--no-test")
-    watcher = Store(server_db_url)
-    booked = when_called(monkeypatch, sandbox.state, "book", lambda: None)
+    cli, watcher, booked = connected_and_watched(server_db_url, sandbox, monkeypatch)
     holding = threading.Event()
     removing = guards.removing
 

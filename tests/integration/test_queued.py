@@ -253,7 +253,7 @@ def test_a_sync_under_way_places_nothing_through_a_connection_disabled_meanwhile
     """The disable names the queued bookings that nothing places while it lasts; an operator
     may book those guests some other way. A sync that read its targets before the disable,
     and placed one while it waited for CoverManager, gave the guest a second table."""
-    from tests.integration.test_connection_moves import when_called
+    from tests.reliability.support import when_called
 
     cli = CLI(any_db_url)
     cli.ok("db", "migrate")

@@ -9,8 +9,11 @@ import json
 import signal
 import subprocess
 from collections import Counter
+from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
+
+import pytest
 
 from prima_cli.errors import ExitCode
 from prima_cli.sandbox import Sandbox
@@ -144,3 +147,23 @@ def interruption_said(err: str, json_mode: bool, reference: str) -> str:
         return f"{error['message']} {error['hint']}"
     assert "Traceback" not in err
     return err
+
+
+def when_called(
+    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, action: Callable[[], None]
+) -> list[int]:
+    """Run ``action`` once, right after the first call of ``owner.name`` (a simulator's
+    state method: the platform has done its part and is about to answer). The returned
+    list gets an entry when it ran."""
+    original = getattr(owner, name)
+    fired: list[int] = []
+
+    def hooked(*args: Any, **kwargs: Any) -> Any:
+        result = original(*args, **kwargs)
+        if not fired:
+            fired.append(1)
+            action()
+        return result
+
+    monkeypatch.setattr(owner, name, hooked)
+    return fired

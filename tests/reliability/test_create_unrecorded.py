@@ -21,8 +21,8 @@ from prima_cli.sandbox import Sandbox
 from prima_cli.store.url import normalise
 from tests.conftest import CLI
 from tests.integration.conftest import cm_settings
-from tests.reliability.support import create_args
-from tests.reliability.test_database_faults import assert_no_sql, when_called
+from tests.reliability.support import create_args, when_called
+from tests.reliability.test_database_faults import assert_no_sql
 
 pytestmark = pytest.mark.postgres
 

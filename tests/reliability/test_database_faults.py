@@ -27,7 +27,7 @@ from tests.conftest import CLI, run_prima
 from tests.full_disk import SmallDisk, mount_problem
 from tests.integration.conftest import cm_settings, restoo_settings
 from tests.private_postgres import PostgresUnavailable, PrivatePostgres
-from tests.reliability.support import create_args, local_bookings, no_traceback
+from tests.reliability.support import create_args, local_bookings, no_traceback, when_called
 
 #: what a SQL statement or SQLAlchemy's rendering of one looks like in a message
 SQL = re.compile(r"\b(SELECT|INSERT|UPDATE|DELETE)\b|\[SQL|\[parameters|sqlalche\.me|%\(\w+\)s")
@@ -104,26 +104,6 @@ def pg_cli(pg_url: str, sandbox: Sandbox) -> CLI:
 def full_disk_cli(small_disk: SmallDisk, sandbox: Sandbox) -> CLI:
     """The same on a SQLite file in the small tmpfs."""
     return _store_with_connection(CLI(f"sqlite:///{small_disk.path / 'prima.db'}"), sandbox)
-
-
-def when_called(
-    monkeypatch: pytest.MonkeyPatch, owner: object, name: str, action: Callable[[], None]
-) -> list[int]:
-    """Run ``action`` once, right after the first call of ``owner.name`` (a simulator's
-    state method: the platform has done its part and is about to answer). The returned
-    list gets an entry when it ran."""
-    original = getattr(owner, name)
-    fired: list[int] = []
-
-    def hooked(*args: Any, **kwargs: Any) -> Any:
-        result = original(*args, **kwargs)
-        if not fired:
-            fired.append(1)
-            action()
-        return result
-
-    monkeypatch.setattr(owner, name, hooked)
-    return fired
 
 
 def unavailable(stderr: str, database: str) -> dict[str, Any]:
